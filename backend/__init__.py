@@ -1,0 +1,1 @@
+"""Cloud side of Mashups Studio: Supabase migrations, tier definitions, billing service."""

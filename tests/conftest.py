@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.corpus import Song, corpus  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def songs() -> list[Song]:
+    """Six 30-second labelled corpus songs (rendered once, cached on disk)."""
+    return corpus(songs=6, seed=1, seconds=30.0)
+
+
+@pytest.fixture()
+def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private MASHUPS_HOME so tests never touch the user's real folders."""
+    home = tmp_path / "mashups-home"
+    monkeypatch.setenv("MASHUPS_HOME", str(home))
+    for var in ("MASHUPS_DATA_DIR", "MASHUPS_CACHE_DIR", "MASHUPS_MODEL_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    return home
