@@ -95,3 +95,9 @@ class WorkerCrashedError(MashupsError):
 
 class ProjectFileError(MashupsError):
     """A project file is unreadable, from a newer version, or inconsistent."""
+
+
+class CaptionFormatError(MashupsError):
+    """A caption/lyrics file (SRT, VTT, LRC, ASS, JSON) is malformed or in an unknown format."""
+
+    hint = "Check the file: it should be SRT, WebVTT, LRC, ASS or Mashups caption JSON, in UTF-8."
