@@ -1,0 +1,1 @@
+"""Cloud backend and sync tests (real PostgreSQL)."""
