@@ -101,3 +101,13 @@ class CaptionFormatError(MashupsError):
     """A caption/lyrics file (SRT, VTT, LRC, ASS, JSON) is malformed or in an unknown format."""
 
     hint = "Check the file: it should be SRT, WebVTT, LRC, ASS or Mashups caption JSON, in UTF-8."
+
+
+class ProjectEditError(MashupsError):
+    """An edit command cannot be applied (unknown clip or track, a value out of range)."""
+
+
+class StretchLimitError(MashupsError):
+    """Two songs' tempos are too far apart to match without audible damage."""
+
+    hint = "Pick songs with closer tempos, or raise the limit (--max-stretch) and accept the artefacts."
