@@ -1,0 +1,304 @@
+"""Transcription: audio -> :class:`CaptionDoc` with word times.
+
+* :func:`transcribe_audio` runs in this process (the worker calls it);
+* :func:`transcribe` is what the UI and the CLI call: it decodes the input,
+  looks in the caption cache (content hash + backend + model + settings),
+  and on a miss runs the recogniser in a spawned worker process with
+  progress (fraction of the audio done, from segment end times) and a hard
+  cancel;
+* :func:`caption_song` picks what to transcribe for a song: the vocals stem
+  when there is one (given, or cached by the separation step, or separated
+  first when asked), falling back to the mix.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audio_engine.audio import Audio
+from audio_engine.cache import JsonCache, cache_key
+from audio_engine.captions.backends import (
+    BACKENDS,
+    SAMPLE_RATE,
+    Backend,
+    FasterWhisperBackend,
+    OpenAIWhisperBackend,
+)
+from audio_engine.captions.doc import CaptionDoc, Segment
+from audio_engine.captions.models import DEFAULT_MODEL, resolve_model
+from audio_engine.errors import InvalidAudioError, MashupsError
+from audio_engine.paths import default_paths
+from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
+
+#: Bump when the transcription code changes what it produces (invalidates the cache).
+CAPTIONS_VERSION = "1"
+#: Shortest audio worth transcribing.
+MIN_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Everything that changes the result (and so goes into the cache key)."""
+
+    model: str = DEFAULT_MODEL
+    backend: str = "faster-whisper"
+    language: str | None = None
+    vad_filter: bool = True
+    beam_size: int = 5
+    device: str = "auto"
+    compute_type: str = "auto"
+
+    def check(self) -> None:
+        if self.backend not in BACKENDS:
+            raise MashupsError(f"Unknown transcription backend {self.backend!r}; use one of {', '.join(BACKENDS)}.")
+        if not 1 <= self.beam_size <= 20:
+            raise MashupsError(f"beam_size must be 1..20, not {self.beam_size}.")
+
+
+def forward(report: ProgressReporter) -> ProgressCallback:
+    """A callback for a sub-step: its Progress (0..1) lands in ``report``'s span."""
+
+    def cb(p: Progress) -> None:
+        report(p.fraction, stage=p.stage or None, message=p.message)
+
+    return cb
+
+
+def default_cache() -> JsonCache:
+    return JsonCache(default_paths().cache / "captions.sqlite3")
+
+
+def _prepare(audio: Audio) -> Audio:
+    if audio.frames == 0 or audio.duration < MIN_SECONDS:
+        raise InvalidAudioError(f"The audio is too short to transcribe ({audio.duration:.3f} s).")
+    audio.check_finite()
+    return audio.mono().resample(SAMPLE_RATE)
+
+
+def _model_identity(opts: TranscribeOptions) -> tuple[str, Path | None]:
+    if opts.backend == "faster-whisper":
+        m = resolve_model(opts.model)
+        return m.identity, m.path
+    p = Path(opts.model).expanduser()
+    return (f"pt:{p.resolve()}:{p.stat().st_size}" if p.is_file() else f"openai:{opts.model}"), None
+
+
+def _make_backend(opts: TranscribeOptions, model_path: Path | None, log: Callable[[str], None] | None) -> Backend:
+    if opts.backend == "openai-whisper":
+        return OpenAIWhisperBackend(opts.model, device=opts.device)
+    assert model_path is not None
+    return FasterWhisperBackend(
+        model_path, model_name=opts.model, device=opts.device, compute_type=opts.compute_type, log=log
+    )
+
+
+def transcribe_audio(
+    audio: Audio,
+    *,
+    options: TranscribeOptions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    log: Callable[[str], None] | None = None,
+) -> CaptionDoc:
+    """Transcribe ``audio`` in this process (no cache, no worker): word
+    timestamps, voice-activity filter, language detection unless
+    ``options.language`` is given. Progress is the fraction of the audio done.
+    Raises InvalidAudioError (empty, NaN/inf), ModelNotInstalledError,
+    Cancelled."""
+    opts = options or TranscribeOptions()
+    opts.check()
+    report = ProgressReporter(progress, stage="loading model")
+    pcm = _prepare(audio)
+    check(cancel)
+    _, model_path = _model_identity(opts)
+    report(0.0, force=True)
+    backend = _make_backend(opts, model_path, log)
+    check(cancel)
+    duration = pcm.duration
+    work = report.sub(0.05, 0.95, stage="transcribing")
+    work(0.0, force=True)
+
+    def on_segment(seg: Segment) -> None:
+        work(min(1.0, seg.end / duration), message=seg.text[:60])
+
+    raw = backend.transcribe(
+        np.ascontiguousarray(pcm.samples[0]),
+        language=opts.language,
+        vad_filter=opts.vad_filter,
+        beam_size=opts.beam_size,
+        on_segment=on_segment,
+        cancel=cancel,
+    )
+    work(1.0, force=True)
+    lang_prob = 1.0 if opts.language else raw.language_probability
+    return CaptionDoc(
+        segments=raw.segments,
+        language=raw.language,
+        language_probability=lang_prob,
+        duration=duration,
+        model=f"{backend.name}:{Path(opts.model).name}:{raw.compute_type}",
+    )
+
+
+def _worker_transcribe(
+    *, wav_path: str, options: TranscribeOptions, progress: ProgressCallback, cancel: CancelToken
+) -> dict[str, Any]:
+    """Worker-process entry point (top level so the spawn context can import it)."""
+    from audio_engine import io
+
+    audio = io.load(wav_path)
+    return transcribe_audio(audio, options=options, progress=progress, cancel=cancel).to_dict()
+
+
+def transcribe(
+    source: str | os.PathLike[str] | Audio,
+    *,
+    model: str = DEFAULT_MODEL,
+    backend: str = "faster-whisper",
+    language: str | None = None,
+    vad_filter: bool = True,
+    beam_size: int = 5,
+    device: str = "auto",
+    compute_type: str = "auto",
+    cache: JsonCache | bool = True,
+    in_worker: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    log: Callable[[str], None] | None = None,
+) -> CaptionDoc:
+    """Transcribe a file or an :class:`Audio` into a :class:`CaptionDoc`.
+
+    ``model`` is a registry name ("tiny.en", "small", "large-v3", "turbo"...)
+    or a CTranslate2 model folder (for openai-whisper: a name or ``.pt``
+    file); it must be installed: nothing is downloaded here
+    (:class:`ModelNotInstalledError` otherwise). ``language`` None detects it.
+    ``cache`` True uses the studio's caption cache, False none, or give a
+    :class:`JsonCache`. ``in_worker`` runs the model in a spawned process
+    (default; hard cancel, a crash cannot take the caller down)."""
+    opts = TranscribeOptions(
+        model=os.fspath(model), backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
+        device=device, compute_type=compute_type,
+    )
+    opts.check()
+    report = ProgressReporter(progress, stage="decoding")
+    report(0.0, force=True)
+    identity, _ = _model_identity(opts)  # ModelNotInstalledError before any work
+    from audio_engine import io
+
+    if isinstance(source, Audio):
+        audio = source
+    else:
+        audio = io.load(source, sample_rate=SAMPLE_RATE, channels=1)
+    pcm = _prepare(audio)
+    check(cancel)
+    store: JsonCache | None = default_cache() if cache is True else (cache if isinstance(cache, JsonCache) else None)
+    key = cache_key(
+        "captions", CAPTIONS_VERSION, io.audio_hash(pcm),
+        backend=opts.backend, model=identity, language=opts.language or "auto", vad=opts.vad_filter,
+        beam=opts.beam_size, compute_type=opts.compute_type,
+    )
+    if store is not None:
+        hit = store.get(key)
+        if hit is not None:
+            report(1.0, stage="cached", force=True)
+            return CaptionDoc.from_dict(hit)
+    sub = report.sub(0.02, 0.98)
+    if in_worker:
+        from audio_engine.worker import run_in_worker
+
+        with tempfile.TemporaryDirectory(prefix="mashups-captions-") as tmp:
+            wav = Path(tmp) / "audio.wav"
+            io.save(pcm, wav, format="wav", bit_depth="float")
+            data = run_in_worker(
+                _worker_transcribe, kwargs={"wav_path": str(wav), "options": opts}, progress=forward(sub), cancel=cancel, log=log
+            )
+        doc = CaptionDoc.from_dict(data)
+    else:
+        doc = transcribe_audio(pcm, options=opts, progress=forward(sub), cancel=cancel, log=log)
+    if store is not None:
+        store.put(key, doc.to_dict())
+    report(1.0, stage="done", force=True)
+    return doc
+
+
+# ----------------------------------------------------------------- songs
+
+
+def _cached_vocals(path: Path) -> Path | None:
+    """The vocals stem of ``path`` if the separation step has it cached."""
+    try:
+        from audio_engine import separation
+    except ImportError:
+        return None
+    finder = getattr(separation, "find_cached_stems", None) or getattr(separation, "cached_stems", None)
+    if finder is None:
+        return None
+    try:
+        stems = finder(path)
+    except MashupsError:
+        return None
+    if stems is None:
+        return None
+    vocals = stems.stems.get("vocals") if hasattr(stems, "stems") else None
+    return Path(vocals) if vocals is not None and Path(vocals).is_file() else None
+
+
+def caption_song(
+    path: str | os.PathLike[str],
+    *,
+    vocals: str | os.PathLike[str] | None = None,
+    separate: bool = False,
+    separation_model: str = "htdemucs",
+    model: str = DEFAULT_MODEL,
+    backend: str = "faster-whisper",
+    language: str | None = None,
+    vad_filter: bool = True,
+    beam_size: int = 5,
+    device: str = "auto",
+    cache: JsonCache | bool = True,
+    in_worker: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    log: Callable[[str], None] | None = None,
+) -> CaptionDoc:
+    """Captions for a song. What is transcribed, in order of preference:
+    ``vocals`` if given; the vocals stem the separation step has cached for
+    this song; a fresh separation (``separation_model``, vocals/accompaniment)
+    when ``separate`` is True; else the mix. ``doc.source`` says which
+    ("vocals" or "mix"). Times are those of the song either way."""
+    p = Path(path)
+    report = ProgressReporter(progress, stage="preparing")
+    target: Path = p
+    source = "mix"
+    if vocals is not None:
+        target, source = Path(vocals), "vocals"
+    else:
+        found = _cached_vocals(p)
+        if found is not None:
+            target, source = found, "vocals"
+        elif separate:
+            import importlib
+
+            separation: Any = importlib.import_module("audio_engine.separation")
+            # Fail early on a missing Whisper model, before a long separation.
+            if backend == "faster-whisper":
+                resolve_model(model)
+            stems = separation.separate(
+                p, model=separation_model, two_stems="vocals", progress=forward(report.sub(0.0, 0.5, stage="separating")),
+                cancel=cancel,
+            )
+            target, source = Path(stems.stems["vocals"]), "vocals"
+            report = report.sub(0.5, 0.5)
+    doc = transcribe(
+        target, model=model, backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
+        device=device, cache=cache, in_worker=in_worker, progress=forward(report.sub(0.0, 1.0, stage="transcribing")),
+        cancel=cancel, log=log,
+    )
+    return replace(doc, source=source)
