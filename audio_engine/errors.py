@@ -111,3 +111,9 @@ class StretchLimitError(MashupsError):
     """Two songs' tempos are too far apart to match without audible damage."""
 
     hint = "Pick songs with closer tempos, or raise the limit (--max-stretch) and accept the artefacts."
+
+
+class DeviceUnavailableError(MashupsError):
+    """An explicitly requested compute device (cuda, mps) is not available."""
+
+    hint = "Choose --device auto or cpu."
