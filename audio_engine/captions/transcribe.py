@@ -33,6 +33,7 @@ from audio_engine.captions.backends import (
 )
 from audio_engine.captions.doc import CaptionDoc, Segment
 from audio_engine.captions.models import DEFAULT_MODEL, resolve_model
+from audio_engine.captions.refine import refine_word_starts
 from audio_engine.errors import InvalidAudioError, MashupsError
 from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
@@ -54,6 +55,8 @@ class TranscribeOptions:
     beam_size: int = 5
     device: str = "auto"
     compute_type: str = "auto"
+    #: Snap word starts to the onset of sound (see :mod:`audio_engine.captions.refine`).
+    refine_word_starts: bool = True
 
     def check(self) -> None:
         if self.backend not in BACKENDS:
@@ -136,10 +139,13 @@ def transcribe_audio(
         on_segment=on_segment,
         cancel=cancel,
     )
+    segments = raw.segments
+    if opts.refine_word_starts:
+        segments = refine_word_starts(segments, pcm.samples[0], pcm.sample_rate)
     work(1.0, force=True)
     lang_prob = 1.0 if opts.language else raw.language_probability
     return CaptionDoc(
-        segments=raw.segments,
+        segments=segments,
         language=raw.language,
         language_probability=lang_prob,
         duration=duration,
@@ -167,6 +173,7 @@ def transcribe(
     beam_size: int = 5,
     device: str = "auto",
     compute_type: str = "auto",
+    refine: bool = True,
     cache: JsonCache | bool = True,
     in_worker: bool = True,
     progress: ProgressCallback | None = None,
@@ -184,7 +191,7 @@ def transcribe(
     (default; hard cancel, a crash cannot take the caller down)."""
     opts = TranscribeOptions(
         model=os.fspath(model), backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
-        device=device, compute_type=compute_type,
+        device=device, compute_type=compute_type, refine_word_starts=refine,
     )
     opts.check()
     report = ProgressReporter(progress, stage="decoding")
@@ -202,7 +209,7 @@ def transcribe(
     key = cache_key(
         "captions", CAPTIONS_VERSION, io.audio_hash(pcm),
         backend=opts.backend, model=identity, language=opts.language or "auto", vad=opts.vad_filter,
-        beam=opts.beam_size, compute_type=opts.compute_type,
+        beam=opts.beam_size, compute_type=opts.compute_type, refine=opts.refine_word_starts,
     )
     if store is not None:
         hit = store.get(key)
@@ -231,23 +238,45 @@ def transcribe(
 # ----------------------------------------------------------------- songs
 
 
-def _cached_vocals(path: Path) -> Path | None:
-    """The vocals stem of ``path`` if the separation step has it cached."""
+def _cached_vocals(path: Path, cancel: CancelToken | None = None) -> Path | None:
+    """The vocals stem of ``path`` if the separation step already has one in
+    its stem cache (any model; Demucs models preferred over the classical
+    fallback, then the most recently used). Never separates."""
+    import importlib
+    import json
+
     try:
-        from audio_engine import separation
+        sep: Any = importlib.import_module("audio_engine.separation")
     except ImportError:
         return None
-    finder = getattr(separation, "find_cached_stems", None) or getattr(separation, "cached_stems", None)
-    if finder is None:
-        return None
-    try:
+    finder = getattr(sep, "find_cached_stems", None)
+    if finder is not None:
         stems = finder(path)
-    except MashupsError:
+        vocals = None if stems is None else stems.stems.get("vocals")
+        return Path(vocals) if vocals is not None and Path(vocals).is_file() else None
+    # The separation module keys its cache by its own streamed content hash
+    # and writes it into each entry's meta.json: compare against that.
+    engine: Any = importlib.import_module("audio_engine.separation.engine")
+    scan_path = getattr(engine, "_scan_path", None)
+    if scan_path is None:
         return None
-    if stems is None:
+    cache = sep.stem_cache()
+    entries = [e for e in cache.entries() if (e.path / "meta.json").is_file() and (e.path / "vocals.wav").is_file()]
+    if not entries:
         return None
-    vocals = stems.stems.get("vocals") if hasattr(stems, "stems") else None
-    return Path(vocals) if vocals is not None and Path(vocals).is_file() else None
+    digest = scan_path(path, ProgressReporter(None), cancel).hash
+    found = []
+    for e in entries:
+        try:
+            meta = json.loads((e.path / "meta.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if meta.get("hash") == digest:
+            found.append((meta.get("model") != "classical", e.last_used, e.path / "vocals.wav"))
+    if not found:
+        return None
+    best: Path = max(found)[2]
+    return best
 
 
 def caption_song(
@@ -280,7 +309,7 @@ def caption_song(
     if vocals is not None:
         target, source = Path(vocals), "vocals"
     else:
-        found = _cached_vocals(p)
+        found = _cached_vocals(p, cancel)
         if found is not None:
             target, source = found, "vocals"
         elif separate:

@@ -12,6 +12,7 @@ from audio_engine.errors import MashupsError
 #: Subcommand modules under audio_engine.cli, in the order --help lists them.
 COMMANDS: tuple[str, ...] = (
     "audio_engine.cli.analyze",
+    "audio_engine.cli.caption",
 )
 
 EPILOG = """examples:
