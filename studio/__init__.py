@@ -1,0 +1,1 @@
+"""Mashups Studio desktop app (PySide6). The only layer that imports Qt."""

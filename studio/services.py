@@ -1,0 +1,74 @@
+"""The composition root's product: every long-lived service, built once and
+passed into the widgets that need them (no module-level singletons)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_engine.cache import FileCache
+from audio_engine.library import Library
+from audio_engine.paths import StudioPaths, default_paths
+from studio.jobs import JobRunner
+from studio.peaks import PeakStore
+from studio.settings import Settings
+from studio.theme import Theme
+from studio.transport import Transport
+
+
+@dataclass
+class Services:
+    paths: StudioPaths
+    settings: Settings
+    library: Library
+    jobs: JobRunner
+    stems_cache: FileCache
+    peaks: PeakStore
+    transport: Transport
+    theme: Theme
+
+    @property
+    def analysis_db(self) -> Path:
+        return self.paths.analysis_db
+
+    @property
+    def captions_dir(self) -> Path:
+        return self.paths.data / "captions"
+
+    @property
+    def projects_dir(self) -> Path:
+        return self.paths.data / "projects"
+
+    @property
+    def renders_dir(self) -> Path:
+        return self.paths.data / "renders"
+
+    @property
+    def autosave_dir(self) -> Path:
+        return self.paths.data / "autosave"
+
+    def close(self) -> None:
+        self.transport.shutdown()
+        self.jobs.shutdown(timeout=3.0)
+        self.library.close()
+
+
+def build_services(*, settings_path: Path | None = None, paths: StudioPaths | None = None) -> Services:
+    """Build every service once. ``settings_path`` defaults to
+    ``<data>/settings.ini`` (tests use a temp folder via MASHUPS_HOME)."""
+    paths = (paths or default_paths()).ensure()
+    settings = Settings(settings_path or Path(os.environ.get("MASHUPS_SETTINGS", paths.data / "settings.ini")))
+    library = Library(paths.data / "library.sqlite3")
+    jobs = JobRunner()
+    transport = Transport(jobs, device=settings.str("audio/device"), block=int(settings.get("audio/block_size")))
+    return Services(
+        paths=paths,
+        settings=settings,
+        library=library,
+        jobs=jobs,
+        stems_cache=FileCache(paths.stems),
+        peaks=PeakStore(paths.cache / "peaks"),
+        transport=transport,
+        theme=Theme(settings.str("theme") or "dark"),
+    )

@@ -1,0 +1,75 @@
+"""Themes (QSS built from a palette) and tinted SVG icons."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
+
+from studio.resources import resources_dir
+
+THEMES = ("dark", "light")
+
+
+class Theme:
+    """A palette (name -> colour) and the style sheet made from it."""
+
+    def __init__(self, name: str) -> None:
+        if name not in THEMES:
+            name = "dark"
+        self.name = name
+        folder = resources_dir() / "themes"
+        self.colors: dict[str, str] = json.loads((folder / f"{name}.json").read_text())
+        template = (folder / "base.qss").read_text()
+        keys = sorted(self.colors, key=len, reverse=True)
+        pattern = re.compile("@(" + "|".join(re.escape(k) for k in keys) + r")\b")
+        self.qss = pattern.sub(lambda m: self.colors[m.group(1)], template)
+
+    def color(self, key: str) -> QColor:
+        return QColor(self.colors[key])
+
+    def icon(self, name: str, color_key: str = "text", size: int = 24) -> QIcon:
+        return _icon(name, self.colors[color_key], self.colors["muted"], size)
+
+    def apply(self, app: QApplication) -> None:
+        pal = QPalette()
+        c = self.color
+        pal.setColor(QPalette.ColorRole.Window, c("window"))
+        pal.setColor(QPalette.ColorRole.WindowText, c("text"))
+        pal.setColor(QPalette.ColorRole.Base, c("panel"))
+        pal.setColor(QPalette.ColorRole.AlternateBase, c("lane_alt"))
+        pal.setColor(QPalette.ColorRole.Text, c("text"))
+        pal.setColor(QPalette.ColorRole.Button, c("panel2"))
+        pal.setColor(QPalette.ColorRole.ButtonText, c("text"))
+        pal.setColor(QPalette.ColorRole.Highlight, c("accent"))
+        pal.setColor(QPalette.ColorRole.HighlightedText, c("accent_text"))
+        pal.setColor(QPalette.ColorRole.PlaceholderText, c("muted"))
+        app.setPalette(pal)
+        app.setStyleSheet(self.qss)
+
+
+@lru_cache(maxsize=256)
+def _svg(name: str) -> str:
+    return (resources_dir() / "icons" / f"{name}.svg").read_text()
+
+
+@lru_cache(maxsize=512)
+def _icon(name: str, color: str, disabled: str, size: int) -> QIcon:
+    icon = QIcon()
+    for mode, col in ((QIcon.Mode.Normal, color), (QIcon.Mode.Disabled, disabled), (QIcon.Mode.Active, color)):
+        data = _svg(name).replace("currentColor", col)
+        renderer = QSvgRenderer(QByteArray(data.encode()))
+        for scale in (1, 2):
+            pm = QPixmap(QSize(size * scale, size * scale))
+            pm.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pm)
+            renderer.render(p)
+            p.end()
+            pm.setDevicePixelRatio(scale)
+            icon.addPixmap(pm, mode)
+    return icon

@@ -1,0 +1,188 @@
+"""The transport: play/pause/stop/seek/loop over the playback engine, the
+audio output, and render-ahead of whatever is loaded (a song preview or a
+project), done on a job thread. The UI reads the playhead on a timer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from audio_engine.progress import CancelToken, Progress
+from studio.jobs import JobRunner
+from studio.playback import NullOutput, PlaybackEngine, SoundDeviceOutput, TrackMix, open_output
+from studio.render_ahead import ClipRenderCache, render_tracks, track_mix
+
+
+class Transport(QObject):
+    position_changed = Signal(float)  # seconds
+    state_changed = Signal(bool)  # playing
+    loaded = Signal(float)  # duration
+    message = Signal(str)  # "no output device" etc.
+
+    def __init__(self, jobs: JobRunner, *, device: str = "", block: int = 512, sample_rate: int = 44100,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.engine = PlaybackEngine(sample_rate=sample_rate, channels=2)
+        self.block = block
+        self.device = device
+        self.output: NullOutput | SoundDeviceOutput | None = None
+        self.output_problem = ""
+        self.clip_cache = ClipRenderCache()
+        self._render_job: Any = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self._tick)
+        self._was_playing = False
+        self.source: str = ""
+
+    # -- output ---------------------------------------------------------------
+    def _ensure_output(self) -> None:
+        if self.output is not None:
+            return
+        self.output, self.output_problem = open_output(self.engine, self.device, block=self.block)
+        if self.output_problem:
+            self.message.emit(self.output_problem)
+
+    def set_device(self, device: str) -> None:
+        playing = self.engine.playing
+        self.close_output()
+        self.device = device
+        if playing:
+            self._ensure_output()
+            assert self.output is not None
+            self.output.start()
+
+    def close_output(self) -> None:
+        if self.output is not None:
+            self.output.stop()
+            if isinstance(self.output, SoundDeviceOutput):
+                self.output.close()
+            self.output = None
+
+    @property
+    def output_name(self) -> str:
+        return self.output.name if self.output is not None else ""
+
+    # -- control ----------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.engine.playing
+
+    @property
+    def seconds(self) -> float:
+        return self.engine.seconds
+
+    @property
+    def duration(self) -> float:
+        return self.engine.duration
+
+    def play(self) -> None:
+        if self.engine.frames == 0:
+            return
+        if self.engine.position >= self.engine.frames:
+            self.engine.position = 0
+        self._ensure_output()
+        assert self.output is not None
+        self.engine.playing = True
+        self.output.start()
+        self._timer.start()
+        self._was_playing = True
+        self.state_changed.emit(True)
+
+    def pause(self) -> None:
+        self.engine.playing = False
+        if self.output is not None:
+            self.output.stop()
+        self._tick()
+        self._timer.stop()
+        self._was_playing = False
+        self.state_changed.emit(False)
+
+    def toggle(self) -> None:
+        self.pause() if self.engine.playing else self.play()
+
+    def stop(self) -> None:
+        self.pause()
+        self.seek(0.0)
+
+    def seek(self, seconds: float) -> None:
+        self.engine.seek(seconds)
+        self.position_changed.emit(self.engine.seconds)
+
+    def set_loop(self, start: float | None, end: float | None) -> None:
+        self.engine.set_loop(start, end)
+
+    def set_mix(self, mix: list[TrackMix]) -> None:
+        self.engine.set_mix(mix)
+
+    def _tick(self) -> None:
+        self.position_changed.emit(self.engine.seconds)
+        if self._was_playing and not self.engine.playing:  # reached the end
+            self._was_playing = False
+            self._timer.stop()
+            if self.output is not None:
+                self.output.stop()
+            self.state_changed.emit(False)
+
+    # -- loading ----------------------------------------------------------------
+    def _submit_render(self, title: str, body: Callable[[CancelToken], tuple[list[np.ndarray], list[TrackMix]]],
+                       source: str, keep_position: bool) -> None:
+        if self._render_job is not None and not self._render_job.state.finished:
+            self.jobs.cancel(self._render_job.id)
+
+        def fn(progress: Callable[[Progress], None], cancel: CancelToken) -> tuple[list[np.ndarray], list[TrackMix]]:
+            progress(Progress(0.1, "rendering for playback"))
+            result = body(cancel)
+            cancel.check()
+            return result
+
+        def done(result: tuple[list[np.ndarray], list[TrackMix]]) -> None:
+            pos = self.engine.seconds
+            self.engine.set_tracks(result[0], result[1])
+            self.source = source
+            if keep_position:
+                self.engine.seek(pos)
+            else:
+                self.engine.seek(0.0)
+            self.loaded.emit(self.engine.duration)
+            self.position_changed.emit(self.engine.seconds)
+
+        self._render_job = self.jobs.submit(title, "io", fn, on_result=done, meta={"playback": True})
+
+    def load_file(self, path: Path) -> None:
+        """Preview one song file."""
+        from audio_engine import io as audio_io
+
+        rate = self.engine.sample_rate
+
+        def body(cancel: CancelToken) -> tuple[list[np.ndarray], list[TrackMix]]:
+            a = audio_io.load(path, sample_rate=rate, channels=2)
+            return [a.samples], [TrackMix()]
+
+        self.pause()
+        self._submit_render(f"Load {path.name} for playback", body, str(path), keep_position=False)
+
+    def load_project(self, project: Any, resolver: Any, *, keep_position: bool = True, disk_cache: Any = None) -> None:
+        """Render the project's tracks ahead (on a job thread) and swap them in."""
+        snapshot = project.copy()
+        rate = self.engine.sample_rate
+        cache = self.clip_cache
+
+        def body(cancel: CancelToken) -> tuple[list[np.ndarray], list[TrackMix]]:
+            return render_tracks(snapshot, resolver, sample_rate=rate, cache=cache, disk_cache=disk_cache, cancel=cancel)
+
+        self._submit_render("Prepare playback", body, f"project:{project.id}", keep_position=keep_position)
+
+    def update_mix_from(self, project: Any) -> None:
+        """Gain/pan/mute/solo changed: heard on the next audio block."""
+        self.engine.set_mix(track_mix(project))
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.engine.playing = False
+        self.close_output()

@@ -1,0 +1,269 @@
+"""Captions page: a song's caption segments and words, synced to playback
+(click a line to seek, the current line is highlighted), editable text and
+times (through the engine's caption edit operations), and export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHeaderView,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audio_engine import captions as cap
+from audio_engine.captions import CaptionDoc
+from audio_engine.errors import MashupsError
+from studio.jobs import describe_error
+from studio.services import Services
+from studio.widgets import muted, page_header
+
+EXPORT_FORMATS = {"SRT subtitles": "srt", "WebVTT": "vtt", "LRC lyrics": "lrc", "Enhanced LRC (word times)": "elrc",
+                  "ASS (karaoke)": "ass", "JSON": "json"}
+
+
+def _clock(t: float) -> str:
+    m, s = divmod(max(0.0, t), 60.0)
+    return f"{int(m):02d}:{s:06.3f}"
+
+
+def _parse_clock(text: str) -> float:
+    text = text.strip()
+    if ":" in text:
+        m, s = text.split(":", 1)
+        return int(m) * 60 + float(s)
+    return float(text)
+
+
+class CaptionsPage(QWidget):
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.s = services
+        self.song_id: int | None = None
+        self.doc: CaptionDoc | None = None
+        self.current = -1
+        self._filling = False
+        self.song = QComboBox()
+        self.song.setMinimumWidth(260)
+        self.song.currentIndexChanged.connect(self._song_chosen)
+        self.format = QComboBox()
+        self.format.addItems(list(EXPORT_FORMATS))
+        self.export_btn = QPushButton(services.theme.icon("export"), "Export…")
+        self.export_btn.clicked.connect(self.export_dialog)
+        self.play_btn = QPushButton(services.theme.icon("play"), "Play song")
+        self.play_btn.clicked.connect(self._play_song)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Start", "End", "Text"])
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 100)
+        self.table.setColumnWidth(1, 100)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.cellClicked.connect(self._clicked)
+        self.table.itemChanged.connect(self._edited)
+        self.words = QTableWidget(0, 3)
+        self.words.setHorizontalHeaderLabels(["Word", "Start", "End"])
+        self.words.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.words.verticalHeader().setVisible(False)
+        self.words.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.words.cellClicked.connect(self._word_clicked)
+        self.info = muted("Pick a song with captions, or right-click a song in the Library → Write captions. "
+                          "Double-click a cell to edit text or times; click a line to hear it.")
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.words)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 16)
+        lay.setSpacing(12)
+        lay.addWidget(page_header("Captions", "Lyrics with word timing, written on this computer by Whisper.",
+                                  [self.song, self.play_btn, self.format, self.export_btn]))
+        lay.addWidget(self.info)
+        lay.addWidget(split, 1)
+        services.transport.position_changed.connect(self._position)
+
+    # -- songs ---------------------------------------------------------------
+    def refresh_songs(self) -> None:
+        self.song.blockSignals(True)
+        self.song.clear()
+        for s in self.s.library.all():
+            if s.captions:
+                self.song.addItem(s.title, s.id)
+        if self.song_id is not None:
+            i = self.song.findData(self.song_id)
+            if i >= 0:
+                self.song.setCurrentIndex(i)
+        self.song.blockSignals(False)
+
+    def showEvent(self, e: object) -> None:  # type: ignore[override]
+        self.refresh_songs()
+        if self.song_id is None and self.song.count():
+            self._song_chosen(self.song.currentIndex())
+        super().showEvent(e)  # type: ignore[arg-type]
+
+    def _song_chosen(self, index: int) -> None:
+        sid = self.song.itemData(index)
+        if isinstance(sid, int):
+            self.show_song(sid)
+
+    def show_song(self, song_id: int) -> None:
+        song = self.s.library.get(song_id)
+        self.song_id = song_id
+        self.refresh_songs()
+        if not song.captions or not Path(song.captions).is_file():
+            self.doc = None
+            self.table.setRowCount(0)
+            self.info.setText(f"“{song.title}” has no captions yet.")
+            return
+        try:
+            self.doc = CaptionDoc.from_dict(json.loads(Path(song.captions).read_text()))
+        except (OSError, ValueError, MashupsError) as e:
+            self.info.setText(f"The captions of “{song.title}” cannot be read: {e}")
+            return
+        self.info.setText(f"“{song.title}” · {len(self.doc.segments)} lines · {len(self.doc.words())} words"
+                          f" · language {self.doc.language or '?'}")
+        self._fill()
+
+    def _fill(self) -> None:
+        self._filling = True
+        doc = self.doc
+        assert doc is not None
+        self.table.setRowCount(len(doc.segments))
+        for r, seg in enumerate(doc.segments):
+            for c, text in enumerate((_clock(seg.start), _clock(seg.end), seg.text)):
+                item = QTableWidgetItem(text)
+                if c < 2:
+                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                self.table.setItem(r, c, item)
+        self._filling = False
+        self.current = -1
+
+    # -- sync with playback -----------------------------------------------------
+    def _ensure_song_loaded(self) -> None:
+        if self.song_id is None:
+            return
+        song = self.s.library.get(self.song_id)
+        if self.s.transport.source != str(song.path):
+            self.s.transport.load_file(song.path)
+
+    def _play_song(self) -> None:
+        self._ensure_song_loaded()
+        if self.s.transport.source and self.s.transport.duration > 0:
+            self.s.transport.play()
+
+    def _clicked(self, row: int, _col: int) -> None:
+        if self.doc is None or row >= len(self.doc.segments):
+            return
+        self._ensure_song_loaded()
+        self.s.transport.seek(self.doc.segments[row].start)
+        self._show_words(row)
+        self._highlight(row)
+
+    def _show_words(self, row: int) -> None:
+        assert self.doc is not None
+        words = self.doc.segments[row].words
+        self.words.setRowCount(len(words))
+        for r, w in enumerate(words):
+            for c, text in enumerate((w.text, _clock(w.start), _clock(w.end))):
+                self.words.setItem(r, c, QTableWidgetItem(text))
+        self._word_row_segment = row
+
+    def _word_clicked(self, row: int, _col: int) -> None:
+        if self.doc is None:
+            return
+        seg = self.doc.segments[getattr(self, "_word_row_segment", 0)]
+        if row < len(seg.words):
+            self._ensure_song_loaded()
+            self.s.transport.seek(seg.words[row].start)
+
+    def _position(self, seconds: float) -> None:
+        if self.doc is None or self.song_id is None:
+            return
+        song = self.s.library.get(self.song_id)
+        if self.s.transport.source != str(song.path):
+            return
+        row = next((i for i, s in enumerate(self.doc.segments) if s.start <= seconds < s.end), -1)
+        if row != self.current:
+            self._highlight(row)
+
+    def _highlight(self, row: int) -> None:
+        accent = self.s.theme.color("selected")
+        for r in (self.current, row):
+            if 0 <= r < self.table.rowCount():
+                for c in range(3):
+                    item = self.table.item(r, c)
+                    if item is not None:
+                        item.setBackground(QBrush(accent) if r == row else QBrush(QColor(0, 0, 0, 0)))
+        self.current = row
+        if row >= 0:
+            self.table.scrollToItem(self.table.item(row, 0))
+
+    # -- editing -----------------------------------------------------------------------
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if self._filling or self.doc is None:
+            return
+        r, c = item.row(), item.column()
+        try:
+            if c == 2:
+                new = cap.replace_text(self.doc, r, item.text())
+            else:
+                t = _parse_clock(item.text())
+                new = cap.retime(self.doc, r, start=t) if c == 0 else cap.retime(self.doc, r, end=t)
+        except (MashupsError, ValueError) as e:
+            msg = describe_error(e)[0] if isinstance(e, MashupsError) else f"“{item.text()}” is not a time (use mm:ss.mmm)."
+            self.info.setText(f"Not changed: {msg}")
+            self._fill()
+            return
+        self.doc = new
+        self._save()
+        self._fill()
+
+    def _save(self) -> None:
+        if self.doc is None or self.song_id is None:
+            return
+        song = self.s.library.get(self.song_id)
+        if not song.captions:
+            return
+        p = Path(song.captions)
+        tmp = p.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.doc.to_dict()))
+        tmp.replace(p)
+
+    def export_dialog(self) -> None:
+        if self.doc is None or self.song_id is None:
+            QMessageBox.information(self, "Export captions", "Pick a song with captions first.")
+            return
+        fmt = EXPORT_FORMATS[self.format.currentText()]
+        ext = {"elrc": "lrc"}.get(fmt, fmt)
+        song = self.s.library.get(self.song_id)
+        f, _ = QFileDialog.getSaveFileName(self, "Export captions", str(Path.home() / f"{song.title}.{ext}"))
+        if f:
+            self.export_to(Path(f), fmt)
+
+    def export_to(self, path: Path, fmt: str) -> Path | None:
+        assert self.doc is not None
+        try:
+            out = cap.export(self.doc, path, format=fmt)
+        except MashupsError as e:
+            msg, hint = describe_error(e)
+            QMessageBox.warning(self, "Export captions", f"{msg}\n{hint}")
+            return None
+        self.info.setText(f"Exported {out}")
+        return Path(out)
+
+

@@ -1,0 +1,296 @@
+"""Models page: separation (Demucs + the built-in classical fallback) and
+caption (Whisper) models with size, status, download with progress and
+cancel, import from disk and remove; the compute device (detected in a
+worker process, so torch never loads in the UI)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audio_engine.progress import CancelToken, Progress
+from studio.jobs import Job, JobState
+from studio.services import Services
+from studio.widgets import Card, fmt_bytes, muted, page_header
+
+
+@dataclass
+class ModelInfo:
+    kind: str  # "separation" | "captions"
+    name: str
+    description: str
+    size_bytes: int
+    installed: bool
+    builtin: bool = False
+
+
+def list_separation(services: Services) -> list[ModelInfo]:
+    from audio_engine.models import demucs_registry as reg
+
+    out = [ModelInfo("separation", "classical", "Built in, no download: harmonic/percussive + vocal "
+                     "masking. Rough, but works offline on any computer.", 0, True, builtin=True)]
+    for m in reg.list_models(model_dir=services.paths.models):
+        out.append(ModelInfo("separation", m.name, f"{m.title} — {m.description} ({', '.join(m.sources)})",
+                             m.installed_bytes if m.installed else m.approx_bytes, m.installed))
+    return out
+
+
+def list_captions() -> list[ModelInfo]:
+    from audio_engine.captions import models as wm
+
+    out = [ModelInfo("captions", name, spec.description, spec.approx_mb * 1_000_000, wm.is_installed(name))
+           for name, spec in wm.MODELS.items()]
+    known = set(wm.MODELS)
+    out += [ModelInfo("captions", n, "Imported model", 0, True) for n in wm.installed_models() if n not in known]
+    return out
+
+
+def device_report() -> dict[str, Any]:
+    """Runs in the worker process: what torch/CTranslate2 see."""
+    info: dict[str, Any] = {"cuda": False, "mps": False, "names": []}
+    try:
+        import torch
+
+        info["cuda"] = bool(torch.cuda.is_available())
+        if info["cuda"]:
+            info["names"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        info["mps"] = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    except Exception as e:  # noqa: BLE001
+        info["error"] = str(e)
+    return info
+
+
+def device_target(*, progress: Any, cancel: Any) -> dict[str, Any]:
+    return device_report()
+
+
+class ModelRow(QFrame):
+    def __init__(self, page: ModelsPage, info: ModelInfo) -> None:
+        super().__init__()
+        self.page = page
+        self.info = info
+        self.job: Job | None = None
+        self.setObjectName("Card")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 10)
+        col = QVBoxLayout()
+        self.name = QLabel(info.name)
+        self.name.setStyleSheet("font-weight: 700;")
+        col.addWidget(self.name)
+        col.addWidget(muted(info.description))
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setFixedHeight(8)
+        self.bar.setTextVisible(False)
+        self.bar.hide()
+        col.addWidget(self.bar)
+        lay.addLayout(col, 1)
+        self.size = muted(fmt_bytes(info.size_bytes) if info.size_bytes else "—")
+        self.status = QLabel()
+        self.status.setObjectName("Badge")
+        self.download = QPushButton(page.s.theme.icon("download"), "Download")
+        self.download.clicked.connect(lambda: page.download(self))
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(lambda: self.job and page.s.jobs.cancel(self.job.id))
+        self.import_btn = QPushButton("Import…")
+        self.import_btn.clicked.connect(lambda: page.import_dialog(self))
+        self.remove = QPushButton(page.s.theme.icon("trash", "danger"), "Remove")
+        self.remove.setObjectName("Danger")
+        self.remove.clicked.connect(lambda: page.remove(self))
+        for w in (self.size, self.status, self.download, self.cancel, self.import_btn, self.remove):
+            lay.addWidget(w)
+        self.update_view()
+
+    def update_view(self) -> None:
+        busy = self.job is not None and not self.job.state.finished
+        i = self.info
+        self.status.setText("built in" if i.builtin else "installed" if i.installed else
+                            ("downloading" if busy else "not installed"))
+        self.download.setVisible(not i.installed and not busy and not i.builtin)
+        self.import_btn.setVisible(not i.installed and not busy and not i.builtin)
+        self.cancel.setVisible(busy)
+        self.remove.setVisible(i.installed and not i.builtin)
+        self.bar.setVisible(busy)
+        if busy and self.job is not None:
+            self.bar.setValue(int(self.job.fraction * 1000))
+
+
+class ModelsPage(QWidget):
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.s = services
+        self.rows: dict[tuple[str, str], ModelRow] = {}
+        self.device = QComboBox()
+        for label, value in (("Automatic (GPU if available)", "auto"), ("CPU", "cpu"), ("NVIDIA GPU (CUDA)", "cuda"),
+                             ("Apple GPU (MPS)", "mps")):
+            self.device.addItem(label, value)
+        i = self.device.findData(services.settings.str("models/device") or "auto")
+        self.device.setCurrentIndex(max(0, i))
+        self.device.currentIndexChanged.connect(lambda _i: services.settings.set("models/device", self.device.currentData()))
+        self.device_info = muted("Detecting GPU…")
+        self.refresh_btn = QPushButton(services.theme.icon("retry"), "Refresh")
+        self.refresh_btn.clicked.connect(self.refresh)
+        host = QWidget()
+        self.body = QVBoxLayout(host)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(8)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(host)
+        dev = Card()
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Compute device"))
+        row.addWidget(self.device)
+        row.addWidget(self.device_info, 1)
+        dev.body.addLayout(row)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 16)
+        lay.setSpacing(12)
+        lay.addWidget(page_header("Models", "Separation and caption models run on this computer. Nothing is "
+                                  "downloaded without your click; you can also import model files from disk.",
+                                  [self.refresh_btn]))
+        lay.addWidget(dev)
+        lay.addWidget(scroll, 1)
+        self.note = muted("")
+        lay.addWidget(self.note)
+        services.jobs.job_changed.connect(self._job_changed)
+        self.refresh()
+        self._detect_device()
+
+    def _detect_device(self) -> None:
+        def fn(progress: Any, cancel: CancelToken) -> dict[str, Any]:
+            from audio_engine.worker import run_in_worker
+
+            return run_in_worker(device_target, progress=progress, cancel=cancel)
+
+        def done(info: dict[str, Any]) -> None:
+            if info.get("cuda"):
+                self.device_info.setText("GPU found: " + ", ".join(info.get("names", [])))
+            elif info.get("mps"):
+                self.device_info.setText("Apple GPU (MPS) found.")
+            else:
+                self.device_info.setText("No GPU found: models run on the CPU (slower, but everything works).")
+
+        self.s.jobs.submit("Detect GPU", "io", fn, on_result=done)
+
+    def refresh(self) -> None:
+        while self.body.count():
+            it = self.body.takeAt(0)
+            w = it.widget()
+            if w is not None:
+                w.setParent(None)
+                w.deleteLater()
+        old_jobs = {k: r.job for k, r in self.rows.items()}
+        self.rows = {}
+        for title, items in (("Stem separation", list_separation(self.s)), ("Captions (Whisper)", list_captions())):
+            head = QLabel(title)
+            head.setStyleSheet("font-size: 15px; font-weight: 700; margin-top: 6px;")
+            self.body.addWidget(head)
+            for info in items:
+                row = ModelRow(self, info)
+                row.job = old_jobs.get((info.kind, info.name))
+                row.update_view()
+                self.rows[(info.kind, info.name)] = row
+                self.body.addWidget(row)
+        self.body.addStretch(1)
+
+    def highlight(self, model: str) -> None:
+        for (_k, name), row in self.rows.items():
+            if name == model:
+                row.setStyleSheet(f"QFrame#Card {{ border: 2px solid {self.s.theme.colors['accent']}; }}")
+
+    def row(self, kind: str, name: str) -> ModelRow:
+        return self.rows[(kind, name)]
+
+    # -- actions ------------------------------------------------------------------------
+    def download(self, row: ModelRow) -> Job:
+        info = row.info
+        model_dir = self.s.paths.models
+
+        def fn(progress: Any, cancel: CancelToken) -> str:
+            if info.kind == "separation":
+                from audio_engine.models import demucs_registry as reg
+
+                return str(reg.download_model(info.name, model_dir=model_dir, progress=progress, cancel=cancel))
+            from audio_engine.captions import install_model
+
+            return str(install_model(info.name, progress=progress, cancel=cancel))
+
+        row.job = self.s.jobs.submit(f"Download {info.name}", "io", fn, on_result=lambda _p: self.refresh(),
+                                     meta={"model": info.name})
+        row.update_view()
+        return row.job
+
+    def import_dialog(self, row: ModelRow) -> None:
+        if row.info.kind == "captions":
+            d = QFileDialog.getExistingDirectory(self, f"Import {row.info.name}: choose the folder with model.bin")
+            if d:
+                self.import_from(row, [Path(d)])
+        else:
+            files, _ = QFileDialog.getOpenFileNames(self, f"Import {row.info.name}: choose its .th files", "",
+                                                    "Demucs weights (*.th);;All files (*)")
+            if files:
+                self.import_from(row, [Path(f) for f in files])
+
+    def import_from(self, row: ModelRow, sources: list[Path]) -> Job:
+        info = row.info
+        model_dir = self.s.paths.models
+
+        def fn(progress: Any, cancel: CancelToken) -> str:
+            progress(Progress(0.1, "importing"))
+            if info.kind == "captions":
+                from audio_engine.captions import import_model
+
+                return str(import_model(sources[0], name=info.name))
+            from audio_engine.models import demucs_registry as reg
+
+            return str(reg.import_model(info.name, sources, model_dir=model_dir))
+
+        def done(_r: str) -> None:
+            self.note.setText(f"Imported {info.name}.")
+            self.refresh()
+
+        row.job = self.s.jobs.submit(f"Import {info.name}", "io", fn, on_result=done, meta={"model": info.name})
+        row.update_view()
+        return row.job
+
+    def remove(self, row: ModelRow) -> Job:
+        info = row.info
+        model_dir = self.s.paths.models
+
+        def fn(progress: Any, cancel: CancelToken) -> int:
+            if info.kind == "separation":
+                from audio_engine.models import demucs_registry as reg
+
+                return reg.remove_model(info.name, model_dir=model_dir)
+            from audio_engine.captions.models import installed_path_for
+
+            p = installed_path_for(info.name)
+            if p is not None and p.is_dir():
+                shutil.rmtree(p)
+                return 1
+            return 0
+
+        return self.s.jobs.submit(f"Remove {info.name}", "io", fn, on_result=lambda _n: self.refresh())
+
+    def _job_changed(self, job: Job) -> None:
+        for row in self.rows.values():
+            if row.job is job:
+                row.update_view()
+                if job.state == JobState.FAILED:
+                    self.note.setText(f"{job.title} failed: {job.error} {job.hint}")
