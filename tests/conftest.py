@@ -11,6 +11,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# numba's on-disk cache of librosa's JIT functions was seen corrupted (segfaults)
+# when several processes compiled at once; each test session gets its own.
+if "NUMBA_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="mashups-numba-")
 
 from tests.corpus import Song, corpus  # noqa: E402
 
