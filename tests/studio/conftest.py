@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.jobs import JobRunner
+
+
+@pytest.fixture()
+def services(studio_home: Path, tmp_path: Path, qapp: object) -> Iterator[object]:
+    """Every studio service, built by the composition root, with settings in a temp folder."""
+    from studio.services import build_services
+
+    s = build_services(settings_path=tmp_path / "settings.ini")
+    s.settings.set("audio/device", "null")  # CI machines have no sound card
+    s.transport.device = "null"
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def window(services: object, qtbot: object) -> Iterator[object]:
+    from studio.main_window import MainWindow
+
+    w = MainWindow(services, first_run_prompt=False)  # type: ignore[arg-type]
+    qtbot.addWidget(w)  # type: ignore[attr-defined]
+    w.resize(1440, 900)
+    w.show()
+    yield w
+    w.editor_page.undo_stack.setClean()
+    w.close()
+
+
+def wait_jobs(qtbot: object, runner: JobRunner, timeout: float = 120.0) -> None:
+    """Wait (processing events) until the runner has nothing queued or running."""
+    deadline = time.monotonic() + timeout
+    while runner.active():
+        if time.monotonic() > deadline:
+            raise AssertionError("jobs still running: " + ", ".join(f"{j.title} [{j.stage}]" for j in runner.active()))
+        qtbot.wait(50)  # type: ignore[attr-defined]
+
+
+def assert_not_blank(png: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(png))
+    assert not img.isNull() and img.width() > 200 and img.height() > 200
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    ptr = img.constBits()
+    arr = np.frombuffer(ptr, dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    assert float(arr.std()) > 8.0, f"{png.name} looks blank (pixel std {arr.std():.1f})"
