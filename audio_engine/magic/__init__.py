@@ -1,0 +1,11 @@
+"""Magic mashup (two songs -> an editable, beat- and key-matched project and
+a render), the mashability score, and "what fits with this"."""
+
+from audio_engine.magic.core import Caches, MagicResult, default_model, magic_mashup, prepare_song
+from audio_engine.magic.fits import Fit, what_fits
+from audio_engine.magic.score import Mashability, TempoPlan, mashability, plan_tempo
+
+__all__ = [
+    "Caches", "Fit", "MagicResult", "Mashability", "TempoPlan", "default_model", "magic_mashup", "mashability",
+    "plan_tempo", "prepare_song", "what_fits",
+]

@@ -1,0 +1,419 @@
+"""Magic mashup: song A's vocals on song B's instrumental, beat- and
+key-matched, as an editable project plus a render.
+
+Steps: analyse both songs (cached), separate both (cached; htdemucs when
+installed, else the classical fallback, said in the result), refit each beat
+grid and move its phase onto the drum stem's attacks, choose the tempo (B's,
+A in half/double time when closer; both meet in the middle beyond 8%; refuse
+beyond ``max_stretch``), shift A by the smallest amount that makes the keys
+Camelot-compatible, find A's vocal phrases (bars where the vocal stem becomes
+active, or lyric lines when captions are given), and arrange: B's
+instrumental from its first bar, A's vocals entering on a 4-bar phrase
+boundary of B, B's outro fading out after the vocals end.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audio_engine.audio import Audio
+from audio_engine.cache import FileCache, JsonCache, cache_key
+from audio_engine.errors import MashupsError, StretchLimitError
+from audio_engine.magic.features import (
+    FEATURE_RATE,
+    FEATURE_VERSION,
+    Grid,
+    SongFeatures,
+    active_bars,
+    grid_from_analysis,
+    onset_envelope,
+    refine_phase,
+    song_features,
+)
+from audio_engine.magic.score import Mashability, mashability, plan_tempo
+from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
+from audio_engine.project.commands import AddClip, AddMarker, AddMedia, AddTrack, CommandStack, SetCaptions
+from audio_engine.project.media import MediaStore, add_song
+from audio_engine.project.model import Project, new_id
+from audio_engine.project.render import RenderResult, render_project
+
+MAGIC_VERSION = "1"
+VOCALS = "vocals"
+
+
+def default_model(model_dir: Path | None = None) -> str:
+    """htdemucs when its weights are installed, else the classical fallback."""
+    try:
+        from audio_engine.models.demucs_registry import is_installed
+
+        if is_installed("htdemucs", model_dir=model_dir):
+            return "htdemucs"
+    except Exception:  # a broken model folder must not stop the fallback
+        pass
+    return "classical"
+
+
+@dataclass
+class Caches:
+    """Where Magic keeps what it computes (all content-keyed)."""
+
+    analysis: JsonCache
+    features: JsonCache
+    stems: FileCache
+    renders: FileCache
+    media: MediaStore
+
+    @classmethod
+    def default(cls, root: Path | None = None) -> Caches:
+        from audio_engine.paths import default_paths
+
+        p = default_paths()
+        cache = Path(root) if root else p.cache
+        media = (Path(root) / "media") if root else p.media
+        return cls(
+            analysis=JsonCache(cache / "analysis.sqlite3"),
+            features=JsonCache(cache / "magic.sqlite3"),
+            stems=FileCache(cache / "stems"),
+            renders=FileCache(cache / "renders"),
+            media=MediaStore(media),
+        )
+
+
+@dataclass
+class PreparedSong:
+    path: Path
+    analysis: Any
+    grid: Grid
+    stems: Any  # StemSet
+    title: str
+
+    @property
+    def instrumental_stems(self) -> list[str]:
+        return [s for s in self.stems.stems if s != VOCALS]
+
+
+def _load_mono(paths: list[Path]) -> Audio:
+    from audio_engine import io
+
+    total: np.ndarray | None = None
+    for p in paths:
+        a = io.load(p, sample_rate=FEATURE_RATE, channels=1).samples
+        if total is None:
+            total = a.copy()
+        else:
+            n = min(total.shape[1], a.shape[1])
+            total = total[:, :n] + a[:, :n]
+    assert total is not None
+    return Audio(total, FEATURE_RATE)
+
+
+def prepare_song(
+    path: str | os.PathLike[str],
+    *,
+    caches: Caches,
+    model: str,
+    model_dir: Path | None = None,
+    in_worker: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> PreparedSong:
+    """Analyse (cached), separate (cached) and fit the refined beat grid."""
+    from audio_engine.analysis import analyze_file
+    from audio_engine.separation import separate
+
+    p = Path(path)
+    rep = ProgressReporter(progress, stage="analysing")
+    sep_rep = rep.sub(0.2, 0.7, stage="separating")
+    a = analyze_file(p, cache=caches.analysis, cancel=cancel)
+    rep(0.2, force=True)
+    check(cancel)
+    stems = separate(p, model=model, model_dir=model_dir, cache=caches.stems, in_worker=in_worker,
+                     progress=(lambda pr: sep_rep(pr.fraction)) if progress else None,
+                     cancel=cancel)
+    check(cancel)
+    grid = grid_from_analysis(a.beats, a.downbeats, a.beats_per_bar, a.duration, a.bpm)
+    src = stems.stems.get("drums")
+    key = cache_key("magic-phase", FEATURE_VERSION, a.content_hash, grid=grid.to_dict(), src="drums" if src else "mix",
+                    stems=stems.key)
+    hit = caches.features.get(key)
+    if hit is not None:
+        grid = Grid(**hit)
+    else:
+        audio = _load_mono([Path(src)]) if src else _load_mono([p])
+        env, fr = onset_envelope(audio)
+        grid = refine_phase(grid, env, fr)
+        caches.features.put(key, grid.to_dict())
+    rep(1.0, force=True)
+    return PreparedSong(p, a, grid, stems, p.stem)
+
+
+def _features(song: PreparedSong, stems: list[str], caches: Caches) -> tuple[SongFeatures, float]:
+    """Features of the sum of ``stems`` and its integrated loudness (cached)."""
+    from audio_engine.loudness import integrated_lufs
+
+    key = cache_key("magic-features", FEATURE_VERSION, song.analysis.content_hash, stems=sorted(stems),
+                    grid=song.grid.to_dict(), stemset=song.stems.key)
+    hit = caches.features.get(key)
+    if hit is not None:
+        return SongFeatures.from_dict(hit["features"]), float(hit["lufs"])
+    audio = _load_mono([Path(song.stems.stems[s]) for s in stems])
+    k = song.analysis.key
+    f = song_features(audio, song.grid, key_tonic=k.tonic, key_mode=k.mode, key_confidence=k.confidence)
+    lufs = integrated_lufs(audio)
+    caches.features.put(key, {"features": f.to_dict(), "lufs": lufs})
+    return f, lufs
+
+
+def vocal_phrase_starts(levels_db: np.ndarray, *, min_gap_bars: int = 1) -> list[int]:
+    """Bars where the vocal becomes active after at least ``min_gap_bars`` quiet bars."""
+    act = active_bars(levels_db)
+    starts = []
+    quiet = min_gap_bars
+    for i, on in enumerate(act):
+        if on and quiet >= min_gap_bars:
+            starts.append(i)
+        quiet = 0 if on else quiet + 1
+    return starts
+
+
+def caption_phrase_starts(doc: Any, grid: Grid) -> list[int]:
+    """Bars holding the start of each lyric line (a line starting in the last
+    beat of a bar is a pickup into the next bar)."""
+    out: list[int] = []
+    bar_s = grid.period * grid.beats_per_bar
+    for seg in doc.segments:
+        t = seg.start
+        bar = grid.bar_of(t)
+        if t - grid.bar_time(bar) > bar_s - grid.period:
+            bar += 1
+        if bar >= 0 and (not out or out[-1] != bar):
+            out.append(bar)
+    return out
+
+
+@dataclass
+class MagicResult:
+    project: Project
+    render: RenderResult | None
+    project_path: Path | None
+    target_bpm: float
+    target_key: str
+    target_camelot: str
+    key_a: str
+    key_b: str
+    shift_a: int
+    shift_b: int
+    relation: str
+    ratio_a: float
+    ratio_b: float
+    tempo_multiple_a: float
+    vocal_entry_bar: int  # 1-based bar on the timeline where A's first phrase starts
+    vocal_source_bar: int  # 0-based bar of A where that phrase starts
+    phrase_source: str  # "vocal activity" or "lyrics"
+    score: Mashability
+    separation_model: str
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    vocal_clip_id: str = ""
+    instrumental_clip_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "target_bpm": round(self.target_bpm, 3),
+            "target_key": self.target_key,
+            "target_camelot": self.target_camelot,
+            "key_a": self.key_a,
+            "key_b": self.key_b,
+            "shift_semitones": {"a": self.shift_a, "b": self.shift_b},
+            "stretch_ratio": {"a": round(self.ratio_a, 5), "b": round(self.ratio_b, 5)},
+            "tempo_multiple_a": self.tempo_multiple_a,
+            "camelot_relation": self.relation,
+            "vocal_entry_bar": self.vocal_entry_bar,
+            "vocal_source_bar": self.vocal_source_bar,
+            "phrase_source": self.phrase_source,
+            "score": self.score.to_dict(),
+            "separation_model": self.separation_model,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 2),
+            "project": str(self.project_path) if self.project_path else None,
+        }
+        if self.render is not None:
+            d["output"] = str(self.render.path) if self.render.path else None
+            d["duration_s"] = round(self.render.audio.duration, 3)
+            if self.render.master is not None:
+                d["lufs"] = round(self.render.master.output_lufs, 2)
+                d["true_peak_db"] = round(self.render.master.true_peak_db, 2)
+        return d
+
+
+def magic_mashup(
+    song_a: str | os.PathLike[str],
+    song_b: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    project_path: str | os.PathLike[str] | None = None,
+    model: str | None = None,
+    model_dir: Path | None = None,
+    caches: Caches | None = None,
+    captions_a: Any = None,
+    max_stretch: float = 0.2,
+    max_shift: int = 6,
+    intro_bars: int = 4,
+    outro_bars: int = 2,
+    render: bool = True,
+    quality: str = "high",
+    target_lufs: float = -14.0,
+    in_worker: bool = True,
+    title: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> MagicResult:
+    """Make a mashup of A's vocals over B's instrumental (see the module doc).
+
+    ``captions_a``: a CaptionDoc of A (source seconds) used for phrase starts
+    and added as a caption lane that follows the vocal clip. Raises
+    :class:`StretchLimitError` when the tempos cannot meet within
+    ``max_stretch`` (0.2 = 20%)."""
+    t0 = time.perf_counter()
+    caches = caches or Caches.default()
+    mdl = model or default_model(model_dir)
+    notes: list[str] = []
+    if mdl == "classical":
+        notes.append("stems from the classical (HPSS/REPET) fallback: htdemucs is not installed")
+    rep = ProgressReporter(progress, stage="preparing")
+    rep_a, rep_b, rep_r = rep.sub(0.0, 0.3, stage="song A"), rep.sub(0.3, 0.3, stage="song B"), rep.sub(0.7, 0.3, stage="rendering")
+    a = prepare_song(song_a, caches=caches, model=mdl, model_dir=model_dir, in_worker=in_worker,
+                     progress=(lambda p: rep_a(p.fraction)) if progress else None, cancel=cancel)
+    b = prepare_song(song_b, caches=caches, model=mdl, model_dir=model_dir, in_worker=in_worker,
+                     progress=(lambda p: rep_b(p.fraction)) if progress else None, cancel=cancel)
+    if VOCALS not in a.stems.stems:
+        raise MashupsError(f"The separation of {a.path.name} has no vocal stem.")
+    rep(0.62, stage="planning", force=True)
+    check(cancel)
+    if a.analysis.bpm <= 0 or b.analysis.bpm <= 0:
+        raise MashupsError("One of the songs has no steady beat; Magic mashup needs two songs with a beat.")
+    tp = plan_tempo(a.grid.bpm, b.grid.bpm, max_stretch=max_stretch)
+    if not tp.within_limit:
+        raise StretchLimitError(
+            f"{a.path.name} ({a.grid.bpm:.1f} BPM) and {b.path.name} ({b.grid.bpm:.1f} BPM): {tp.note}."
+        )
+    if tp.note:
+        notes.append(tp.note)
+    fa, lufs_voc = _features(a, [VOCALS], caches)
+    fb, lufs_inst = _features(b, b.instrumental_stems, caches)
+    score = mashability(fa, fb, max_stretch=max_stretch, max_shift=max_shift)
+    key_a, key_b = a.analysis.key, b.analysis.key
+    shift_a, relation = score.shift_a, score.relation
+    if key_a.confidence <= 0 or key_b.confidence <= 0:
+        notes.append("no clear key in one song: no pitch shift")
+    # -- vocal phrases ------------------------------------------------------
+    levels = np.asarray(fa.bar_rms_db)
+    phrase_source = "vocal activity"
+    starts: list[int] = []
+    if captions_a is not None and getattr(captions_a, "segments", None):
+        starts = caption_phrase_starts(captions_a, a.grid)
+        phrase_source = "lyrics"
+    if not starts:
+        starts = vocal_phrase_starts(levels)
+        phrase_source = "vocal activity"
+    if not starts:
+        raise MashupsError(f"No vocals were found in {a.path.name}; pick a song with singing as song A.")
+    act = active_bars(levels)
+    src_bar = starts[0]
+    last_voc_bar = int(np.nonzero(act)[0][-1]) if act.any() else src_bar
+    # -- arrangement (all in project beats) ---------------------------------
+    tempo = tp.target_bpm
+    bpb = b.grid.beats_per_bar
+    bar_s = bpb * 60.0 / tempo
+    b_in = b.grid.bar_time(0)
+    b_bars = b.grid.n_bars()
+    b_len_tl = (b.grid.bar_time(b_bars) - b_in) / tp.ratio_b
+    if b_bars < 4:
+        raise MashupsError(f"{b.path.name} is too short for a mashup ({b_bars} bars).")
+    # Vocals enter on a phrase boundary of B: 4 bars in (2 or 1 for very short songs).
+    intro = intro_bars if b_bars >= 4 * intro_bars else (2 if b_bars >= 8 else 1)
+    entry_bar = intro  # 0-based timeline bar where the first phrase lands (phrase boundary of B)
+    a_bar_beats = a.grid.beats_per_bar * tp.multiple  # project beats per bar of A
+    pickup = 1 if src_bar >= 1 else 0
+    a_in = a.grid.bar_time(src_bar - pickup)
+    pos_a_beats = entry_bar * bpb - pickup * a_bar_beats
+    if pos_a_beats < 0:
+        pickup, a_in, pos_a_beats = 0, a.grid.bar_time(src_bar), float(entry_bar * bpb)
+    a_in = max(0.0, a_in)
+    a_out = min(a.analysis.duration, a.grid.bar_time(last_voc_bar + 1))
+    pos_a_s = pos_a_beats * 60.0 / tempo
+    latest_end = b_len_tl - outro_bars * bar_s
+    if pos_a_s + (a_out - a_in) / tp.ratio_a > latest_end:
+        a_bar_s = a.grid.period * a.grid.beats_per_bar
+        room = (latest_end - pos_a_s) * tp.ratio_a
+        a_out = a_in + max(a_bar_s, math.floor(room / a_bar_s + 1e-9) * a_bar_s)
+        notes.append("A's vocals were cut to fit B's length")
+    a_end_tl = pos_a_s + (a_out - a_in) / tp.ratio_a
+    end_bar = min(b_bars, int(math.ceil(a_end_tl / bar_s - 1e-6)) + outro_bars)
+    b_out = min(b.analysis.duration, b_in + end_bar * bar_s * tp.ratio_b)
+    vocal_gain = float(np.clip(lufs_inst - lufs_voc, -12.0, 12.0)) if lufs_voc > -69 and lufs_inst > -69 else 0.0
+    # -- build the project with commands (the same path the UI takes) ---------
+    project = Project(title=title or f"{a.title} x {b.title}", artist="Mashups Studio", tempo=tempo,
+                      key=key_b.name if key_b.confidence > 0 else None, time_signature=(bpb, 4))
+    stack = CommandStack(project)
+    store = MediaStore(Path(project_path) / "media") if project_path else caches.media
+    ref_a = add_song(store, a.path, stems={VOCALS: Path(a.stems.stems[VOCALS])}, bpm=a.grid.bpm, key=key_a.name,
+                     separation_model=a.stems.model)
+    ref_b = add_song(store, b.path, stems={s: Path(b.stems.stems[s]) for s in b.instrumental_stems},
+                     bpm=b.grid.bpm, key=key_b.name, separation_model=b.stems.model)
+    stack.push(AddMedia(media=ref_a.__dict__.copy()))
+    stack.push(AddMedia(media=ref_b.__dict__.copy()))
+    vocal_track, vocal_clip = new_id("track"), new_id("clip")
+    stack.push(AddTrack(track={"id": vocal_track, "name": f"{a.title} vocals"}))
+    stack.push(AddClip(track_id=vocal_track, clip={
+        "id": vocal_clip, "media": ref_a.hash, "stem": VOCALS, "source_in": a_in, "source_out": a_out,
+        "position": pos_a_beats, "stretch_mode": "tempo", "source_bpm": a.grid.bpm * tp.multiple,
+        "pitch": float(shift_a), "gain_db": vocal_gain, "fade_in": 0.005, "fade_out": 0.05,
+        "name": f"{a.title} vocals"}))
+    inst_ids = []
+    for s in b.instrumental_stems:
+        tid, cid = new_id("track"), new_id("clip")
+        stack.push(AddTrack(track={"id": tid, "name": f"{b.title} {s}"}))
+        stack.push(AddClip(track_id=tid, clip={
+            "id": cid, "media": ref_b.hash, "stem": s, "source_in": b_in, "source_out": b_out, "position": 0.0,
+            "stretch_mode": "tempo", "source_bpm": b.grid.bpm, "pitch": 0.0, "gain_db": 0.0,
+            "fade_in": 0.005, "fade_out": min(outro_bars * bar_s, (b_out - b_in) / tp.ratio_b / 2),
+            "name": f"{b.title} {s}"}))
+        inst_ids.append(cid)
+    stack.push(AddMarker(marker_id=new_id("marker"), position=0.0, name="Intro"))
+    stack.push(AddMarker(marker_id=new_id("marker"), position=float(entry_bar * bpb), name="Vocals in"))
+    stack.push(AddMarker(marker_id=new_id("marker"), position=float(max(0, end_bar - outro_bars) * bpb), name="Outro"))
+    if captions_a is not None:
+        stack.push(SetCaptions(lane_id=new_id("captions"), doc=captions_a.to_dict(), clip_id=vocal_clip,
+                               name=f"{a.title} lyrics"))
+    project.notes = list(notes)
+    check(cancel)
+    out_path: Path | None = None
+    if project_path:
+        from audio_engine.project.fileformat import save_project
+
+        out_path = save_project(project, project_path, media_sources=[store])
+    rendered = None
+    if render:
+        rendered = render_project(
+            project, media=[store], out=out, quality="fast" if quality == "fast" else "high",
+            cache=caches.renders, target_lufs=target_lufs,
+            progress=(lambda p: rep_r(p.fraction)) if progress else None,
+            cancel=cancel,
+        )
+    rep(1.0, stage="done", force=True)
+    return MagicResult(
+        project=project, render=rendered, project_path=out_path, target_bpm=tempo,
+        target_key=key_b.name, target_camelot=key_b.camelot, key_a=key_a.name, key_b=key_b.name,
+        shift_a=shift_a, shift_b=0, relation=relation, ratio_a=tp.ratio_a, ratio_b=tp.ratio_b,
+        tempo_multiple_a=tp.multiple, vocal_entry_bar=entry_bar + 1, vocal_source_bar=src_bar,
+        phrase_source=phrase_source, score=score, separation_model=mdl, notes=notes,
+        seconds=time.perf_counter() - t0, vocal_clip_id=vocal_clip, instrumental_clip_ids=inst_ids,
+    )

@@ -1,0 +1,424 @@
+"""The ``.mashup`` project file: a folder (or, for sharing, a zip of the same
+layout). See docs/project-format.md for the documented format.
+
+::
+
+    Song.mashup/
+        project.json        envelope {format, version, revision, saved_at, project}
+        media/<hash><ext>   each song and stem once, named by content hash
+        backups/project-<revision>-<utc>.json   rotating (newest N kept)
+        autosave.json       written by autosave(); newer than project.json
+                            after a crash -> offered for recovery on open
+
+Every write is atomic: temp file in the same folder, flush, fsync,
+``os.replace``, fsync the folder. A process killed at any moment leaves
+``project.json`` as the old or the new version, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from audio_engine.errors import ProjectFileError
+from audio_engine.project.media import (
+    MediaResolver,
+    MediaStore,
+    as_resolver,
+    check_ext,
+    check_hash_name,
+    fsync_dir,
+)
+from audio_engine.project.model import Project
+
+FORMAT_NAME = "mashups-project"
+FORMAT_VERSION = 2
+PROJECT_JSON = "project.json"
+AUTOSAVE_JSON = "autosave.json"
+MEDIA_DIR = "media"
+BACKUP_DIR = "backups"
+MAX_JSON_BYTES = 64 << 20
+MAX_ARCHIVE_BYTES = 16 << 30
+
+
+# -- atomic writes -----------------------------------------------------------
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` always holds either its old
+    content or ``data`` in full: temp in the same folder, flush, fsync,
+    os.replace, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# -- upgrades ----------------------------------------------------------------
+def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 (the first studio preview) placed clips in seconds
+    (``start``), kept linear track ``volume``, a ``bpm`` field, a ``"key"``
+    per media, no markers, no caption lanes. Version 2 places clips in beats
+    and keeps gains in dB."""
+    import math
+
+    d = dict(d)
+    tempo = float(d.pop("bpm", d.get("tempo", 120.0)))
+    d["tempo"] = tempo
+    tracks = []
+    for t in d.get("tracks", []):
+        t = dict(t)
+        vol = float(t.pop("volume", 1.0))
+        t["gain_db"] = 20.0 * math.log10(vol) if vol > 0 else -120.0
+        clips = []
+        for c in t.get("clips", []):
+            c = dict(c)
+            if "start" in c:
+                c["position"] = float(c.pop("start")) * tempo / 60.0
+            c.setdefault("stretch_mode", "tempo" if c.get("source_bpm") else "fixed")
+            clips.append(c)
+        t["clips"] = clips
+        tracks.append(t)
+    d["tracks"] = tracks
+    d.setdefault("markers", [])
+    d.setdefault("caption_lanes", [])
+    return d
+
+
+#: ``UPGRADES[n]`` turns a version-n project dict into version n+1.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def upgrade(version: int, project: dict[str, Any]) -> dict[str, Any]:
+    if version > FORMAT_VERSION:
+        raise ProjectFileError(
+            f"This project was saved by a newer Mashups Studio (format {version}; this one reads up to {FORMAT_VERSION}).",
+            hint="Update Mashups Studio to open it.",
+        )
+    if version < 1:
+        raise ProjectFileError(f"Unknown project format version {version}.")
+    while version < FORMAT_VERSION:
+        project = UPGRADES[version](project)
+        version += 1
+    return project
+
+
+# -- reading -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Envelope:
+    version: int
+    revision: int
+    saved_at: float
+    project: Project
+    upgraded_from: int | None
+
+
+def _read_envelope(path: Path) -> Envelope:
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise ProjectFileError(f"Cannot read {path}: {e.strerror or e}.") from e
+    if size > MAX_JSON_BYTES:
+        raise ProjectFileError(f"{path.name} is {size >> 20} MB; a project file is never that large.")
+    return parse_envelope(path.read_bytes(), name=str(path))
+
+
+def parse_envelope(data: bytes, *, name: str = "project.json") -> Envelope:
+    try:
+        d = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ProjectFileError(f"{name} is not valid JSON ({e}); the file is damaged.",
+                               hint="Open one of the backups in the project's backups folder.") from e
+    if not isinstance(d, dict) or d.get("format") != FORMAT_NAME:
+        raise ProjectFileError(f"{name} is not a Mashups Studio project.")
+    version = d.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ProjectFileError(f"{name} has no format version.")
+    raw = d.get("project")
+    if not isinstance(raw, dict):
+        raise ProjectFileError(f"{name} holds no project.")
+    raw = upgrade(version, raw)
+    project = Project.from_dict(raw)
+    return Envelope(version, int(d.get("revision", 0)), float(d.get("saved_at", 0.0)), project,
+                    version if version != FORMAT_VERSION else None)
+
+
+def envelope_bytes(project: Project, *, revision: int, autosave: bool = False) -> bytes:
+    project.validate()
+    d = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "revision": revision,
+        "saved_at": time.time(),
+        "saved_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "autosave": autosave,
+        "project": project.to_dict(),
+    }
+    return json.dumps(d, indent=1, sort_keys=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """An autosave newer than the last save (the studio crashed or was closed
+    without saving)."""
+
+    path: Path
+    saved_at: float
+    revision: int
+
+
+@dataclass
+class OpenedProject:
+    project: Project
+    path: Path
+    revision: int
+    saved_at: float
+    recovery: Recovery | None = None
+    upgraded_from: int | None = None
+
+    @property
+    def media(self) -> MediaStore:
+        return MediaStore(self.path / MEDIA_DIR)
+
+
+def _folder(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if p.suffix.lower() != ".mashup":
+        p = p.with_name(p.name + ".mashup")
+    return p
+
+
+def open_project(path: str | os.PathLike[str], *, unpack_to: str | os.PathLike[str] | None = None) -> OpenedProject:
+    """Open a ``.mashup`` folder (or a ``.mashup``/``.zip`` archive, which is
+    unpacked to ``unpack_to``, default a folder beside it). Upgrades older
+    formats in memory; ``recovery`` is set when an autosave is newer than the
+    last save."""
+    p = Path(path)
+    if p.is_file():
+        if not zipfile.is_zipfile(p):
+            raise ProjectFileError(f"{p.name} is neither a project folder nor a project archive.")
+        dest = Path(unpack_to) if unpack_to else p.with_name(p.stem + "-unpacked.mashup")
+        return import_archive(p, dest)
+    if not p.is_dir():
+        raise ProjectFileError(f"No project at {p}.")
+    main = p / PROJECT_JSON
+    auto = p / AUTOSAVE_JSON
+    if not main.is_file():
+        if auto.is_file():
+            env = _read_envelope(auto)
+            return OpenedProject(env.project, p, 0, 0.0, Recovery(auto, env.saved_at, env.revision), env.upgraded_from)
+        raise ProjectFileError(f"{p} has no {PROJECT_JSON}; it is not a Mashups Studio project.")
+    env = _read_envelope(main)
+    recovery = None
+    if auto.is_file():
+        try:
+            a = _read_envelope(auto)
+            if a.saved_at > env.saved_at:
+                recovery = Recovery(auto, a.saved_at, a.revision)
+        except ProjectFileError:
+            recovery = None  # a damaged autosave is not offered
+    return OpenedProject(env.project, p, env.revision, env.saved_at, recovery, env.upgraded_from)
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    return open_project(path).project
+
+
+def recover(opened: OpenedProject) -> Project:
+    """The autosaved project (call when the person accepts the recovery)."""
+    if opened.recovery is None:
+        raise ProjectFileError("There is no autosave to recover.")
+    return _read_envelope(opened.recovery.path).project
+
+
+def _collect_media(project: Project, folder: Path, sources: MediaResolver | None) -> None:
+    store = MediaStore(folder / MEDIA_DIR)
+    for ref in project.media.values():
+        wanted = [(ref.hash, ref.ext)] + [(h, ref.stem_exts.get(s, ".flac")) for s, h in ref.stems.items()]
+        for h, ext in wanted:
+            if store.has(h, ext):
+                continue
+            if sources is None:
+                raise ProjectFileError(f"Media {h[:12]}{ext} of {ref.name!r} is not in the project and no source was given.")
+            try:
+                src = sources.find(h, ext)
+            except ProjectFileError:
+                if h == ref.hash and ref.stems:
+                    continue  # the full mix is optional when the stems are there
+                raise
+            store.add_file(src, known_hash=h)
+
+
+def save_project(
+    project: Project,
+    path: str | os.PathLike[str],
+    *,
+    media_sources: MediaResolver | MediaStore | Sequence[MediaStore] | None = None,
+    keep_backups: int = 5,
+) -> Path:
+    """Save ``project`` to the ``.mashup`` folder ``path`` atomically.
+
+    Media the project folder lacks is copied in from ``media_sources`` first
+    (so the project is complete before its JSON names the media). The
+    previous ``project.json`` is kept in ``backups/`` (newest
+    ``keep_backups``); the autosave is removed once the save is in place."""
+    folder = _folder(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    resolver = None if media_sources is None else as_resolver(media_sources)
+    _collect_media(project, folder, resolver)
+    main = folder / PROJECT_JSON
+    revision = 1
+    if main.is_file():
+        try:
+            revision = json.loads(main.read_bytes()).get("revision", 0) + 1
+        except (OSError, ValueError, AttributeError):
+            revision = int(time.time())
+        if keep_backups > 0:
+            bdir = folder / BACKUP_DIR
+            bdir.mkdir(exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            target = bdir / f"project-{revision - 1:06d}-{stamp}.json"
+            try:
+                os.link(main, target)  # the old file is replaced, never modified: a link is a full copy
+            except OSError:
+                shutil.copy2(main, target)
+            backups = sorted(bdir.glob("project-*.json"))
+            for old in backups[: max(0, len(backups) - keep_backups)]:
+                old.unlink(missing_ok=True)
+    atomic_write_bytes(main, envelope_bytes(project, revision=revision))
+    (folder / AUTOSAVE_JSON).unlink(missing_ok=True)
+    return folder
+
+
+def autosave(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write the unsaved state to ``autosave.json`` (atomically). Call on a
+    timer; :func:`open_project` offers it when it is newer than the save."""
+    folder = _folder(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / AUTOSAVE_JSON
+    atomic_write_bytes(target, envelope_bytes(project, revision=-1, autosave=True))
+    return target
+
+
+def discard_autosave(path: str | os.PathLike[str]) -> None:
+    (_folder(path) / AUTOSAVE_JSON).unlink(missing_ok=True)
+
+
+def backups(path: str | os.PathLike[str]) -> list[Path]:
+    """Backups of a project, newest last."""
+    return sorted((_folder(path) / BACKUP_DIR).glob("project-*.json"))
+
+
+# -- archives ----------------------------------------------------------------
+def export_archive(
+    project: Project,
+    out: str | os.PathLike[str],
+    *,
+    media_sources: MediaResolver | MediaStore | Sequence[MediaStore],
+) -> Path:
+    """"Collect and export": one zip with ``project.json`` and every media
+    file the project uses (and nothing else), written atomically."""
+    resolver = as_resolver(media_sources)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(PROJECT_JSON, envelope_bytes(project, revision=0))
+            done: set[str] = set()
+            for ref in project.media.values():
+                items = [(ref.hash, ref.ext, True)] + [(h, ref.stem_exts.get(s, ".flac"), False) for s, h in ref.stems.items()]
+                for h, ext, optional in items:
+                    if h + ext in done:
+                        continue
+                    try:
+                        src = resolver.find(h, ext)
+                    except ProjectFileError:
+                        if optional and ref.stems:
+                            continue
+                        raise
+                    # Audio is already compressed (FLAC/MP3): store, do not deflate again.
+                    z.write(src, f"{MEDIA_DIR}/{h}{ext}", compress_type=zipfile.ZIP_STORED)
+                    done.add(h + ext)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+        fsync_dir(out.parent)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def import_archive(archive: str | os.PathLike[str], dest: str | os.PathLike[str]) -> OpenedProject:
+    """Unpack an exported archive into the project folder ``dest`` (must not
+    exist or be empty). Member names are checked (no paths outside), sizes
+    are capped, and every media file is verified against its hash."""
+    archive = Path(archive)
+    dest = _folder(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise ProjectFileError(f"{dest} already exists and is not empty; choose another folder to unpack into.")
+    try:
+        z = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ProjectFileError(f"{archive.name} is not a readable project archive: {e}") from e
+    with z:
+        names = z.namelist()
+        if PROJECT_JSON not in names:
+            raise ProjectFileError(f"{archive.name} holds no {PROJECT_JSON}; it is not a project archive.")
+        total = sum(i.file_size for i in z.infolist())
+        if total > MAX_ARCHIVE_BYTES:
+            raise ProjectFileError(f"{archive.name} would unpack to {total >> 30} GB; refusing.")
+        info = z.getinfo(PROJECT_JSON)
+        if info.file_size > MAX_JSON_BYTES:
+            raise ProjectFileError("The archive's project.json is implausibly large.")
+        env = parse_envelope(z.read(PROJECT_JSON), name=f"{archive.name}:{PROJECT_JSON}")
+        media: list[tuple[zipfile.ZipInfo, str, str]] = []
+        for i in z.infolist():
+            if i.filename == PROJECT_JSON or i.is_dir():
+                continue
+            parts = i.filename.split("/")
+            if len(parts) != 2 or parts[0] != MEDIA_DIR:
+                raise ProjectFileError(f"{archive.name} holds an unexpected entry {i.filename!r}; refusing to unpack.")
+            stem, dot, ext = parts[1].rpartition(".")
+            if not dot:
+                raise ProjectFileError(f"Bad media name {parts[1]!r} in {archive.name}.")
+            media.append((i, check_hash_name(stem), check_ext("." + ext)))
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.unpack")
+        try:
+            (tmp / MEDIA_DIR).mkdir(parents=True)
+            store = MediaStore(tmp / MEDIA_DIR)
+            from audio_engine.io import file_hash
+
+            for i, h, ext in media:
+                target = store.path(h, ext)
+                with z.open(i) as fi, open(target, "wb") as fo:
+                    shutil.copyfileobj(fi, fo, 1 << 20)
+                    fo.flush()
+                    os.fsync(fo.fileno())
+                if file_hash(target) != h:
+                    raise ProjectFileError(f"Media {h[:12]}{ext} in {archive.name} is damaged (hash mismatch).")
+            atomic_write_bytes(tmp / PROJECT_JSON, envelope_bytes(env.project, revision=1))
+            if dest.exists():
+                dest.rmdir()
+            os.replace(tmp, dest)
+            fsync_dir(dest.parent)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    return open_project(dest)

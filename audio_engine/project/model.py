@@ -1,0 +1,309 @@
+"""The mashup project (timeline) model: plain, Qt-free, JSON-serialisable data.
+
+Times on the timeline are in *beats* of the project tempo (so a tempo change
+keeps every clip on its bar); source ranges are in *seconds* of the clip's
+media. A clip's media is named by the content hash of the song it came from
+(:class:`MediaRef`) plus an optional stem name ("vocals", "drums", ...; None =
+the full mix); the media store keeps each file once under its hash.
+
+Stretch: a clip in ``stretch_mode="tempo"`` follows the project tempo from its
+``source_bpm`` (ratio = project tempo / source bpm, > 1 = faster, the
+pedalboard/Rubber Band convention); ``"fixed"`` uses ``stretch_ratio``.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from audio_engine.errors import ProjectFileError
+
+StretchMode = Literal["tempo", "fixed"]
+
+MIN_BPM = 20.0
+MAX_BPM = 400.0
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def _finite(name: str, v: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ProjectFileError(f"{name} must be a finite number, not {v!r}.")
+    return float(v)
+
+
+@dataclass
+class MediaRef:
+    """One source song in the project. ``hash`` is the content hash of the
+    song file; ``stems`` maps stem names to the content hashes of the stem
+    files (the separation result). ``bpm`` and ``key`` are the analysis
+    (the clip's default source tempo); ``title``/``artist`` are kept for
+    attribution in exported tags."""
+
+    hash: str
+    name: str
+    ext: str = ".flac"
+    stems: dict[str, str] = field(default_factory=dict)
+    stem_exts: dict[str, str] = field(default_factory=dict)
+    bpm: float | None = None
+    key: str | None = None
+    duration: float = 0.0
+    title: str = ""
+    artist: str = ""
+    separation_model: str = ""
+
+    def file_hash(self, stem: str | None) -> str:
+        if stem is None:
+            return self.hash
+        if stem not in self.stems:
+            raise ProjectFileError(f"Song {self.name!r} has no stem {stem!r} (has: {', '.join(sorted(self.stems)) or 'none'}).")
+        return self.stems[stem]
+
+    def file_ext(self, stem: str | None) -> str:
+        return self.ext if stem is None else self.stem_exts.get(stem, ".flac")
+
+
+@dataclass
+class Clip:
+    id: str
+    media: str
+    stem: str | None = None
+    source_in: float = 0.0
+    source_out: float = 0.0
+    position: float = 0.0  # beats on the timeline
+    stretch_mode: StretchMode = "tempo"
+    stretch_ratio: float = 1.0  # used when stretch_mode == "fixed"
+    source_bpm: float | None = None  # used when stretch_mode == "tempo"
+    pitch: float = 0.0  # semitones
+    gain_db: float = 0.0
+    fade_in: float = 0.0  # seconds on the timeline
+    fade_out: float = 0.0
+    name: str = ""
+
+    def ratio(self, project_tempo: float) -> float:
+        """The Rubber Band stretch factor (> 1 faster) this clip plays at."""
+        if self.stretch_mode == "tempo" and self.source_bpm:
+            return project_tempo / self.source_bpm
+        if self.stretch_mode == "tempo":
+            return 1.0
+        return self.stretch_ratio
+
+    def length_seconds(self, project_tempo: float) -> float:
+        """Length on the timeline in seconds."""
+        return (self.source_out - self.source_in) / self.ratio(project_tempo)
+
+    def validate(self) -> None:
+        for n in ("source_in", "source_out", "position", "stretch_ratio", "pitch", "gain_db", "fade_in", "fade_out"):
+            _finite(f"Clip {n}", getattr(self, n))
+        if self.source_in < 0 or self.source_out <= self.source_in:
+            raise ProjectFileError(f"Clip {self.id}: source range {self.source_in}-{self.source_out} s is empty or negative.")
+        if self.position < 0:
+            raise ProjectFileError(f"Clip {self.id}: position {self.position} beats is before the start.")
+        if self.stretch_mode not in ("tempo", "fixed"):
+            raise ProjectFileError(f"Clip {self.id}: stretch mode must be 'tempo' or 'fixed', not {self.stretch_mode!r}.")
+        if not 0.25 <= self.stretch_ratio <= 4.0:
+            raise ProjectFileError(f"Clip {self.id}: stretch ratio {self.stretch_ratio} is outside 0.25-4.")
+        if self.source_bpm is not None and not MIN_BPM <= _finite("Clip source_bpm", self.source_bpm) <= MAX_BPM:
+            raise ProjectFileError(f"Clip {self.id}: source tempo {self.source_bpm} BPM is outside {MIN_BPM:g}-{MAX_BPM:g}.")
+        if abs(self.pitch) > 24:
+            raise ProjectFileError(f"Clip {self.id}: pitch shift {self.pitch} is outside +/-24 semitones.")
+        if self.fade_in < 0 or self.fade_out < 0:
+            raise ProjectFileError(f"Clip {self.id}: fades must be >= 0 s.")
+
+
+@dataclass
+class Track:
+    id: str
+    name: str = ""
+    gain_db: float = 0.0
+    pan: float = 0.0
+    mute: bool = False
+    solo: bool = False
+    clips: list[Clip] = field(default_factory=list)
+
+    def validate(self) -> None:
+        _finite("Track gain", self.gain_db)
+        if not -1.0 <= _finite("Track pan", self.pan) <= 1.0:
+            raise ProjectFileError(f"Track {self.name or self.id}: pan must be between -1 and 1.")
+
+
+@dataclass
+class Marker:
+    id: str
+    position: float  # beats
+    name: str = ""
+
+
+@dataclass
+class CaptionLane:
+    """Captions that follow a clip: ``doc`` is a CaptionDoc dict in the clip
+    media's *source* seconds; the timeline view comes from
+    :meth:`Project.timeline_captions` (audio_engine.captions.remap)."""
+
+    id: str
+    name: str = ""
+    clip_id: str | None = None
+    doc: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Project:
+    title: str = "Untitled mashup"
+    artist: str = ""
+    tempo: float = 120.0
+    key: str | None = None
+    time_signature: tuple[int, int] = (4, 4)
+    sample_rate: int = 44100
+    tracks: list[Track] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    caption_lanes: list[CaptionLane] = field(default_factory=list)
+    media: dict[str, MediaRef] = field(default_factory=dict)
+    id: str = field(default_factory=lambda: new_id("project"))
+    notes: list[str] = field(default_factory=list)
+
+    # -- time -------------------------------------------------------------
+    @property
+    def beats_per_bar(self) -> int:
+        return int(self.time_signature[0])
+
+    def beats_to_seconds(self, beats: float) -> float:
+        return beats * 60.0 / self.tempo
+
+    def seconds_to_beats(self, seconds: float) -> float:
+        return seconds * self.tempo / 60.0
+
+    def beats_to_samples(self, beats: float, sample_rate: int | None = None) -> int:
+        """Sample index of a beat position (rounded once, from the exact product,
+        so placement does not drift with the number of clips)."""
+        sr = self.sample_rate if sample_rate is None else sample_rate
+        return int(round(beats * 60.0 * sr / self.tempo))
+
+    def clip_start_seconds(self, clip: Clip) -> float:
+        return self.beats_to_seconds(clip.position)
+
+    def source_to_timeline(self, clip: Clip, t_src: float) -> float:
+        """Where source second ``t_src`` of ``clip`` plays on the timeline (s)."""
+        return self.clip_start_seconds(clip) + (t_src - clip.source_in) / clip.ratio(self.tempo)
+
+    def end_seconds(self) -> float:
+        return max(
+            (self.clip_start_seconds(c) + c.length_seconds(self.tempo) for t in self.tracks for c in t.clips),
+            default=0.0,
+        )
+
+    # -- lookup -----------------------------------------------------------
+    def track(self, track_id: str) -> Track:
+        for t in self.tracks:
+            if t.id == track_id:
+                return t
+        raise KeyError(f"No track {track_id!r}")
+
+    def find_clip(self, clip_id: str) -> tuple[Track, int, Clip]:
+        for t in self.tracks:
+            for i, c in enumerate(t.clips):
+                if c.id == clip_id:
+                    return t, i, c
+        raise KeyError(f"No clip {clip_id!r}")
+
+    def clip(self, clip_id: str) -> Clip:
+        return self.find_clip(clip_id)[2]
+
+    def clips(self) -> list[Clip]:
+        return [c for t in self.tracks for c in t.clips]
+
+    def audible_tracks(self) -> list[Track]:
+        """Tracks that sound: soloed ones if any track is soloed, else every unmuted one."""
+        soloed = [t for t in self.tracks if t.solo]
+        if soloed:
+            return [t for t in soloed if not t.mute]
+        return [t for t in self.tracks if not t.mute]
+
+    def timeline_captions(self, lane_id: str) -> Any:
+        """The lane's captions moved onto the timeline (a CaptionDoc)."""
+        from audio_engine.captions.doc import CaptionDoc
+        from audio_engine.captions.remap import remap
+
+        lane = next((x for x in self.caption_lanes if x.id == lane_id), None)
+        if lane is None:
+            raise KeyError(f"No caption lane {lane_id!r}")
+        doc = CaptionDoc.from_dict(lane.doc)
+        if lane.clip_id is None:
+            return doc
+        clip = self.clip(lane.clip_id)
+        return remap(
+            doc,
+            source_start=clip.source_in,
+            source_end=clip.source_out,
+            timeline_start=self.clip_start_seconds(clip),
+            stretch_ratio=clip.ratio(self.tempo),
+        )
+
+    # -- checks & (de)serialisation -----------------------------------------
+    def validate(self) -> None:
+        if not MIN_BPM <= _finite("Project tempo", self.tempo) <= MAX_BPM:
+            raise ProjectFileError(f"Project tempo {self.tempo} BPM is outside {MIN_BPM:g}-{MAX_BPM:g}.")
+        num, den = self.time_signature
+        if not (1 <= num <= 32 and den in (1, 2, 4, 8, 16, 32)):
+            raise ProjectFileError(f"Time signature {num}/{den} is not supported.")
+        if not 8000 <= self.sample_rate <= 192000:
+            raise ProjectFileError(f"Project sample rate {self.sample_rate} Hz is outside 8000-192000.")
+        ids: set[str] = set()
+        for t in self.tracks:
+            t.validate()
+            if t.id in ids:
+                raise ProjectFileError(f"Duplicate id {t.id!r}.")
+            ids.add(t.id)
+            for c in t.clips:
+                c.validate()
+                if c.id in ids:
+                    raise ProjectFileError(f"Duplicate id {c.id!r}.")
+                ids.add(c.id)
+                if c.media not in self.media:
+                    raise ProjectFileError(f"Clip {c.id} refers to media {c.media[:12]} that the project does not list.")
+                self.media[c.media].file_hash(c.stem)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["time_signature"] = list(self.time_signature)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Project:
+        try:
+            p = cls(
+                title=str(d.get("title", "Untitled mashup")),
+                artist=str(d.get("artist", "")),
+                tempo=float(d["tempo"]),
+                key=d.get("key"),
+                time_signature=(int(d.get("time_signature", [4, 4])[0]), int(d.get("time_signature", [4, 4])[1])),
+                sample_rate=int(d.get("sample_rate", 44100)),
+                tracks=[track_from_dict(t) for t in d.get("tracks", [])],
+                markers=[Marker(**m) for m in d.get("markers", [])],
+                caption_lanes=[CaptionLane(**c) for c in d.get("caption_lanes", [])],
+                media={k: MediaRef(**v) for k, v in d.get("media", {}).items()},
+                id=str(d.get("id") or new_id("project")),
+                notes=[str(n) for n in d.get("notes", [])],
+            )
+        except ProjectFileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+            raise ProjectFileError(f"The project data is malformed: {e!s}") from e
+        p.validate()
+        return p
+
+    def copy(self) -> Project:
+        return Project.from_dict(self.to_dict())
+
+
+def clip_from_dict(d: dict[str, Any]) -> Clip:
+    return Clip(**d)
+
+
+def track_from_dict(d: dict[str, Any]) -> Track:
+    d = dict(d)
+    clips = [clip_from_dict(c) for c in d.pop("clips", [])]
+    return Track(**d, clips=clips)

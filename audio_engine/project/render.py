@@ -1,0 +1,251 @@
+"""Offline render of a project: per-clip stretch/pitch (Rubber Band), fades,
+track gain/pan, mute/solo, sample-accurate placement (beats -> samples from
+the project tempo), a master limiter with loudness normalisation, and tagged
+WAV/FLAC/MP3 export.
+
+Each clip's stretched/pitched audio is cached by (media hash, stem, source
+range, ratio, pitch, rate, quality): re-rendering after an edit recomputes
+only the clips whose sound changed. Gain, fades and placement are cheap and
+applied after the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from audio_engine.audio import Audio
+from audio_engine.cache import FileCache, cache_key
+from audio_engine.errors import MashupsError, ProjectFileError
+from audio_engine.master import MasterReport, master
+from audio_engine.mixer import Placement, mix
+from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
+from audio_engine.project.media import MediaResolver, MediaStore, as_resolver
+from audio_engine.project.model import Clip, Project
+from audio_engine.transform import Quality, fade, fit_length, stretched_length, time_stretch
+
+RENDER_VERSION = "1"
+TAIL_SECONDS = 0.0
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    audio: Audio
+    path: Path | None
+    master: MasterReport | None
+    clips_rendered: int
+    clips_cached: int
+    seconds: float
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def realtime_factor(self) -> float:
+        return self.audio.duration / self.seconds if self.seconds > 0 else float("inf")
+
+
+def clip_source_frames(clip: Clip, sample_rate: int) -> tuple[int, int]:
+    """First frame and frame count of the clip's source range at ``sample_rate``."""
+    a = int(round(clip.source_in * sample_rate))
+    b = int(round(clip.source_out * sample_rate))
+    return a, b - a
+
+
+def clip_cache_key(project: Project, clip: Clip, *, sample_rate: int, quality: Quality) -> str:
+    ref = project.media[clip.media]
+    return cache_key(
+        "clip-render",
+        RENDER_VERSION,
+        ref.file_hash(clip.stem),
+        stem=clip.stem,
+        src=clip_source_frames(clip, sample_rate),
+        ratio=round(clip.ratio(project.tempo), 12),
+        pitch=round(clip.pitch, 9),
+        rate=sample_rate,
+        quality=quality,
+    )
+
+
+def render_clip(
+    project: Project,
+    clip: Clip,
+    *,
+    media: MediaResolver,
+    sample_rate: int,
+    quality: Quality = "high",
+    cache: FileCache | None = None,
+) -> tuple[Audio, bool]:
+    """The clip's stretched and pitched stereo audio (before gain and fades)
+    and whether it came from the cache."""
+    from audio_engine.io import load
+
+    ref = project.media[clip.media]
+    key = clip_cache_key(project, clip, sample_rate=sample_rate, quality=quality)
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None and (hit / "clip.npy").is_file():
+            try:
+                data = np.load(hit / "clip.npy", allow_pickle=False)
+                if data.dtype == np.float32 and data.ndim == 2:
+                    return Audio(data, sample_rate), True
+            except (OSError, ValueError):
+                pass  # damaged entry: render again
+    path = media.find(ref.file_hash(clip.stem), ref.file_ext(clip.stem))
+    _, n = clip_source_frames(clip, sample_rate)
+    src = load(path, sample_rate=sample_rate, channels=2, offset=clip.source_in, duration=clip.source_out - clip.source_in)
+    src = Audio(fit_length(src.samples, n), sample_rate)
+    ratio = clip.ratio(project.tempo)
+    out = time_stretch(src, ratio=ratio, semitones=clip.pitch, quality=quality)
+    assert out.frames == stretched_length(n, ratio)
+    if cache is not None:
+        with cache.build(key) as tmp:
+            np.save(tmp / "clip.npy", np.ascontiguousarray(out.samples), allow_pickle=False)
+    return out, False
+
+
+def _tags(project: Project) -> dict[str, str]:
+    sources = []
+    for ref in project.media.values():
+        used = any(c.media == ref.hash for c in project.clips())
+        if used:
+            who = f"{ref.artist} - " if ref.artist else ""
+            sources.append(f"{who}{ref.title or ref.name}")
+    tags = {
+        "title": project.title,
+        "artist": project.artist or "Mashups Studio",
+        "bpm": f"{project.tempo:.2f}".rstrip("0").rstrip("."),
+        "key": project.key or "",
+        "sources": "; ".join(sources),
+        "comment": "Mashup of: " + "; ".join(sources) if sources else "",
+        "encoder": "Mashups Studio",
+    }
+    return {k: v for k, v in tags.items() if v}
+
+
+def write_tags(path: Path, tags: dict[str, str]) -> None:
+    """Title, artist, BPM, key and source attribution into WAV (ID3 chunk),
+    FLAC (Vorbis comments) or MP3 (ID3v2) with mutagen."""
+    ext = path.suffix.lower()
+    if ext == ".flac":
+        from mutagen.flac import FLAC
+
+        f = FLAC(str(path))
+        f["TITLE"] = tags.get("title", "")
+        f["ARTIST"] = tags.get("artist", "")
+        f["BPM"] = tags.get("bpm", "")
+        if "key" in tags:
+            f["INITIALKEY"] = tags["key"]
+        if "sources" in tags:
+            f["SOURCES"] = tags["sources"]
+            f["COMMENT"] = tags["comment"]
+        f["ENCODER"] = tags.get("encoder", "")
+        f.save()
+        return
+    if ext in (".mp3", ".wav"):
+        from mutagen import id3
+
+        if ext == ".mp3":
+            from mutagen.mp3 import MP3
+
+            audio: object = MP3(str(path))
+        else:
+            from mutagen.wave import WAVE
+
+            audio = WAVE(str(path))
+        if getattr(audio, "tags", None) is None:
+            audio.add_tags()  # type: ignore[attr-defined]
+        t = audio.tags  # type: ignore[attr-defined]
+        t.add(id3.TIT2(encoding=3, text=tags.get("title", "")))
+        t.add(id3.TPE1(encoding=3, text=tags.get("artist", "")))
+        t.add(id3.TBPM(encoding=3, text=str(int(round(float(tags.get("bpm", "0") or 0))))))
+        if "key" in tags:
+            t.add(id3.TKEY(encoding=3, text=tags["key"]))
+        if "sources" in tags:
+            t.add(id3.TXXX(encoding=3, desc="SOURCES", text=tags["sources"]))
+            t.add(id3.COMM(encoding=3, lang="eng", desc="", text=tags["comment"]))
+        t.add(id3.TXXX(encoding=3, desc="BPM_EXACT", text=tags.get("bpm", "")))
+        t.add(id3.TSSE(encoding=3, text=tags.get("encoder", "")))
+        audio.save()  # type: ignore[attr-defined]
+        return
+    # Other formats (OGG/AIFF) keep no tags.
+
+
+def render_project(
+    project: Project,
+    *,
+    media: MediaResolver | MediaStore | list[MediaStore],
+    out: str | os.PathLike[str] | None = None,
+    sample_rate: int | None = None,
+    target_lufs: float | None = -14.0,
+    ceiling_db: float = -1.0,
+    quality: Quality = "high",
+    cache: FileCache | None = None,
+    tag: bool = True,
+    bit_depth: int = 24,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> RenderResult:
+    """Render the audible tracks to one stereo mix, master it (limiter to
+    ``ceiling_db`` dBTP and, unless ``target_lufs`` is None, normalise to
+    that loudness) and, when ``out`` is given, write it (format from the
+    extension: .wav/.flac/.mp3) with tags."""
+    t0 = time.perf_counter()
+    project.validate()
+    resolver = as_resolver(media)
+    sr = sample_rate or project.sample_rate
+    rep = ProgressReporter(progress, stage="rendering")
+    tracks = project.audible_tracks()
+    jobs = [(t, c) for t in tracks for c in t.clips]
+    if not jobs:
+        raise ProjectFileError("Nothing to render: the project has no audible clips.", hint="Unmute a track or add clips.")
+    placements: list[Placement] = []
+    rendered = cached = 0
+    clip_rep = rep.sub(0.0, 0.8)
+    for i, (t, c) in enumerate(jobs):
+        check(cancel)
+        audio, hit = render_clip(project, c, media=resolver, sample_rate=sr, quality=quality, cache=cache)
+        cached += int(hit)
+        rendered += int(not hit)
+        audio = fade(audio, fade_in_s=c.fade_in, fade_out_s=c.fade_out)
+        placements.append(Placement(audio, project.beats_to_samples(c.position, sr), c.gain_db + t.gain_db, t.pan))
+        clip_rep((i + 1) / len(jobs), message=c.name or c.id)
+    check(cancel)
+    rep(0.82, stage="mixing", force=True)
+    bus = mix(placements, sample_rate=sr, channels=2)
+    check(cancel)
+    master_rep = rep.sub(0.84, 0.14, stage="mastering")
+    mastered, report = master(
+        bus,
+        target_lufs=target_lufs,
+        ceiling_db=ceiling_db,
+        progress=(lambda p: master_rep(p.fraction)) if progress else None,
+        cancel=cancel,
+    )
+    path: Path | None = None
+    tags = _tags(project)
+    if out is not None:
+        check(cancel)
+        from audio_engine.io import save
+
+        path = Path(out)
+        # Write and tag under a temporary name, then move into place: the
+        # target is never seen half-written or untagged.
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.rendering{path.suffix}")
+        try:
+            save(mastered, tmp, bit_depth=bit_depth)
+            if tag:
+                try:
+                    write_tags(tmp, tags)
+                except Exception as e:  # mutagen raises many types
+                    raise MashupsError(f"Tagging the rendered mix failed: {e}") from e
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    rep(1.0, stage="done", force=True)
+    return RenderResult(mastered, path, report, rendered, cached, time.perf_counter() - t0, tags)
