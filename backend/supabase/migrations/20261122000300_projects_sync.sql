@@ -134,9 +134,9 @@ begin
   if tg_op = 'UPDATE' and not old.deleted then
     return new;
   end if;
-  perform pg_advisory_xact_lock(hashtextextended('projects:' || new.owner_id::text, 0));
   v_limit := private.tier_limit(new.owner_id, 'max_projects');
   if v_limit is not null then
+    perform pg_advisory_xact_lock(hashtextextended('projects:' || new.owner_id::text, 0));
     select count(*) into v_count from public.projects
      where owner_id = new.owner_id and not deleted and id <> new.id;
     if v_count >= v_limit then
@@ -169,9 +169,9 @@ begin
   if (select p.owner_id from public.projects p where p.id = new.project_id) is distinct from new.owner_id then
     raise exception 'media must belong to a project of the same owner' using errcode = 'MS002';
   end if;
-  perform pg_advisory_xact_lock(hashtextextended('storage:' || new.owner_id::text, 0));
   v_limit := private.tier_limit(new.owner_id, 'storage_bytes');
   if v_limit is not null then
+    perform pg_advisory_xact_lock(hashtextextended('storage:' || new.owner_id::text, 0));
     select coalesce(sum(size_bytes), 0) into v_used from public.project_media
      where owner_id = new.owner_id and not deleted and id <> new.id;
     if v_used + new.size_bytes > v_limit then
@@ -432,8 +432,8 @@ begin
     end if;
     -- Claim the key. A concurrent push of the same key blocks here until the
     -- other transaction ends, then sees its receipt.
-    insert into public.sync_receipts (user_id, idempotency_key, result)
-    values (v_uid, v_key, '{}') on conflict do nothing;
+    insert into public.sync_receipts (idempotency_key, result)
+    values (v_key, '{}') on conflict do nothing;
     get diagnostics v_inserted = row_count;
     if not v_inserted then
       select r.result into v_result from public.sync_receipts r
