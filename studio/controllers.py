@@ -8,6 +8,7 @@ signals. No widget calls the engine's long-running functions itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,48 @@ class SongActions(QObject):
 
         return self.s.jobs.submit(f"Caption “{song.title}” ({model})", "ml", fn, on_result=done, on_error=failed,
                                   meta={"song": song_id, "action": "caption"})
+
+
+@dataclass(frozen=True)
+class Fit:
+    song: SongRecord
+    shift: int  # semitones for the vocal song (the selected one) to meet the partner's key
+    relation: str
+    target_bpm: float
+    stretch_pct: float  # the larger stretch either song needs, in percent
+    within_limit: bool
+    score: float  # 0..100
+
+
+def rank_fits(song: SongRecord, others: list[SongRecord], limit: int = 8) -> list[Fit]:
+    """Quick partners for ``song`` from the library's stored analyses: the
+    engine's tempo plan (audio_engine.magic.plan_tempo: half/double time,
+    both songs meeting in the middle) and the smallest Camelot-compatible
+    pitch shift (audio_engine.keys). The full mashability score (harmony,
+    rhythm) is computed by Magic mashup itself."""
+    from audio_engine.keys import KeyParseError, compatible_shift, parse_key
+    from audio_engine.magic import plan_tempo
+
+    if song.analysis is None or not song.bpm or not song.key_name:
+        return []
+    try:
+        ka = parse_key(song.key_name)
+    except KeyParseError:
+        return []
+    out: list[Fit] = []
+    for o in others:
+        if o.id == song.id or o.analysis is None or not o.bpm or not o.key_name:
+            continue
+        try:
+            kb = parse_key(o.key_name)
+        except KeyParseError:
+            continue
+        shift, rel = compatible_shift(kb, ka)
+        plan = plan_tempo(song.bpm, o.bpm)
+        stretch = max(abs(plan.ratio_a - 1.0), abs(plan.ratio_b - 1.0)) * 100.0
+        score = 100.0 - 10.0 * abs(shift) - 2.0 * stretch - (0.0 if rel in ("same", "relative") else 5.0)
+        if not plan.within_limit:
+            score -= 40.0
+        out.append(Fit(o, shift, rel, plan.target_bpm, stretch, plan.within_limit, max(0.0, score)))
+    out.sort(key=lambda f: -f.score)
+    return out[:limit]

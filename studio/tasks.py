@@ -48,3 +48,57 @@ def render_target(
         cache=FileCache(cache_dir), progress=progress, cancel=cancel,
     )
     return str(result.path or out)
+
+
+def magic_worker_target(
+    *,
+    song_a: str,
+    song_b: str,
+    project_path: str,
+    model: str | None,
+    model_dir: str | None,
+    captions_a: str | None,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> dict[str, Any]:
+    """Runs in the worker process: the whole Magic mashup (analysis, separation,
+    planning, project) with the engine's default caches; no render (the editor
+    plays it, Export renders it)."""
+    import json
+    from pathlib import Path
+
+    from audio_engine.magic import magic_mashup
+
+    doc = None
+    if captions_a and Path(captions_a).is_file():
+        from audio_engine.captions import CaptionDoc
+
+        doc = CaptionDoc.from_dict(json.loads(Path(captions_a).read_text()))
+    result = magic_mashup(
+        song_a, song_b, project_path=project_path, model=model or None,
+        model_dir=Path(model_dir) if model_dir else None, captions_a=doc, render=False, in_worker=False,
+        progress=progress, cancel=cancel,
+    )
+    return result.to_json()
+
+
+def magic_target(
+    *,
+    song_a: str,
+    song_b: str,
+    project_path: str,
+    model: str | None,
+    model_dir: str | None,
+    captions_a: str | None,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> dict[str, Any]:
+    """Job body (job thread): hand the Magic mashup to the worker process."""
+    from audio_engine.worker import run_in_worker
+
+    return run_in_worker(
+        magic_worker_target,
+        kwargs={"song_a": song_a, "song_b": song_b, "project_path": project_path, "model": model,
+                "model_dir": model_dir, "captions_a": captions_a},
+        progress=progress, cancel=cancel,
+    )

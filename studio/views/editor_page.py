@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from audio_engine import project as proj
+from audio_engine.cache import FileCache
 from audio_engine.errors import MashupsError
 from audio_engine.project import Command, MediaResolver, MediaStore, Project
 from studio.controllers import SongActions
@@ -343,7 +344,8 @@ class EditorPage(QWidget):
 
     def _reload_playback(self) -> None:
         if self.doc.project.clips():
-            self.s.transport.load_project(self.doc.project, self.doc.resolver(), keep_position=True)
+            self.s.transport.load_project(self.doc.project, self.doc.resolver(), keep_position=True,
+                                          disk_cache=FileCache(self.s.paths.cache / "clip-renders"))
 
     def _sync_controls(self) -> None:
         p = self.doc.project

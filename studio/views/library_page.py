@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from audio_engine.library import SongRecord
-from studio.controllers import SongActions
+from studio.controllers import SongActions, rank_fits
 from studio.services import Services
 from studio.widgets import Card, fmt_duration, muted, page_header
 
@@ -131,52 +130,6 @@ class LibraryModel(QAbstractTableModel):
 
     def song_at(self, row: int) -> SongRecord:
         return self.songs[row]
-
-
-@dataclass(frozen=True)
-class Fit:
-    song: SongRecord
-    shift: int
-    relation: str
-    tempo_change: float  # percent the partner must stretch
-    score: float
-
-
-def rank_fits(song: SongRecord, others: list[SongRecord], limit: int = 8) -> list[Fit]:
-    """Partners for ``song``: key compatibility after the smallest pitch shift
-    (Camelot wheel, audio_engine.keys) and how far the tempo must stretch.
-    Uses the Magic mashup engine's ranking when it is installed."""
-    try:
-        from audio_engine import magic
-
-        ranker = getattr(magic, "rank_fits", None) or getattr(magic, "fits", None)
-    except ImportError:
-        ranker = None
-    out: list[Fit] = []
-    if song.analysis is None or not song.bpm:
-        return out
-    from audio_engine.keys import compatible_shift, parse_key
-
-    try:
-        ka = parse_key(song.key_name or "")
-    except Exception:  # noqa: BLE001
-        return out
-    for o in others:
-        if o.id == song.id or o.analysis is None or not o.bpm or not o.key_name:
-            continue
-        try:
-            kb = parse_key(o.key_name)
-        except Exception:  # noqa: BLE001
-            continue
-        shift, rel = compatible_shift(ka, kb)
-        ratios = [song.bpm / (o.bpm * f) for f in (0.5, 1.0, 2.0)]
-        best = min(ratios, key=lambda r: abs(r - 1.0))
-        change = (best - 1.0) * 100.0
-        score = max(0.0, 100.0 - 12.0 * abs(shift) - 2.5 * abs(change) - (0 if rel in ("same", "relative") else 6))
-        out.append(Fit(o, shift, rel, change, score))
-    del ranker  # the engine ranking needs analyses objects; the table data suffices here
-    out.sort(key=lambda f: -f.score)
-    return out[:limit]
 
 
 class SongTable(QTableView):
@@ -365,8 +318,8 @@ class LibraryPage(QWidget):
             return
         self.fits_hint.setText(f"Partners for “{song.title}” ({song.bpm or 0:.0f} BPM, {song.camelot or '?'})")
         for f in fits:
-            shift = f"{f.shift:+d} st" if f.shift else "no shift"
-            item = QListWidgetItem(f"{f.song.title}\n{shift} · {f.relation} · tempo {f.tempo_change:+.1f}% · {f.score:.0f}")
+            shift = f"shift vocals {f.shift:+d} st" if f.shift else "no shift"
+            item = QListWidgetItem(f"{f.song.title}  ·  {f.score:.0f}\n{shift} · {f.relation} · {f.target_bpm:.1f} BPM")
             item.setData(SONG_ID_ROLE, f.song.id)
             self.fits_list.addItem(item)
         if not fits:

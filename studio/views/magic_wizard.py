@@ -103,7 +103,7 @@ class MagicWizard(QDialog):
         return (a if isinstance(a, int) else None), (b if isinstance(b, int) and b != FIND else None)
 
     def update_plan(self) -> None:
-        from studio.views.library_page import rank_fits
+        from studio.controllers import rank_fits
 
         a, b = self._ids()
         if a is None:
@@ -123,12 +123,12 @@ class MagicWizard(QDialog):
             return
         f = fits[0]
         self.proposal = {"a": a, "b": f.song.id, "shift": f.shift, "score": f.score}
-        target = sa.bpm or 0.0
+        sb = f.song
         self.plan.setText(
-            f"<b>{sa.title}</b> + <b>{f.song.title}</b><br>"
-            f"Tempo: {target:.1f} BPM (B stretches {f.tempo_change:+.1f}%)<br>"
-            f"Key: {sa.key_name} ({sa.camelot}) · B shifted {f.shift:+d} semitones → {f.relation}<br>"
-            f"Mashability score: <b>{f.score:.0f}</b> / 100")
+            f"<b>{sa.title}</b> (vocals) + <b>{sb.title}</b> (instrumental)<br>"
+            f"Tempo: <b>{f.target_bpm:.1f} BPM</b> ({sa.bpm or 0:.1f} and {sb.bpm or 0:.1f}; at most {f.stretch_pct:.1f}% stretch)<br>"
+            f"Key: <b>{sb.key_name}</b> ({sb.camelot}) · vocals shifted <b>{f.shift:+d}</b> semitones → {f.relation}<br>"
+            f"Quick fit score: <b>{f.score:.0f}</b> / 100 (the full mashability score comes with the result)")
         self.generate_btn.setEnabled(magic_available())
         if not magic_available():
             self.stage.setText("The Magic mashup engine (audio_engine.magic) is not installed in this build.")
@@ -140,17 +140,21 @@ class MagicWizard(QDialog):
         b = self.s.library.get(int(self.proposal["b"]))
         out_dir = self.s.projects_dir
         out_dir.mkdir(parents=True, exist_ok=True)
-        media_root = str(self.s.paths.media)
-        analysis_db = str(self.s.analysis_db)
-        stems_dir = str(self.s.paths.stems)
-        sep_model = self.s.settings.str("models/separation") or "htdemucs"
+        stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in f"{a.title} x {b.title}").strip()
+        project_path = out_dir / f"{stem}.mashup"
+        n = 2
+        while project_path.exists():
+            project_path = out_dir / f"{stem} {n}.mashup"
+            n += 1
+        sep = self.s.settings.str("models/separation")
+        model = None if sep in ("", "htdemucs") else sep  # None: htdemucs when installed, else the classical fallback
+        kwargs = {"song_a": str(a.path), "song_b": str(b.path), "project_path": str(project_path), "model": model,
+                  "model_dir": str(self.s.paths.models), "captions_a": a.captions}
 
-        def fn(progress: Any, cancel: CancelToken) -> str:
+        def fn(progress: Any, cancel: CancelToken) -> dict[str, Any]:
             from studio.tasks import magic_target
 
-            return magic_target(song_a=str(a.path), song_b=str(b.path), out_dir=str(out_dir), media_root=media_root,
-                                analysis_db=analysis_db, stems_dir=stems_dir, separation_model=sep_model,
-                                progress=progress, cancel=cancel)
+            return magic_target(**kwargs, progress=progress, cancel=cancel)
 
         self.job = self.s.jobs.submit(f"Magic mashup: {a.title} + {b.title}", "ml", fn, on_result=self._done)
         self.bar.show()
@@ -167,8 +171,12 @@ class MagicWizard(QDialog):
             self.cancel_btn.setText("Close")
             self.generate_btn.setEnabled(job.state != JobState.DONE)
 
-    def _done(self, path: str) -> None:
-        self.project_ready.emit(path)
+    def _done(self, result: dict[str, Any]) -> None:
+        self.result = result
+        score = result.get("score", {}).get("total")
+        self.stage.setText(f"Done in {result.get('seconds', 0):.0f} s · score {score:.2f}" if isinstance(score, float) else "Done")
+        if result.get("project"):
+            self.project_ready.emit(str(result["project"]))
         self.accept()
 
     def _cancel(self) -> None:

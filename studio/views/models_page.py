@@ -170,7 +170,14 @@ class ModelsPage(QWidget):
         lay.addWidget(self.note)
         services.jobs.job_changed.connect(self._job_changed)
         self.refresh()
-        self._detect_device()
+        self._detected = False
+
+    def showEvent(self, event: Any) -> None:
+        # Device detection imports torch (in a worker process): only when the page is first shown.
+        if not self._detected:
+            self._detected = True
+            self._detect_device()
+        super().showEvent(event)
 
     def _detect_device(self) -> None:
         def fn(progress: Any, cancel: CancelToken) -> dict[str, Any]:

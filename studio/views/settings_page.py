@@ -70,6 +70,7 @@ class SettingsPage(QWidget):
         f = QFormLayout(models)
         self.sep_model = QComboBox()
         self.sep_model.addItems(SEPARATION_MODELS)
+        self.sep_model.setEditable(True)  # custom models in the model folder (Models page) by name
         self.sep_model.setCurrentText(st.str("models/separation") or "htdemucs")
         self.sep_model.currentTextChanged.connect(lambda t: st.set("models/separation", t))
         self.cap_model = QComboBox()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,6 +9,11 @@ import numpy as np
 import pytest
 
 from studio.jobs import JobRunner
+
+# The offscreen platform's default screen is 800x800, smaller than the main
+# window's minimum size; give it a 1920x1080 screen (before QApplication exists).
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen-screen.json')}"
 
 
 @pytest.fixture()
