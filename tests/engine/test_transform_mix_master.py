@@ -24,9 +24,13 @@ def clicks(period_s: float, seconds: float, sr: int = SR) -> Audio:
 
 
 def onsets(a: Audio) -> np.ndarray:
-    import librosa
+    """Click times: peaks of the smoothed envelope, at least 0.2 s apart."""
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import find_peaks
 
-    return librosa.onset.onset_detect(y=a.samples[0], sr=a.sample_rate, units="time", backtrack=False)
+    env = uniform_filter1d(np.abs(a.samples[0]), 200)
+    peaks, _ = find_peaks(env, height=0.3 * env.max(), distance=int(0.2 * a.sample_rate))
+    return peaks / a.sample_rate
 
 
 def sine(freq: float, seconds: float = 2.0, amp: float = 0.5) -> Audio:
@@ -96,7 +100,7 @@ def test_mixer_places_sample_accurately():
 
 
 def test_lufs_matches_pyloudnorm(songs):
-    for s in songs[:3]:
+    for s in songs[:1]:
         for path in (s.mix, s.stem("vocals")):
             a = io.load(path)
             ref = pyloudnorm.Meter(a.sample_rate).integrated_loudness(a.samples.T.astype(np.float64))
