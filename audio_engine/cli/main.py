@@ -13,6 +13,9 @@ from audio_engine.errors import MashupsError
 COMMANDS: tuple[str, ...] = (
     "audio_engine.cli.analyze",
     "audio_engine.cli.caption",
+    "audio_engine.cli.magic",
+    "audio_engine.cli.render",
+    "audio_engine.cli.fits",
 )
 
 EPILOG = """examples:
