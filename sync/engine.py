@@ -1,0 +1,89 @@
+"""Push and pull. Push sends pending outbox entries in order, in batches, with
+their idempotency keys; the per-change answers are recorded (accepted entries
+leave the outbox, rejected ones stay with their reason). Pull fetches changes
+since the server-issued cursor and merges them into the local store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SyncError
+from .store import LocalStore
+from .tiers import Entitlements, default_entitlements
+from .transport import Transport
+
+MAX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int
+    rejected: int
+    replayed: int
+    pulled: int
+
+
+class SyncEngine:
+    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = MAX_BATCH, page: int = 500) -> None:
+        if not 1 <= batch <= MAX_BATCH:
+            raise ValueError(f"batch must be 1..{MAX_BATCH}")
+        self.store = store
+        self.transport = transport
+        self.batch = batch
+        self.page = page
+
+    def push(self) -> tuple[int, int, int]:
+        accepted = rejected = replayed = 0
+        while True:
+            entries = self.store.pending(self.batch)
+            if not entries:
+                break
+            results: list[dict[str, Any]] = self.transport.rpc(
+                "sync_push", {"p_changes": [e.as_change() for e in entries]})
+            if not isinstance(results, list) or len(results) != len(entries):
+                raise SyncError("the server answered sync_push with an unexpected shape")
+            a, r = self.store.ack(results)
+            accepted += a
+            rejected += r
+            replayed += sum(1 for x in results if x.get("replayed"))
+            if a + r == 0:
+                break  # nothing recorded: avoid looping on the same entries
+        return accepted, rejected, replayed
+
+    def pull(self) -> int:
+        total = 0
+        while True:
+            page: dict[str, Any] = self.transport.rpc("sync_pull", {"p_cursor": self.store.cursor,
+                                                                    "p_limit": self.page})
+            changes = page.get("changes") or []
+            total += self.store.apply_remote(changes, str(page.get("cursor") or ""))
+            if not page.get("has_more") or not changes:
+                return total
+
+    def sync(self) -> SyncReport:
+        accepted, rejected, replayed = self.push()
+        pulled = self.pull()
+        return SyncReport(accepted, rejected, replayed, pulled)
+
+    def entitlements(self) -> Entitlements:
+        """Server answer when reachable (and cached), else the cached or bundled one."""
+        try:
+            data = self.transport.rpc("get_entitlements")
+        except SyncError:
+            cached = self.store.cached_json("entitlements")
+            if cached:
+                return Entitlements.from_json(cached, from_server=False)
+            return default_entitlements()
+        self.store.cache_json("entitlements", data)
+        return Entitlements.from_json(data, from_server=True)
+
+    def progress(self) -> dict[str, Any]:
+        """XP, badges and streak: server-authoritative, cached for offline display."""
+        try:
+            data: dict[str, Any] = self.transport.rpc("my_progress")
+        except SyncError:
+            cached = self.store.cached_json("progress")
+            return dict(cached) if cached else {"xp": 0, "badges": [], "streak": 0, "offline": True}
+        self.store.cache_json("progress", data)
+        return data

@@ -1,0 +1,152 @@
+"""Upload and download of rendered mashups and stems to Supabase Storage.
+
+Files are content-addressed and chunked: ``<user id>/blobs/<sha256>/00000.part``
+... plus ``manifest.json`` (size, chunk size, per-chunk SHA-256) written last.
+An upload is resumable (chunks already on the server are skipped) and
+deduplicated (a finished manifest means nothing to do); a download verifies
+every chunk and the whole file before it atomically replaces the target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from .errors import AuthRequiredError, IntegrityError, StorageError
+from .transport import Transport
+
+CHUNK_SIZE = 8 * 1024 * 1024
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    sha256: str
+    size: int
+    storage_path: str
+    chunks: int
+    uploaded_chunks: int  # 0 when everything was already there
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1024 * 1024), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class MediaStorage:
+    def __init__(self, transport: Transport, user_id: Callable[[], str | None], *, bucket: str = "media",
+                 chunk_size: int = CHUNK_SIZE) -> None:
+        if chunk_size < 1024:
+            raise ValueError("chunk_size too small")
+        self.transport = transport
+        self._user_id = user_id
+        self.bucket = bucket
+        self.chunk_size = chunk_size
+
+    def _prefix(self, sha256: str) -> str:
+        uid = self._user_id()
+        if not uid:
+            raise AuthRequiredError()
+        return f"{uid}/blobs/{sha256}"
+
+    def _url(self, name: str) -> str:
+        return f"/storage/v1/object/{self.bucket}/{quote(name)}"
+
+    def _exists(self, name: str) -> bool:
+        r = self.transport.request("HEAD", self._url(name), accept=(400, 404))
+        return r.status_code == 200
+
+    def _put(self, name: str, data: bytes, content_type: str) -> None:
+        r = self.transport.request("POST", self._url(name), content=data,
+                                   headers={"Content-Type": content_type, "x-upsert": "false"},
+                                   accept=(400, 403, 409, 413))
+        if r.status_code == 409:
+            return  # already there (an earlier attempt got through)
+        if r.status_code >= 400:
+            raise StorageError(r.status_code, _msg(r.text))
+
+    def _get(self, name: str) -> bytes:
+        r = self.transport.request("GET", self._url(name), accept=(400, 403, 404))
+        if r.status_code >= 400:
+            raise StorageError(r.status_code, _msg(r.text))
+        return r.content
+
+    def upload(self, path: Path | str, *, progress: Progress | None = None) -> UploadResult:
+        path = Path(path)
+        size = path.stat().st_size
+        sha = file_sha256(path)
+        prefix = self._prefix(sha)
+        n_chunks = max(1, -(-size // self.chunk_size))
+        if self._exists(f"{prefix}/manifest.json"):
+            if progress:
+                progress(size, size)
+            return UploadResult(sha, size, prefix, n_chunks, 0)
+        chunk_hashes: list[str] = []
+        uploaded = 0
+        done = 0
+        with path.open("rb") as f:
+            for i in range(n_chunks):
+                data = f.read(self.chunk_size)
+                chunk_hashes.append(hashlib.sha256(data).hexdigest())
+                name = f"{prefix}/{i:05d}.part"
+                if not self._exists(name):
+                    self._put(name, data, "application/octet-stream")
+                    uploaded += 1
+                done += len(data)
+                if progress:
+                    progress(done, size)
+        if file_sha256(path) != sha:
+            raise IntegrityError(f"{path} changed while it was being uploaded")
+        manifest = {"version": 1, "sha256": sha, "size": size, "chunk_size": self.chunk_size,
+                    "chunks": chunk_hashes}
+        self._put(f"{prefix}/manifest.json", json.dumps(manifest).encode(), "application/json")
+        return UploadResult(sha, size, prefix, n_chunks, uploaded)
+
+    def download(self, sha256: str, dest: Path | str, *, progress: Progress | None = None) -> Path:
+        dest = Path(dest)
+        prefix = self._prefix(sha256)
+        manifest = json.loads(self._get(f"{prefix}/manifest.json"))
+        if manifest.get("sha256") != sha256:
+            raise IntegrityError("manifest does not describe the requested file")
+        size = int(manifest["size"])
+        total = hashlib.sha256()
+        done = 0
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".dl-", dir=dest.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for i, expected in enumerate(manifest["chunks"]):
+                    data = self._get(f"{prefix}/{i:05d}.part")
+                    if hashlib.sha256(data).hexdigest() != expected:
+                        raise IntegrityError(f"chunk {i} of {sha256} is corrupt")
+                    out.write(data)
+                    total.update(data)
+                    done += len(data)
+                    if progress:
+                        progress(done, size)
+                out.flush()
+                os.fsync(out.fileno())
+            if total.hexdigest() != sha256 or done != size:
+                raise IntegrityError(f"downloaded file does not match {sha256}")
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return dest
+
+
+def _msg(text: str) -> str:
+    try:
+        data = json.loads(text)
+        return str(data.get("message") or data.get("error") or text)
+    except (ValueError, AttributeError):
+        return text[:200]
