@@ -29,7 +29,13 @@ from audio_engine.captions.models import (
     resolve_model,
 )
 from audio_engine.captions.remap import remap, source_to_timeline, timeline_to_source
-from audio_engine.captions.transcribe import TranscribeOptions, caption_song, transcribe, transcribe_audio
+from audio_engine.captions.transcribe import (
+    TranscribeOptions,
+    caption_song,
+    load_recognizer,
+    transcribe,
+    transcribe_audio,
+)
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -49,6 +55,7 @@ __all__ = [
     "install_model",
     "installed_models",
     "is_installed",
+    "load_recognizer",
     "loads",
     "merge",
     "remap",

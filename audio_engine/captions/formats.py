@@ -91,7 +91,8 @@ def _ass_time(t: float) -> str:
     return f"{h:d}:{m:02d}:{s:02d}.{cs:02d}"
 
 
-_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,:](\d{1,3}))?\s*$")
+_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d{1,2})(?:[.,](\d{1,3}))?\s*$")
+_LRC_CLOCK = re.compile(r"^(\d+):(\d{1,2})(?:[.:](\d{1,3}))?$")
 
 
 def _parse_clock(text: str, where: str) -> float:
@@ -107,6 +108,15 @@ def _parse_clock(text: str, where: str) -> float:
         raise CaptionFormatError(f"{where}: bad time stamp {text.strip()!r} (minutes/seconds out of range).")
     f = int(frac) / (10 ** len(frac)) if frac else 0.0
     return h * 3600 + mi * 60 + s + f
+
+
+def _parse_lrc_clock(text: str, where: str) -> float:
+    """LRC ``mm:ss[.xx]`` (minutes unbounded; ``:`` also marks the fraction)."""
+    m = _LRC_CLOCK.match(text.strip())
+    if not m or int(m.group(2)) >= 60:
+        raise CaptionFormatError(f"{where}: bad time stamp {text.strip()!r}.")
+    frac = m.group(3) or ""
+    return int(m.group(1)) * 60 + int(m.group(2)) + (int(frac) / 10 ** len(frac) if frac else 0.0)
 
 
 def _lines(text: str) -> list[str]:
@@ -167,12 +177,14 @@ def from_srt(text: str) -> CaptionDoc:
         assert m is not None
         start = _parse_clock(m.group(1), f"SRT line {lineno + k}")
         end = _parse_clock(m.group(2), f"SRT line {lineno + k}")
-        body = "\n".join(_strip_tags(b) for b in block[k + 1 :]).strip()
+        body = "\n".join(_SRT_TAG.sub("", b) for b in block[k + 1 :]).strip()
         segs.append(Segment(start, max(start, end), body))
     return CaptionDoc(segs, source="file")
 
 
 _TAG = re.compile(r"<[^>]*>")
+#: The formatting tags SRT players understand (anything else in <> is text).
+_SRT_TAG = re.compile(r"</?(?:i|b|u|s|font)(?:\s[^>]*)?>|\{\\an\d\}", re.IGNORECASE)
 
 
 def _strip_tags(s: str) -> str:
@@ -264,7 +276,7 @@ def _lrc(doc: CaptionDoc, enhanced: bool) -> str:
     if doc.language:
         out.append(f"[la:{doc.language}]")
     if doc.duration is not None:
-        out.append(f"[length:{_lrc_time(doc.duration)[:5]}]")
+        out.append(f"[length:{_lrc_time(doc.duration).split('.')[0]}]")
     segs = doc.segments
     for i, s in enumerate(segs):
         line = " ".join(s.text.split())
@@ -312,13 +324,13 @@ def from_lrc(text: str) -> CaptionDoc:
             m = _LRC_TIME_TAG.match(s, pos)
             if not m:
                 break
-            times.append(_parse_clock(m.group(1), f"LRC line {lineno}"))
+            times.append(_parse_lrc_clock(m.group(1), f"LRC line {lineno}"))
             pos = m.end()
         if not times:
             raise CaptionFormatError(f"LRC line {lineno}: expected a [mm:ss.xx] time tag, got {s[:40]!r}.")
         for t in times:
             entries.append((t, s[pos:].strip(), lineno))
-    if not entries:
+    if not entries and not meta:
         raise CaptionFormatError("No timed lines in this LRC file.")
     try:
         offset = float(meta.get("offset", "0") or 0) / 1000.0
@@ -328,7 +340,7 @@ def from_lrc(text: str) -> CaptionDoc:
     length: float | None = None
     if "length" in meta:
         try:
-            length = _parse_clock(meta["length"], "LRC [length]")
+            length = _parse_lrc_clock(meta["length"], "LRC [length]")
         except CaptionFormatError:
             length = None
     segs = []
@@ -346,7 +358,7 @@ def from_lrc(text: str) -> CaptionDoc:
             pairs: list[tuple[float, str]] = [(start, tok) for tok in pieces[0].split()]
             last = end
             for j in range(1, len(pieces), 2):
-                wt = max(0.0, _parse_clock(pieces[j], f"LRC line {lineno}") - offset)
+                wt = max(0.0, _parse_lrc_clock(pieces[j], f"LRC line {lineno}") - offset)
                 toks = pieces[j + 1].split()
                 if not toks:
                     last = wt  # trailing tag: end of the last word

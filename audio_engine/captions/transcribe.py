@@ -102,10 +102,21 @@ def _make_backend(opts: TranscribeOptions, model_path: Path | None, log: Callabl
     )
 
 
+def load_recognizer(options: TranscribeOptions | None = None, *, log: Callable[[str], None] | None = None) -> Backend:
+    """Load the model of ``options`` once, to transcribe many files in this
+    process with :func:`transcribe_audio`/:func:`transcribe` (``recognizer=``,
+    ``in_worker=False``): batch jobs, benchmarks, tests."""
+    opts = options or TranscribeOptions()
+    opts.check()
+    _, model_path = _model_identity(opts)
+    return _make_backend(opts, model_path, log)
+
+
 def transcribe_audio(
     audio: Audio,
     *,
     options: TranscribeOptions | None = None,
+    recognizer: Backend | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     log: Callable[[str], None] | None = None,
@@ -113,6 +124,8 @@ def transcribe_audio(
     """Transcribe ``audio`` in this process (no cache, no worker): word
     timestamps, voice-activity filter, language detection unless
     ``options.language`` is given. Progress is the fraction of the audio done.
+    ``recognizer`` is a model already loaded by :func:`load_recognizer` for
+    the same options (else the model is loaded here).
     Raises InvalidAudioError (empty, NaN/inf), ModelNotInstalledError,
     Cancelled."""
     opts = options or TranscribeOptions()
@@ -120,9 +133,8 @@ def transcribe_audio(
     report = ProgressReporter(progress, stage="loading model")
     pcm = _prepare(audio)
     check(cancel)
-    _, model_path = _model_identity(opts)
     report(0.0, force=True)
-    backend = _make_backend(opts, model_path, log)
+    backend = recognizer if recognizer is not None else load_recognizer(opts, log=log)
     check(cancel)
     duration = pcm.duration
     work = report.sub(0.05, 0.95, stage="transcribing")
@@ -176,6 +188,7 @@ def transcribe(
     refine: bool = True,
     cache: JsonCache | bool = True,
     in_worker: bool = True,
+    recognizer: Backend | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     log: Callable[[str], None] | None = None,
@@ -188,7 +201,9 @@ def transcribe(
     (:class:`ModelNotInstalledError` otherwise). ``language`` None detects it.
     ``cache`` True uses the studio's caption cache, False none, or give a
     :class:`JsonCache`. ``in_worker`` runs the model in a spawned process
-    (default; hard cancel, a crash cannot take the caller down)."""
+    (default; hard cancel, a crash cannot take the caller down); with
+    ``in_worker=False`` a ``recognizer`` from :func:`load_recognizer` for the
+    same options is reused instead of loading the model again."""
     opts = TranscribeOptions(
         model=os.fspath(model), backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
         device=device, compute_type=compute_type, refine_word_starts=refine,
@@ -217,7 +232,7 @@ def transcribe(
             report(1.0, stage="cached", force=True)
             return CaptionDoc.from_dict(hit)
     sub = report.sub(0.02, 0.98)
-    if in_worker:
+    if in_worker and recognizer is None:
         from audio_engine.worker import run_in_worker
 
         with tempfile.TemporaryDirectory(prefix="mashups-captions-") as tmp:
@@ -228,7 +243,9 @@ def transcribe(
             )
         doc = CaptionDoc.from_dict(data)
     else:
-        doc = transcribe_audio(pcm, options=opts, progress=forward(sub), cancel=cancel, log=log)
+        doc = transcribe_audio(
+            pcm, options=opts, recognizer=recognizer, progress=forward(sub), cancel=cancel, log=log
+        )
     if store is not None:
         store.put(key, doc.to_dict())
     report(1.0, stage="done", force=True)
@@ -293,6 +310,7 @@ def caption_song(
     device: str = "auto",
     cache: JsonCache | bool = True,
     in_worker: bool = True,
+    recognizer: Backend | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     log: Callable[[str], None] | None = None,
@@ -327,7 +345,7 @@ def caption_song(
             report = report.sub(0.5, 0.5)
     doc = transcribe(
         target, model=model, backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
-        device=device, cache=cache, in_worker=in_worker, progress=forward(report.sub(0.0, 1.0, stage="transcribing")),
+        device=device, cache=cache, in_worker=in_worker, recognizer=recognizer, progress=forward(report.sub(0.0, 1.0, stage="transcribing")),
         cancel=cancel, log=log,
     )
     return replace(doc, source=source)
