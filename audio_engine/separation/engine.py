@@ -292,9 +292,9 @@ def separate(
     if device not in {"auto", "cpu", "cuda", "mps"} and not device.startswith("cuda:"):
         raise MashupsError(f"Unknown device {device!r}: use auto, cpu, cuda or mps.")
     if model == CLASSICAL:
-        from audio_engine.separation.classical import SOURCES
+        from audio_engine.separation.classical import SOURCES, VERSION
 
-        version = f"{ENGINE_VERSION}-classical1"
+        version = f"{ENGINE_VERSION}-classical{VERSION}"
         _stem_names(SOURCES, two_stems)
     else:
         from audio_engine.models import demucs_registry as reg

@@ -138,7 +138,8 @@ def separate_stream(
     and call ``sink(stems)`` with consecutive pieces ``(S, channels, m)``.
 
     The input is normalised with ``mean``/``std`` (of the whole mono mix, as
-    Demucs does) before the model and restored after. With ``two_stems``
+    Demucs does) before the model and restored after (the mean shared out
+    over the sources so that their sum carries it once). With ``two_stems``
     the output is ``[that stem, sum of the others]``. With ``consistent``
     the residual ``mix - sum(stems)`` (reported in the stats) is spread
     equally over the stems so that they sum back to the input exactly
@@ -197,7 +198,9 @@ def separate_stream(
             return
         ensure_acc(upto)
         est = acc[:, :, :n] / wacc[:n]
-        est = est * std + mean
+        # Demucs' separate/api add the mean back to every source, which puts
+        # S times the DC offset into the sum; each source gets 1/S of it here.
+        est = est * std + mean / n_src
         mix = buf.read(out_start, upto)
         if s_idx >= 0:
             rest = est.sum(axis=0) - est[s_idx]
