@@ -79,6 +79,8 @@ class Gateway:
     objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
     refresh_tokens: dict[str, tuple[str, bool]] = field(default_factory=dict)
     auth_codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    expired: set[str] = field(default_factory=set)  # access tokens to answer "JWT expired"
+    conns: set[socket.socket] = field(default_factory=set)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -102,10 +104,18 @@ class Gateway:
         self._thread.start()
 
     def stop(self) -> None:
+        """Network loss: stop listening and cut every open keep-alive connection."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            conns, self.conns = set(self.conns), set()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     # ------------------------------------------------------------ fault injection
     def fail_next(self, n: int, status: int = 503, prefix: str = "/rest/") -> None:
@@ -162,6 +172,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.gateway._lock:
+            self.gateway.conns.add(self.connection)
+
+    def finish(self) -> None:
+        with self.gateway._lock:
+            self.gateway.conns.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
     # ------------------------------------------------------------ plumbing
     def _body(self) -> bytes:
         n = int(self.headers.get("Content-Length") or 0)
@@ -196,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else self.headers.get("apikey", "")
         try:
+            if token in self.gateway.expired:
+                raise jwt.ExpiredSignatureError("expired by the test")
             claims = jwt.decode(token, JWT_SECRET, algorithms=["HS256"], options={"verify_aud": False})
         except jwt.ExpiredSignatureError:
             self._send(401, {"code": "PGRST303", "message": "JWT expired", "details": None, "hint": None})
@@ -240,8 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _auth(self, route: str) -> None:
         gw = self.gateway
         query = parse_qs(urlsplit(self.path).query)
-        if self.headers.get("apikey") not in (ANON_KEY, SERVICE_KEY):
-            self._send(401, {"message": "Invalid API key"})
+        if route != "authorize" and self.headers.get("apikey") not in (ANON_KEY, SERVICE_KEY):
+            self._send(401, {"message": "Invalid API key"})  # the browser's GET /authorize carries none
             return
         raw = self._body()
         body = json.loads(raw) if raw else {}

@@ -1,0 +1,370 @@
+"""End to end through HTTP: the real sync client (supabase_auth for auth,
+httpx for RPC and Storage) against the test gateway over the real database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring.backend
+import pytest
+
+from sync import (
+    AuthFailedError,
+    AuthRequiredError,
+    IntegrityError,
+    OfflineError,
+    RpcError,
+    ServerError,
+    StorageError,
+    TierLimitError,
+)
+from sync.auth import AuthSession, KeyringTokenStore, StoredSession
+from sync.cloud import Cloud, open_cloud
+from sync.config import CloudConfig, load_config
+from sync.transport import RetryPolicy
+
+from .conftest import Db
+from .gateway import ANON_KEY, Gateway
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keyring backend (the real keyring API, no OS keychain)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.data.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.data[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.data:
+            raise keyring.errors.PasswordDeleteError("absent")
+        del self.data[(service, username)]
+
+
+@pytest.fixture
+def gw(db: Db) -> Iterator[Gateway]:
+    g = Gateway(db.dsn)
+    g.start()
+    yield g
+    g.stop()
+
+
+Factory = Callable[..., Cloud]
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[Factory]:
+    made: list[Cloud] = []
+
+    def make(g: Gateway, name: str = "a", *, ring: MemoryKeyring | None = None, attempts: int = 4,
+             sleeps: list[float] | None = None, chunk_size: int | None = None) -> Cloud:
+        config = CloudConfig(g.url, ANON_KEY, timeout_s=5)
+        ring = ring or MemoryKeyring()
+        cloud = open_cloud(
+            config, data_dir=tmp_path / name, token_store=KeyringTokenStore(config, ring),
+            retry=RetryPolicy(attempts=attempts, initial_s=0.01, max_s=0.05),
+            sleep=(sleeps.append if sleeps is not None else (lambda s: None)),
+            open_url=lambda url: httpx.get(url, follow_redirects=True, timeout=10), chunk_size=chunk_size)
+        assert cloud is not None
+        made.append(cloud)
+        return cloud
+
+    yield make
+    for c in made:
+        c.close()
+
+
+def email(tag: str) -> str:
+    return f"{tag}-{time.monotonic_ns()}@example.test"
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_without_configuration_there_is_no_cloud(tmp_path: Path) -> None:
+    assert load_config({}, env={}) is None
+    assert load_config({"supabase_url": "https://x.supabase.co"}, env={}) is None
+    assert open_cloud(None, data_dir=tmp_path / "none") is None
+    assert not (tmp_path / "none").exists()
+    cfg = load_config({}, env={"SUPABASE_URL": "https://x.supabase.co", "SUPABASE_ANON_KEY": "k"})
+    assert cfg is not None and cfg.base == "https://x.supabase.co"
+    with pytest.raises(ValueError):
+        CloudConfig("http://example.com", "k")  # plain http only for localhost
+
+
+def test_sync_imports_no_qt() -> None:
+    code = ("import sys, sync, sync.cloud, sync.engine, sync.media, sync.auth, sync.store, sync.transport; "
+            "assert not any(m.startswith(('PySide6', 'shiboken6')) for m in sys.modules), 'Qt imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+# ------------------------------------------------------------------ auth
+
+
+def test_sign_up_keychain_offline_start_refresh_and_sign_out(gw: Gateway, client: Factory) -> None:
+    ring = MemoryKeyring()
+    c = client(gw, ring=ring)
+    addr = email("alice")
+    uid = c.auth.sign_up(addr, "correct horse")
+    (secret,) = ring.data.values()
+    assert len(secret) < 1000 and StoredSession.loads(secret).user_id == uid
+    assert c.engine.entitlements().tier == "free"
+    with pytest.raises(AuthFailedError):
+        client(gw, "x").auth.sign_in(addr, "wrong password")
+    # start again with only the keychain entry, while offline
+    gw.stop()
+    c2 = client(gw, "b", ring=ring)
+    assert c2.auth.signed_in and c2.auth.user_id == uid and c2.auth.email == addr
+    with pytest.raises(OfflineError):
+        c2.auth.access_token()
+    assert c2.auth.signed_in  # an unreachable server never signs anyone out
+    gw.start()
+    token = c2.auth.access_token()  # refresh with the stored token
+    assert token and StoredSession.loads(next(iter(ring.data.values()))).refresh_token != \
+        StoredSession.loads(secret).refresh_token  # rotated and saved
+    c2.auth.sign_out()
+    assert ring.data == {} and not c2.auth.signed_in
+    with pytest.raises(AuthRequiredError):
+        c.auth.refresh()  # sign-out revoked the other device's refresh token too
+    assert not c.auth.signed_in
+
+
+def test_oauth_pkce_through_system_browser_and_loopback(gw: Gateway, client: Factory) -> None:
+    c = client(gw)
+    uid = c.auth.sign_in_with_oauth("github", timeout_s=20)
+    assert c.auth.email == "github-user@example.test" and c.auth.user_id == uid
+    assert c.transport.rpc("get_entitlements")["tier"] == "free"
+
+
+def test_expired_session_is_refreshed_then_the_call_retried(gw: Gateway, client: Factory) -> None:
+    c = client(gw)
+    c.auth.sign_up(email("exp"), "secret-pw")
+    old = c.auth.access_token()
+    gw.expired.add(old)  # the server now says "JWT expired" for it
+    c.store.create_project("x")
+    c.engine.sync()
+    assert c.auth.access_token() != old
+    assert [s for m, p, s in gw.calls if p.startswith("/rest/")][:2] == [401, 200]
+    # a token about to expire is refreshed before use, without a 401 round trip
+    gw.access_ttl = 5
+    c.auth.refresh()
+    before = len(gw.calls)
+    assert c.transport.rpc("get_entitlements")["tier"] == "free"
+    assert [p.split("?")[0] for _, p, _ in gw.calls[before:]] == ["/auth/v1/token", "/rest/v1/rpc/get_entitlements"]
+
+
+# ------------------------------------------------------------------ failures
+
+
+def test_network_loss_gives_typed_error_and_keeps_local_data(gw: Gateway, client: Factory) -> None:
+    c = client(gw)
+    c.auth.sign_up(email("net"), "secret-pw")
+    pid = c.store.create_project("kept", bpm=120)
+    gw.stop()
+    with pytest.raises(OfflineError, match="kept on this computer"):
+        c.engine.sync()
+    assert c.store.project(pid)["title"] == "kept" and c.store.pending_count() == 1
+    gw.start()
+    report = c.engine.sync()
+    assert report.pushed == 1 and c.store.pending_count() == 0
+
+
+def test_5xx_is_retried_with_backoff(gw: Gateway, client: Factory) -> None:
+    sleeps: list[float] = []
+    c = client(gw, sleeps=sleeps, attempts=4)
+    c.auth.sign_up(email("5xx"), "secret-pw")
+    c.store.create_project("p")
+    gw.fail_next(2, 503)
+    assert c.engine.sync().pushed == 1
+    assert len(sleeps) == 2 and sleeps[1] > sleeps[0]
+    c.store.create_project("q")
+    gw.fail_next(10, 502)
+    with pytest.raises(ServerError):
+        c.engine.push()
+    assert c.store.pending_count() == 1  # kept for later
+    gw.faults.clear()
+    assert c.engine.push()[0] == 1
+
+
+def test_reply_lost_after_commit_is_not_duplicated(gw: Gateway, client: Factory, db: Db) -> None:
+    c = client(gw)
+    uid = c.auth.sign_up(email("lost"), "secret-pw")
+    pids = [c.store.create_project(f"p{i}") for i in range(3)]
+    gw.drop_after_commit("sync_push")
+    accepted, rejected, replayed = c.engine.push()
+    assert (accepted, rejected, replayed) == (3, 0, 3)  # the retry was answered from the receipts
+    assert [s for _, p, s in gw.calls if p == "/rest/v1/rpc/sync_push"] == [0, 200]  # dropped, then replayed
+    with db.connect() as conn:
+        n = conn.execute("select count(*) n from public.projects where owner_id = %s", (uid,)).fetchone()
+    assert n is not None and n["n"] == 3
+    assert {p["id"] for p in c.store.projects()} == set(pids)
+
+
+def test_rejected_changes_stay_visible_and_can_be_retried(gw: Gateway, client: Factory, db: Db) -> None:
+    c = client(gw)
+    uid = c.auth.sign_up(email("tier"), "secret-pw")
+    limit = c.engine.entitlements().limits["max_projects"]
+    assert limit is not None
+    for i in range(limit + 1):
+        c.store.create_project(f"p{i}")
+    accepted, rejected, _ = c.engine.push()
+    assert (accepted, rejected) == (limit, 1)
+    (rej,) = c.store.rejected()
+    assert rej.reason == "tier_limit" and "max_projects" in (rej.detail or "")
+    assert c.store.pending_count() == 0
+    ent = c.engine.entitlements()
+    assert ent.from_server and not ent.allows("max_projects")
+    with pytest.raises(TierLimitError):
+        for i in range(10):
+            c.transport.rpc("request_ai_job", {"p_kind": "separate", "p_input": {}, "p_idempotency_key": f"k-{i:06d}"})
+    db.set_tier(uid, "pro")
+    c.store.retry_rejected(rej.key)
+    assert c.engine.push()[0] == 1 and c.store.rejected() == []
+
+
+def test_votes_over_http_count_once(gw: Gateway, client: Factory, db: Db) -> None:
+    a, b = db.create_user(), db.create_user()
+    with db.connect(autocommit=True) as conn:
+        ma = conn.execute("insert into public.mashups (owner_id, title) values (%s, 'a') returning id", (a,)).fetchone()
+        mb = conn.execute("insert into public.mashups (owner_id, title) values (%s, 'b') returning id", (b,)).fetchone()
+        assert ma and mb
+        battle = conn.execute("insert into public.battles (mashup_a, mashup_b, starts_at, ends_at) values (%s, %s, "
+                              "now() - interval '1 hour', now() + interval '1 hour') returning id",
+                              (ma["id"], mb["id"])).fetchone()
+        assert battle
+    c = client(gw)
+    c.auth.sign_up(email("voter"), "secret-pw")
+    gw.drop_after_commit("cast_vote")
+    first = c.transport.rpc("cast_vote", {"p_battle": str(battle["id"]), "p_choice": str(ma["id"])})
+    assert first["status"] == "already_voted"  # the reply of the real vote was lost; the retry says so
+    res = c.transport.rpc("battle_results", {"p_battle": str(battle["id"])}, auth=False)
+    assert (res["votes_a"], res["votes_b"]) == (1, 0)
+    assert c.engine.progress()["xp"] == 5
+
+
+# ------------------------------------------------------------------ two clients converge
+
+
+def test_two_clients_converge_with_one_offline_for_a_while(db: Db, client: Factory) -> None:
+    g1, g2 = Gateway(db.dsn), Gateway(db.dsn)
+    g1.start()
+    g2.start()
+    try:
+        a = client(g1, "laptop")
+        b = client(g2, "desktop")
+        addr = email("both")
+        uid = a.auth.sign_up(addr, "secret-pw")
+        db.set_tier(uid, "pro")
+        assert b.auth.sign_in(addr, "secret-pw") == uid
+        p = a.store.create_project("Demo", bpm=120, timeline={"tracks": []})
+        q = a.store.create_project("Scratch")
+        a.engine.sync()
+        b.engine.sync()
+        assert b.store.project(p)["title"] == "Demo"
+
+        g2.stop()  # the desktop goes offline
+        b.store.update_project(p, title="Desktop title")
+        m = b.store.add_media(p, name="vocals.flac", role="stem", sha256="a" * 64, size_bytes=1234)
+        with pytest.raises(OfflineError):
+            b.engine.sync()
+        a.store.update_project(p, title="Laptop title", bpm=128)  # later than the desktop's title
+        r = a.store.create_project("Made on laptop")
+        a.store.delete_project(q)
+        a.engine.sync()
+        b.store.update_project(p, musical_key="Am")  # later than everything on the laptop
+        assert b.store.pending_count() == 3
+
+        g2.start()  # back online
+        b.engine.sync()
+        a.engine.sync()
+
+        def view(c: Cloud) -> Any:
+            projects = [(x["id"], x["title"], x["bpm"], x["musical_key"], x["timeline"], x["deleted"])
+                        for x in c.store.projects(include_deleted=True)]
+            media = [(x["id"], x["name"], x["sha256"]) for x in c.store.media(p)]
+            return projects, media
+
+        assert view(a) == view(b)
+        proj = a.store.project(p)
+        assert proj is not None and (proj["title"], proj["bpm"], proj["musical_key"]) == (
+            "Laptop title", 128, "Am")
+        assert a.store.project(q)["deleted"] and b.store.project(r)["title"] == "Made on laptop"
+        assert [x["id"] for x in a.store.media(p)] == [m]
+        with db.connect() as conn:
+            server = conn.execute("select title, bpm, musical_key from public.projects where id = %s",
+                                  (p,)).fetchone()
+        assert server is not None and (server["title"], float(server["bpm"]), server["musical_key"]) == (
+            "Laptop title", 128.0, "Am")
+        assert a.store.pending_count() == b.store.pending_count() == 0
+    finally:
+        g1.stop()
+        g2.stop()
+
+
+# ------------------------------------------------------------------ storage
+
+
+def test_storage_chunked_resumable_checked(gw: Gateway, client: Factory, tmp_path: Path) -> None:
+    c = client(gw, chunk_size=16 * 1024)
+    c.auth.sign_up(email("media"), "secret-pw")
+    src = tmp_path / "render.wav"
+    src.write_bytes(bytes(range(256)) * 200 + b"tail")  # 51204 bytes -> 4 chunks
+    seen: list[tuple[int, int]] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        seen.append((done, total))
+        if len(seen) == 2:
+            gw.stop()
+
+    with pytest.raises(OfflineError):
+        c.media.upload(src, progress=stop_after_two)
+    gw.start()
+    res = c.media.upload(src, progress=lambda d, t: seen.append((d, t)))
+    assert res.chunks == 4 and res.uploaded_chunks == 2  # resumed: the first two were there
+    assert seen[-1] == (src.stat().st_size, src.stat().st_size)
+    again = c.media.upload(src)
+    assert again.uploaded_chunks == 0 and again.sha256 == res.sha256  # content-addressed: nothing to do
+    out = c.media.download(res.sha256, tmp_path / "copy" / "render.wav")
+    assert out.read_bytes() == src.read_bytes()
+    # another user cannot read it (storage policies on storage.objects)
+    other = client(gw, "other")
+    other.auth.sign_up(email("other"), "secret-pw")
+    with pytest.raises(RpcError) as denied_read:
+        other.transport.request("GET", f"/storage/v1/object/media/{res.storage_path}/manifest.json")
+    assert denied_read.value.status == 404  # invisible under RLS
+    with pytest.raises(RpcError) as denied_write:
+        other.transport.request("POST", f"/storage/v1/object/media/{c.auth.user_id}/evil.bin", content=b"x")
+    assert denied_write.value.status == 403
+    assert ("media", f"{c.auth.user_id}/evil.bin") not in gw.objects
+    with pytest.raises(StorageError):
+        other.media._put(f"{c.auth.user_id}/evil.bin", b"x", "application/octet-stream")
+    # corruption is detected, and the target is not replaced
+    key = ("media", f"{res.storage_path}/00001.part")
+    gw.objects[key] = b"X" + gw.objects[key][1:]
+    target = tmp_path / "copy2.wav"
+    with pytest.raises(IntegrityError):
+        c.media.download(res.sha256, target)
+    assert not target.exists()
+
+
+def test_auth_session_survives_keychain_round_trip_sizes(gw: Gateway, client: Factory) -> None:
+    ring = MemoryKeyring()
+    c = client(gw, ring=ring)
+    c.auth.sign_up(email("x" * 100), "secret-pw")
+    (secret,) = ring.data.values()
+    assert len(secret.encode("utf-16-le")) <= 2560  # Windows credential blob limit
+    session = AuthSession(c.config, KeyringTokenStore(c.config, ring), c.http)
+    assert session.user_id == c.auth.user_id
