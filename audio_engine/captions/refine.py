@@ -31,7 +31,8 @@ def frame_rms(samples: npt.NDArray[np.float32], sample_rate: int) -> npt.NDArray
     n = 1 + (len(x) - win) // hop
     starts = np.arange(n) * hop
     energy = (c[starts + win] - c[starts]) / win
-    return np.sqrt(np.maximum(energy, 0.0)).astype(np.float32)
+    out: npt.NDArray[np.float32] = np.sqrt(np.maximum(energy, 0.0)).astype(np.float32)
+    return out
 
 
 def refine_word_starts(
