@@ -136,6 +136,20 @@ def _salience(env: F64, times: F64) -> F64:
     return np.maximum(np.maximum(env[f - 1], env[f]), env[f + 1])
 
 
+def _above_floor(x: F64) -> F64:
+    """Envelope above its median, scaled so its 99th percentile is 1."""
+    v = np.maximum(0.0, x - float(np.median(x)))
+    top = float(np.percentile(v, 99)) if len(v) else 0.0
+    return v / top if top > 0 else v
+
+
+def accent_envelope(feat: RhythmFeatures) -> F64:
+    """Accent strength for comparing beats: the full-band (median) flux
+    favours broadband hits (snare), the low-band flux the kick and bass, so
+    their sum treats a kick-snare backbeat as evenly marked beats."""
+    return _above_floor(feat.onset) + _above_floor(feat.onset_low)
+
+
 def _balance(env: F64, t0: float, period: float, k_first: int, k_last: int) -> float:
     """min/max of the mean onset strength on even vs odd beats of the grid
     (1.0: every beat equally marked)."""
@@ -243,7 +257,7 @@ def analyze_rhythm(feat: RhythmFeatures, chroma: ChromaFeatures | None, *, tempo
     if len(onset) < 4 or not np.any(onset > 0):
         return EMPTY
     # Envelope above its floor, for salience comparisons.
-    env = np.maximum(0.0, onset - float(np.median(onset)))
+    env = accent_envelope(feat)
     if not np.any(env > 0):
         return EMPTY
     # 1. A first tempo (librosa's autocorrelation with a log-normal prior centred in the range).
