@@ -62,15 +62,23 @@ class MediaStorage:
         return f"/storage/v1/object/{self.bucket}/{quote(name)}"
 
     def _exists(self, name: str) -> bool:
-        r = self.transport.request("HEAD", self._url(name), accept=(400, 404))
-        return r.status_code == 200
+        # Storage's object info endpoint (what storage3's ``exists`` uses): a
+        # missing object is a 404 "not_found" (older servers: 400 with
+        # statusCode "404"); anything else is an error, never "absent".
+        r = self.transport.request("GET", f"/storage/v1/object/info/{self.bucket}/{quote(name)}",
+                                   accept=(400, 403, 404))
+        if r.status_code == 200:
+            return True
+        if r.status_code == 404 or (r.status_code == 400 and '"404"' in r.text):
+            return False
+        raise StorageError(r.status_code, _msg(r.text))
 
     def _put(self, name: str, data: bytes, content_type: str) -> None:
         r = self.transport.request("POST", self._url(name), content=data,
                                    headers={"Content-Type": content_type, "x-upsert": "false"},
                                    accept=(400, 403, 409, 413))
-        if r.status_code == 409:
-            return  # already there (an earlier attempt got through)
+        if r.status_code == 409 or (r.status_code == 400 and '"409"' in r.text):
+            return  # "Duplicate": already there (an earlier attempt got through)
         if r.status_code >= 400:
             raise StorageError(r.status_code, _msg(r.text))
 

@@ -6,7 +6,8 @@ client uses, over the real test database. Never shipped.
             consents at once and redirects to redirect_to?code=...)
 * PostgREST: POST /rest/v1/rpc/<fn> (named JSON arguments; run as the JWT's role with
             request.jwt.claims set, exactly as PostgREST does; errors as PostgREST's JSON)
-* Storage:  POST/PUT/GET/HEAD/DELETE /storage/v1/object/<bucket>/<path>, with every access
+* Storage:  POST/PUT/GET/HEAD/DELETE /storage/v1/object/<bucket>/<path> and
+            GET /storage/v1/object/info/<bucket>/<path>, with every access
             checked through the real storage.objects rows and their RLS policies; the bytes
             themselves are kept in memory.
 
@@ -432,6 +433,9 @@ class _Handler(BaseHTTPRequestHandler):
         if auth is None:
             return
         role, claims = auth
+        info = rest.startswith("info/") and self.command == "GET"
+        if info:
+            rest = rest[len("info/"):]
         bucket, _, name = rest.partition("/")
         if not bucket or not name or ".." in name.split("/"):
             self._send(400, {"statusCode": "400", "error": "InvalidKey", "message": "bad object path"})
@@ -472,11 +476,15 @@ class _Handler(BaseHTTPRequestHandler):
                             gw.objects[(bucket, name)] = raw
                         self._send(200, {"Key": f"{bucket}/{name}", "Id": str(uuid.uuid4())})
                     elif self.command in ("GET", "HEAD"):
-                        row = conn.execute("select metadata from storage.objects where bucket_id = %s and name = %s",
+                        row = conn.execute("select id, metadata from storage.objects where bucket_id = %s and name = %s",
                                            (bucket, name)).fetchone()
                         data = gw.objects.get((bucket, name))
                         if row is None or data is None:
                             self._send(404, {"statusCode": "404", "error": "not_found", "message": "Object not found"})
+                            return
+                        if info:
+                            self._send(200, {"id": str(row[0]), "name": name, "bucket_id": bucket,
+                                             "size": len(data), "metadata": row[1]})
                             return
                         self._send(200, raw=data, headers={"ETag": '"' + hashlib.md5(data).hexdigest() + '"'})
                     elif self.command == "DELETE":
