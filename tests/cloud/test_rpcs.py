@@ -455,3 +455,35 @@ def test_pull_returns_tombstones_and_only_own_rows(fresh_db: Db) -> None:
     with pytest.raises(psycopg.Error, match="bad cursor"):
         rpc(fresh_db, u, "sync_pull", "garbage", 10)
     assert json.dumps(first)  # plain JSON for the client
+
+
+def test_collaborators_sync_a_shared_project(fresh_db: Db) -> None:
+    owner, editor, viewer, stranger = (fresh_db.create_user() for _ in range(4))
+    pid = str(uuid.uuid4())
+    rpc(fresh_db, owner, "sync_push", Jsonb([change("project", pid, {"title": "shared"}, clk(1, 0, "o"))]))
+    with fresh_db.connect() as conn:
+        with conn.transaction():
+            act_as(conn, "authenticated", owner)
+            session = conn.execute("insert into public.collaboration_sessions (project_id) values (%s) returning id",
+                                   (pid,)).fetchone()
+            assert session is not None
+            conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values "
+                         "(%s, %s, 'editor')", (session["id"], editor))
+        # free tier: one collaborator
+        with pytest.raises(psycopg.Error, match="max_collaborators"), conn.transaction():
+            act_as(conn, "authenticated", owner)
+            conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values "
+                         "(%s, %s, 'viewer')", (session["id"], viewer))
+    fresh_db.set_tier(owner, "pro")
+    with fresh_db.connect() as conn, conn.transaction():
+        act_as(conn, "authenticated", owner)
+        conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values "
+                     "(%s, %s, 'viewer')", (session["id"], viewer))
+    assert [c["id"] for c in rpc(fresh_db, editor, "sync_pull", "", 10)["changes"]] == [pid]
+    assert [c["id"] for c in rpc(fresh_db, viewer, "sync_pull", "", 10)["changes"]] == [pid]
+    assert rpc(fresh_db, stranger, "sync_pull", "", 10)["changes"] == []
+    ok = rpc(fresh_db, editor, "sync_push", Jsonb([change("project", pid, {"title": "edited"}, clk(2, 0, "e"))]))
+    no = rpc(fresh_db, viewer, "sync_push", Jsonb([change("project", pid, {"title": "viewer"}, clk(3, 0, "v"))]))
+    assert ok[0]["status"] == "accepted" and no[0]["reason"] == "forbidden"
+    assert scalar(fresh_db, "select title from public.projects where id = %s", pid) == "edited"
+    assert str(scalar(fresh_db, "select owner_id from public.projects where id = %s", pid)) == owner
