@@ -38,7 +38,8 @@ class TempoPlan:
 def plan_tempo(bpm_a: float, bpm_b: float, *, max_stretch: float = 0.2, split_over: float = 0.08) -> TempoPlan:
     """B's tempo by default, A counted in half or double time when that needs
     less stretch. When A would have to move more than ``split_over``, both
-    songs move to the geometric mean (half the stretch each)."""
+    songs move to the geometric mean (half the stretch each). Tempos more
+    than ``max_stretch`` apart are not ``within_limit``."""
     best = min((0.5, 1.0, 2.0), key=lambda m: abs(math.log(bpm_b / (bpm_a * m))))
     eff_a = bpm_a * best
     target = bpm_b
@@ -48,11 +49,13 @@ def plan_tempo(bpm_a: float, bpm_b: float, *, max_stretch: float = 0.2, split_ov
         target = math.sqrt(eff_a * bpm_b)
         ratio_a, ratio_b = target / eff_a, target / bpm_b
         note = f"the tempos are {abs(bpm_b / eff_a - 1) * 100:.0f}% apart, so both songs move to {target:.2f} BPM"
-    worst = max(abs(ratio_a - 1), abs(ratio_b - 1))
-    within = worst <= max_stretch + 1e-12
+    # The limit is on how far apart the tempos are (after half/double time):
+    # beyond it even splitting the stretch between both songs sounds damaged.
+    apart = bpm_b / eff_a
+    within = abs(math.log(apart)) <= math.log1p(max_stretch) + 1e-12
     if not within:
-        note = (f"matching needs a {worst * 100:.0f}% stretch, beyond the {max_stretch * 100:.0f}% limit "
-                "(audible artefacts)")
+        note = (f"the tempos are {abs(apart - 1) * 100:.0f}% apart (half/double time considered), beyond the "
+                f"{max_stretch * 100:.0f}% limit (audible artefacts)")
     return TempoPlan(target, best, ratio_a, ratio_b, within, note)
 
 
