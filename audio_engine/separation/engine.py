@@ -45,7 +45,11 @@ class StemSet:
     cached: bool
     notes: list[str] = field(default_factory=list)
     key: str = ""
+    #: Seconds the separation itself took (when it was computed).
     seconds: float = 0.0
+    #: Resident memory of the process that separated: when streaming began (model loaded) and its peak, MiB.
+    rss_start_mb: float | None = None
+    peak_rss_mb: float | None = None
 
     @property
     def names(self) -> list[str]:
@@ -133,6 +137,29 @@ def _scan_path(path: Path, report: ProgressReporter, cancel: CancelToken | None)
     return s.result()
 
 
+def _rss_now_mb() -> float | None:
+    """Resident memory of this process now (Linux /proc), in MiB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def _rss_peak_mb() -> float | None:
+    """Peak resident memory of this process so far, in MiB."""
+    try:
+        import resource
+        import sys
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
 def _stem_names(sources: list[str], two_stems: str | None) -> list[str]:
     if two_stems is None:
         return list(sources)
@@ -206,6 +233,7 @@ def _job(
         for n in names
     ]
     sep_report = report.sub(0.0, 1.0, stage="separating")
+    rss_start = _rss_now_mb()
 
     def sink(stems: Any) -> None:
         for w, s in zip(writers, stems, strict=True):
@@ -234,6 +262,9 @@ def _job(
         "residual_db": stats.residual_db,
         "notes": notes,
         "seconds": time.monotonic() - t0,
+        # Memory of the worker: when the streaming started (model loaded) and its peak.
+        "rss_start_mb": rss_start,
+        "peak_rss_mb": _rss_peak_mb(),
     }
 
 
@@ -249,6 +280,8 @@ def _stemset_from_entry(entry: Path, *, key: str, cached: bool) -> StemSet:
         notes=list(meta["notes"]),
         key=key,
         seconds=float(meta.get("seconds", 0.0)),
+        rss_start_mb=meta.get("rss_start_mb"),
+        peak_rss_mb=meta.get("peak_rss_mb"),
     )
 
 
