@@ -155,8 +155,7 @@ def compatible_shift(a: Key, b: Key, *, max_shift: int = 6) -> tuple[int, Relati
     "adjacent" before "energy-boost"); a smaller shift wins over a better
     relation, because each semitone of pitch shift costs audio quality. Ties
     between +n and -n prefer shifting down. Returns ``(0, "clash")`` only if no
-    shift within ``max_shift`` helps (impossible for ``max_shift >= 1``:
-    every key is within one semitone of a compatible one)."""
+    shift within ``max_shift`` helps (never for ``max_shift >= 6``)."""
     if max_shift < 0:
         raise ValueError("max_shift must be >= 0")
     rank = {r: i for i, r in enumerate(COMPATIBLE)}

@@ -82,9 +82,9 @@ def accuracy(per_font: int) -> None:
             rb, rd = np.array(t["beats"]), np.array(t["downbeats"])
             a = analyze_file(song.mix)
             p = librosa_plain(song.mix)
-            for res, out, bpm, beats, downbeats, key in (
-                (a, ours, a.bpm, np.array(a.beats), np.array(a.downbeats), a.key.name),
-                (p, ref, p["bpm"], p["beats"], p["downbeats"], p["key"]),
+            for out, bpm, beats, downbeats, key in (
+                (ours, a.bpm, np.array(a.beats), np.array(a.downbeats), a.key.name),
+                (ref, p["bpm"], p["beats"], p["downbeats"], p["key"]),
             ):
                 out.append({
                     "true_bpm": float(t["bpm"]), "bpm": float(bpm),  # type: ignore[arg-type]

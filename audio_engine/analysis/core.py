@@ -223,7 +223,7 @@ def _analyze_mono(
         path=path,
         content_hash=content_hash,
         analyzer_version=ANALYZER_VERSION,
-        duration=duration,
+        duration=round(duration, 4),
         sample_rate=sample_rate,
         bpm=rhythm.bpm,
         bpm_alternative=rhythm.bpm_alternative,
@@ -232,6 +232,6 @@ def _analyze_mono(
         downbeats=rhythm.downbeats,
         beats_per_bar=rhythm.beats_per_bar,
         key=key,
-        lufs=float(lufs),
-        true_peak_db=float(true_peak),
+        lufs=round(float(lufs), 2),
+        true_peak_db=round(float(true_peak), 2),
     )

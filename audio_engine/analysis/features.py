@@ -54,12 +54,14 @@ def stft_power_chunks(y: F32, *, n_fft: int, hop: int) -> Iterator[F32]:
     n_frames = 1 + len(y) // hop
     pad = n_fft // 2
     yp = np.pad(np.asarray(y, dtype=np.float32), (pad, pad + n_fft), mode="constant")
+    import scipy.fft
+
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy/librosa
     for f0 in range(0, n_frames, _CHUNK_FRAMES):
         f1 = min(n_frames, f0 + _CHUNK_FRAMES)
         seg = yp[f0 * hop : (f1 - 1) * hop + n_fft]
         frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft)[::hop][: f1 - f0]
-        spec = np.fft.rfft(frames * window, axis=1)
+        spec = scipy.fft.rfft(frames * window, axis=1)
         yield (spec.real**2 + spec.imag**2).astype(np.float32).T
 
 
