@@ -273,11 +273,13 @@ def download_model(
     timeout: float = 30.0,
     retries: int = 3,
     base_url: str | None = None,
+    entry: DemucsModel | None = None,
 ) -> Path:
     """Download and install ``name`` (each weight file with resume and
     checksum, then its bag file). Returns the repository folder.
-    ``base_url`` replaces Demucs' server (a mirror)."""
-    entry = get_entry(name)
+    ``base_url`` replaces Demucs' server (a mirror); ``entry`` installs a
+    model described outside the registry (a custom or newer model)."""
+    entry = entry if entry is not None else get_entry(name)
     repo = repo_dir(model_dir)
     repo.mkdir(parents=True, exist_ok=True)
     n = len(entry.files)
@@ -298,13 +300,16 @@ def download_model(
     return repo
 
 
-def import_model(name: str, sources: list[Path], *, model_dir: Path | None = None) -> list[Path]:
+def import_model(
+    name: str, sources: list[Path], *, model_dir: Path | None = None, entry: DemucsModel | None = None
+) -> list[Path]:
     """Offline import: install ``name`` from weight files the user already
     has (files, or folders searched for ``*.th``). Each file is matched to
     the registry by its sha256 (so its name does not matter), verified and
     copied atomically under Demucs' file name. The model counts as
-    installed once all its files are there. Returns the imported paths."""
-    entry = get_entry(name)
+    installed once all its files are there. Returns the imported paths.
+    ``entry`` describes a model outside the registry."""
+    entry = entry if entry is not None else get_entry(name)
     repo = repo_dir(model_dir)
     candidates: list[Path] = []
     for s in sources:
