@@ -234,16 +234,19 @@ grant insert (id, project_id, role, name, sha256, size_bytes, mime, storage_path
 grant update (role, name, sha256, size_bytes, mime, storage_path, deleted, field_clock)
   on public.project_media to authenticated;
 
+-- The owner test comes first: it is a column comparison, while
+-- project_access() runs a query (only needed for collaborators).
 create policy projects_select on public.projects for select to authenticated
-  using (private.project_access(id, (select auth.uid())) is not null);
+  using (owner_id = (select auth.uid()) or private.project_access(id, (select auth.uid())) is not null);
 create policy projects_insert on public.projects for insert to authenticated
   with check (owner_id = (select auth.uid()));
 create policy projects_update on public.projects for update to authenticated
-  using (private.project_access(id, (select auth.uid())) in ('owner', 'editor'))
-  with check (private.project_access(id, (select auth.uid())) in ('owner', 'editor'));
+  using (owner_id = (select auth.uid()) or private.project_access(id, (select auth.uid())) = 'editor')
+  with check (owner_id = (select auth.uid()) or private.project_access(id, (select auth.uid())) = 'editor');
 
 create policy media_select on public.project_media for select to authenticated
-  using (private.project_access(project_id, (select auth.uid())) is not null);
+  using (owner_id = (select auth.uid())
+         or private.project_access(project_id, (select auth.uid())) is not null);
 create policy media_insert on public.project_media for insert to authenticated
   with check (owner_id = (select auth.uid()) and private.project_access(project_id, (select auth.uid())) = 'owner');
 create policy media_update on public.project_media for update to authenticated
@@ -413,7 +416,7 @@ declare
   c jsonb;
   v_key text;
   v_result jsonb;
-  v_out jsonb := '[]';
+  v_out jsonb[] := '{}';  -- array append is in place; jsonb || jsonb would copy (quadratic)
   v_inserted boolean;
 begin
   if jsonb_typeof(p_changes) is distinct from 'array' then
@@ -425,9 +428,9 @@ begin
   for c in select value from jsonb_array_elements(p_changes) loop
     v_key := c ->> 'key';
     if v_key is null or length(v_key) not between 8 and 100 then
-      v_out := v_out || jsonb_build_array(jsonb_build_object(
+      v_out := v_out || jsonb_build_object(
         'key', v_key, 'status', 'rejected', 'reason', 'invalid', 'detail', 'missing idempotency key',
-        'replayed', false));
+        'replayed', false);
       continue;
     end if;
     -- Claim the key. A concurrent push of the same key blocks here until the
@@ -438,7 +441,7 @@ begin
     if not v_inserted then
       select r.result into v_result from public.sync_receipts r
        where r.user_id = v_uid and r.idempotency_key = v_key;
-      v_out := v_out || jsonb_build_array(v_result || jsonb_build_object('replayed', true));
+      v_out := v_out || (v_result || jsonb_build_object('replayed', true));
       continue;
     end if;
     begin
@@ -458,9 +461,9 @@ begin
     end;
     update public.sync_receipts r set result = v_result
      where r.user_id = v_uid and r.idempotency_key = v_key;
-    v_out := v_out || jsonb_build_array(v_result || jsonb_build_object('replayed', false));
+    v_out := v_out || (v_result || jsonb_build_object('replayed', false));
   end loop;
-  return v_out;
+  return to_jsonb(v_out);
 end
 $$;
 
