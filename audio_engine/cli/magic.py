@@ -10,6 +10,7 @@ from typing import Any
 
 EXAMPLES = [
     "mashups magic vocals_song.flac beat_song.flac -o mashup.wav --project mashup.mashup --json",
+    "mashups magic vocals_song.flac --library ~/Music -o mashup.wav",
 ]
 
 
@@ -25,7 +26,11 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument("song_a", help="song A: gives the vocals")
-    p.add_argument("song_b", help="song B: gives the instrumental (and the tempo)")
+    p.add_argument("song_b", nargs="?", help="song B: gives the instrumental (and the tempo); "
+                   "leave out with --library to pick the best fit")
+    p.add_argument("--library", help="pick song B (or A, with --role instrumental) from this folder by mashability")
+    p.add_argument("--role", choices=["vocals", "instrumental"], default="vocals",
+                   help="with --library: what SONG_A gives (default vocals)")
     p.add_argument("-o", "--output", required=True, help="rendered mix: .wav, .flac or .mp3")
     p.add_argument("--project", help="also save the editable project (.mashup folder)")
     p.add_argument("--captions-a", help="lyrics/captions of song A (SRT/VTT/LRC/JSON): phrase starts and a caption lane")
@@ -51,19 +56,29 @@ def progress_printer(enabled: bool) -> Any:
 
 
 def run(args: Any) -> int:
-    from audio_engine.magic import magic_mashup
+    from audio_engine.errors import MashupsError
+    from audio_engine.magic import magic_mashup, magic_with_library
 
+    if bool(args.song_b) == bool(args.library):
+        raise MashupsError("Give either song B or --library (to pick the partner from a folder).")
+    if args.library and args.role == "instrumental" and args.captions_a:
+        raise MashupsError("--captions-a belongs to the vocal song; with --role instrumental it is picked from the library.")
     captions = None
     if args.captions_a:
         from audio_engine.captions.formats import import_captions
 
         captions = import_captions(args.captions_a)
-    r = magic_mashup(
-        Path(args.song_a), Path(args.song_b), out=Path(args.output),
-        project_path=Path(args.project) if args.project else None, model=args.model, captions_a=captions,
-        max_stretch=args.max_stretch, target_lufs=args.target_lufs, quality="fast" if args.fast else "high",
-        title=args.title, progress=progress_printer(not args.quiet),
+    options: dict[str, Any] = dict(
+        out=Path(args.output), project_path=Path(args.project) if args.project else None, model=args.model,
+        captions_a=captions, target_lufs=args.target_lufs, quality="fast" if args.fast else "high",
+        title=args.title,
     )
+    if args.library:
+        r, fit = magic_with_library(Path(args.song_a), library=Path(args.library), role=args.role,
+                                    max_stretch=args.max_stretch, progress=progress_printer(not args.quiet), **options)
+    else:
+        r = magic_mashup(Path(args.song_a), Path(args.song_b), max_stretch=args.max_stretch,
+                         progress=progress_printer(not args.quiet), **options)
     d = r.to_json()
     if args.json:
         print(json.dumps(d, indent=2))

@@ -37,6 +37,7 @@ class Fit:
     camelot: str
     score: Mashability
     role: Role
+    content_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         s = self.score
@@ -105,7 +106,7 @@ def what_fits(
     caches = caches or Caches.default()
     q = Path(song)
     rep = ProgressReporter(progress, stage="ranking")
-    _, fq = mix_features(q, caches=caches, cancel=cancel)
+    aq, fq = mix_features(q, caches=caches, cancel=cancel)
     files = [p for p in library_files(library) if p.resolve() != q.resolve()]
     fits: list[Fit] = []
     skipped: list[str] = []
@@ -118,7 +119,46 @@ def what_fits(
             continue
         s = (mashability(fq, fc, max_stretch=max_stretch, use_balance=False) if role == "vocals"
              else mashability(fc, fq, max_stretch=max_stretch, use_balance=False))
-        fits.append(Fit(p, a.bpm, a.key.name, a.key.camelot, s, role))
+        fits.append(Fit(p, a.bpm, a.key.name, a.key.camelot, s, role, a.content_hash))
         rep((i + 1) / max(1, len(files)))
     fits.sort(key=lambda f: -f.score.total)
+    del aq
     return (fits[:limit] if limit else fits), skipped
+
+
+def magic_with_library(
+    song: str | os.PathLike[str],
+    *,
+    library: str | os.PathLike[str],
+    role: Role = "vocals",
+    caches: Caches | None = None,
+    max_stretch: float = 0.2,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    **options: Any,
+) -> tuple[Any, Fit]:
+    """Magic mashup of one song with the best-fitting song of a library:
+    ``role="vocals"`` uses ``song``'s vocals over the partner's instrumental,
+    ``"instrumental"`` the other way round. Returns the MagicResult and the
+    chosen :class:`Fit`; ``options`` go to :func:`magic_mashup`."""
+    from audio_engine.magic.core import magic_mashup
+
+    caches = caches or Caches.default()
+    rep = ProgressReporter(progress, stage="choosing a partner")
+    rank_rep, mash_rep = rep.sub(0.0, 0.2), rep.sub(0.2, 0.8)
+    fits, skipped = what_fits(song, library=library, caches=caches, role=role, max_stretch=max_stretch,
+                              progress=(lambda p: rank_rep(p.fraction)) if progress else None, cancel=cancel)
+    from audio_engine.io import file_hash
+
+    own = file_hash(song)
+    usable = [f for f in fits if f.score.within_limit and f.content_hash != own]  # not a copy of itself
+    if not usable:
+        why = f" ({len(skipped)} unreadable)" if skipped else ""
+        raise MashupsError(f"No song in {library} is within the {max_stretch * 100:.0f}% tempo limit of {Path(song).name}{why}.",
+                           hint="Add songs with a similar tempo to the library, or raise --max-stretch.")
+    best = usable[0]
+    a, b = (song, best.path) if role == "vocals" else (best.path, song)
+    result = magic_mashup(a, b, caches=caches, max_stretch=max_stretch,
+                          progress=(lambda p: mash_rep(p.fraction)) if progress else None, cancel=cancel, **options)
+    result.notes.append(f"partner chosen from the library: {best.path.name} (score {best.score.total:.2f})")
+    return result, best

@@ -56,6 +56,14 @@ def test_cli_magic_render_fits(songs: list[Any], tmp_path: Path, monkeypatch: py
     assert [Path(x["path"]).name for x in f["fits"]][0] == "s2.flac"  # itself (a copy) fits best
     assert all("shift_semitones" in x and "stretch_ratio_vocals" in x for x in f["fits"])
 
+    # One song and the library: the partner is chosen by score (never a copy of the song itself).
+    rc = _run(["magic", str(lib / "s1.flac"), "--library", str(lib), "-o", str(tmp_path / "lib.wav"), "--json",
+               "--model", "classical", "--quiet"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert any("partner chosen from the library: s2.flac" in n for n in d["notes"])
+    assert d["target_bpm"] == pytest.approx(songs[2].truth["bpm"], abs=0.05)
+
 
 def test_cli_errors_are_typed(tmp_path: Path) -> None:
     with pytest.raises(MashupsError):
