@@ -199,11 +199,13 @@ def test_cache_hit_returns_at_once(tmp_path: Path) -> None:
     audio, _, _ = pulse_song(100.0, 20.0, first_downbeat=0.5)
     path = io.save(audio, tmp_path / "song.flac")
     cache = JsonCache(tmp_path / "analysis.sqlite3")
+    t = time.perf_counter()
     first = analyze_file(path, cache=cache)
+    compute_s = time.perf_counter() - t
     assert len(cache) == 1
     t = time.perf_counter()
     again = analyze_file(path, cache=cache)
-    assert time.perf_counter() - t < 0.5
+    assert time.perf_counter() - t < min(0.5, compute_s / 4)
     assert again == first
     # The same content under another name is a hit too, reported under the new path.
     copy = tmp_path / "copy.flac"
