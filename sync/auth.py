@@ -72,7 +72,9 @@ class KeyringBackend(Protocol):
 class KeyringTokenStore:
     """Refresh token in the OS keychain. ``backend`` defaults to the keyring
     module's configured backend (Windows Credential Manager, macOS Keychain,
-    Secret Service)."""
+    Secret Service). Where no keychain works (e.g. Linux without a Secret
+    Service), the session is kept in memory only: sign-in still works, but is
+    not remembered across starts (``persistent`` tells the UI)."""
 
     def __init__(self, config: CloudConfig, backend: KeyringBackend | None = None,
                  service: str = "mashups-studio") -> None:
@@ -83,9 +85,17 @@ class KeyringTokenStore:
         self._backend = backend
         self._service = service
         self._account = "session@" + (urlsplit(config.url).hostname or config.url)
+        self._memory: StoredSession | None = None
+        self.persistent = True
 
     def load(self) -> StoredSession | None:
-        raw = self._backend.get_password(self._service, self._account)
+        if not self.persistent:
+            return self._memory
+        try:
+            raw = self._backend.get_password(self._service, self._account)
+        except Exception:  # keyring.errors.KeyringError and backend-specific failures
+            self.persistent = False
+            return None
         if not raw:
             return None
         try:
@@ -94,9 +104,18 @@ class KeyringTokenStore:
             return None
 
     def save(self, session: StoredSession) -> None:
-        self._backend.set_password(self._service, self._account, session.dumps())
+        text = session.dumps()
+        self._memory = session
+        if self.persistent:
+            try:
+                self._backend.set_password(self._service, self._account, text)
+            except Exception:
+                self.persistent = False
 
     def clear(self) -> None:
+        self._memory = None
+        if not self.persistent:
+            return
         try:
             self._backend.delete_password(self._service, self._account)
         except Exception:  # keyring raises PasswordDeleteError when absent
@@ -233,8 +252,11 @@ class AuthSession:
         thread.start()
         try:
             redirect = f"http://127.0.0.1:{server.server_address[1]}/callback"
-            oauth = self.gotrue.sign_in_with_oauth(
-                {"provider": cast(Any, provider), "options": {"redirect_to": redirect}})
+            try:
+                oauth = self.gotrue.sign_in_with_oauth(
+                    {"provider": cast(Any, provider), "options": {"redirect_to": redirect}})
+            except ValueError as exc:  # pydantic's ValidationError: not a provider Supabase knows
+                raise AuthFailedError(f"unknown sign-in provider {provider!r}") from exc
             self.open_url(oauth.url)
             if not done.wait(timeout_s):
                 raise AuthFailedError("sign-in in the browser timed out")

@@ -82,6 +82,7 @@ class Gateway:
     auth_codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     expired: set[str] = field(default_factory=set)  # access tokens to answer "JWT expired"
     conns: set[socket.socket] = field(default_factory=set)
+    deny_oauth: bool = False
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -349,6 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if not provider or not redirect_to.startswith("http://127.0.0.1:") or not challenge:
                     self._auth_error(400, "validation_failed", "bad authorize request")
                     return
+                if gw.deny_oauth:  # the user refused consent at the provider
+                    self._send(302, None, {"Location": redirect_to + "?" + urlencode(
+                        {"error": "access_denied", "error_description": "The user denied access"})})
+                    return
                 email = f"{provider}-user@example.test"
                 row = conn.execute("select id from auth.users where email = %s", (email,)).fetchone()
                 if row is None:
@@ -377,9 +382,9 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, body
         if state in ("23505", "23503"):
             return 409, body
-        if state[:2] in ("22", "23", "P0", "MS", "42"):
+        if state == "P0001" or state[:2] in ("22", "23", "MS", "42"):
             return 400, body
-        return 500, body
+        return 500, body  # PostgREST: 08*, 25*, 40*, 5*, P0 (other than P0001), XX* ... are 5xx
 
     def _rpc(self, fn: str) -> None:
         gw = self.gateway

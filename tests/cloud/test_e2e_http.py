@@ -368,3 +368,21 @@ def test_auth_session_survives_keychain_round_trip_sizes(gw: Gateway, client: Fa
     assert len(secret.encode("utf-16-le")) <= 2560  # Windows credential blob limit
     session = AuthSession(c.config, KeyringTokenStore(c.config, ring), c.http)
     assert session.user_id == c.auth.user_id
+
+
+def test_oauth_refusal_and_no_keychain(gw: Gateway, client: Factory) -> None:
+    c = client(gw)
+    with pytest.raises(AuthFailedError, match="unknown sign-in provider"):
+        c.auth.sign_in_with_oauth("myspace", timeout_s=20)
+    gw.deny_oauth = True
+    with pytest.raises(AuthFailedError, match="denied"):
+        c.auth.sign_in_with_oauth("google", timeout_s=20)
+    assert not c.auth.signed_in
+    # a machine without a working keychain: sign-in works, kept in memory only
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    store = KeyringTokenStore(c.config, FailKeyring())
+    session = AuthSession(c.config, store, c.http)
+    uid = session.sign_up(email("nokeychain"), "secret-pw")
+    assert session.user_id == uid and not store.persistent and store.load() is not None
+    assert AuthSession(c.config, KeyringTokenStore(c.config, FailKeyring()), c.http).user_id is None
