@@ -487,3 +487,24 @@ def test_collaborators_sync_a_shared_project(fresh_db: Db) -> None:
     assert ok[0]["status"] == "accepted" and no[0]["reason"] == "forbidden"
     assert scalar(fresh_db, "select title from public.projects where id = %s", pid) == "edited"
     assert str(scalar(fresh_db, "select owner_id from public.projects where id = %s", pid)) == owner
+
+
+def test_replay_after_receipts_purged_leaves_data_unchanged(fresh_db: Db) -> None:
+    u = fresh_db.create_user()
+    pid = str(uuid.uuid4())
+    batch = [change("project", pid, {"title": "a", "bpm": 100}, clk(1)),
+             change("project", pid, {"title": "b"}, clk(2))]
+    rpc(fresh_db, u, "sync_push", Jsonb(batch))
+    state = server_state(fresh_db)
+    with fresh_db.connect(autocommit=True) as conn:
+        conn.execute("update public.sync_receipts set created_at = now() - interval '400 days'")
+        with pytest.raises(psycopg.Error, match="30 days"):
+            conn.execute("select private.purge_sync_receipts(interval '1 day')")
+        purged = conn.execute("select private.purge_sync_receipts(interval '180 days') n").fetchone()
+    assert purged is not None and purged["n"] == 2
+    again = rpc(fresh_db, u, "sync_push", Jsonb(batch))
+    assert [r["replayed"] for r in again] == [False, False]
+    assert server_state(fresh_db) == state  # the per-field merge is idempotent on its own
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), fresh_db.connect() as conn, conn.transaction():
+        act_as(conn, "authenticated", u)
+        conn.execute("select private.purge_sync_receipts(interval '365 days')")
