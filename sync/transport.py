@@ -113,7 +113,12 @@ class Transport:
 
     def rpc(self, fn: str, args: Mapping[str, Any] | None = None, *, auth: bool = True) -> Any:
         resp = self.request("POST", f"/rest/v1/rpc/{fn}", json_body=dict(args or {}), auth=auth)
-        return resp.json() if resp.content else None
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise ServerError(resp.status_code, f"{fn} answered with invalid JSON") from exc
 
 
 def _message(resp: httpx.Response) -> str:

@@ -22,6 +22,7 @@ from sync import (
     RpcError,
     ServerError,
     StorageError,
+    SyncError,
     TierLimitError,
 )
 from sync.auth import AuthSession, KeyringTokenStore, StoredSession
@@ -196,6 +197,10 @@ def test_5xx_is_retried_with_backoff(gw: Gateway, client: Factory) -> None:
         c.engine.push()
     assert c.store.pending_count() == 1  # kept for later
     gw.faults.clear()
+    gw.fail_next(1, 200)  # a 200 whose body is not what sync_push answers
+    with pytest.raises(SyncError, match="unexpected shape"):
+        c.engine.push()
+    assert c.store.pending_count() == 1
     assert c.engine.push()[0] == 1
 
 

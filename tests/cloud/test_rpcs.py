@@ -508,3 +508,27 @@ def test_replay_after_receipts_purged_leaves_data_unchanged(fresh_db: Db) -> Non
     with pytest.raises(psycopg.errors.InsufficientPrivilege), fresh_db.connect() as conn, conn.transaction():
         act_as(conn, "authenticated", u)
         conn.execute("select private.purge_sync_receipts(interval '365 days')")
+
+
+def test_analytics_input_validation(fresh_db: Db, world: dict[str, str]) -> None:
+    now = datetime.now(UTC)
+    res = rpc(fresh_db, world["voter"], "log_events", Jsonb([
+        {"id": str(uuid.uuid4()), "type": "play", "occurred_at": (now + timedelta(days=3)).isoformat()},
+        {"id": str(uuid.uuid4()), "type": "play", "occurred_at": (now - timedelta(days=400)).isoformat()},
+        {"id": "not-a-uuid", "type": "play"},
+        {"id": str(uuid.uuid4()), "type": "play", "mashup_id": str(uuid.uuid4())},
+        {"id": str(uuid.uuid4()), "type": "play", "props": {"x": "y" * 5000}},
+    ]))
+    assert res["accepted"] == 0 and [r["index"] for r in res["rejected"]] == [0, 1, 2, 3, 4]
+    with pytest.raises(psycopg.Error, match="at most 1000"):
+        rpc(fresh_db, world["voter"], "log_events", Jsonb([{}] * 1001))
+    with pytest.raises(psycopg.Error, match="p_bucket"):
+        rows_as(fresh_db, world["a"], "select * from public.creator_timeseries('hour', now() - interval '1 day', now())")
+    with pytest.raises(psycopg.Error, match="bad time range"):
+        rows_as(fresh_db, world["a"], "select * from public.creator_timeseries('day', now(), now() - interval '1 day')")
+
+
+def rows_as(db: Db, uid: str, q: str) -> list[dict[str, Any]]:
+    with db.connect() as conn, conn.transaction():
+        act_as(conn, "authenticated", uid)
+        return conn.execute(q).fetchall()
