@@ -12,6 +12,8 @@ from audio_engine.errors import MashupsError
 #: Subcommand modules under audio_engine.cli, in the order --help lists them.
 COMMANDS: tuple[str, ...] = (
     "audio_engine.cli.analyze",
+    "audio_engine.cli.separate",
+    "audio_engine.cli.models",
     "audio_engine.cli.caption",
     "audio_engine.cli.magic",
     "audio_engine.cli.render",
