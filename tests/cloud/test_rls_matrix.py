@@ -232,9 +232,17 @@ def ctx(db: Db) -> Ctx:
     return seed(db)
 
 
-def snapshot(db: Db, table: str) -> str:
-    with db.connect() as conn:
-        rows = conn.execute(sql.SQL("select to_jsonb(t) as j from {} t").format(sql.SQL(table))).fetchall()
+@pytest.fixture(scope="module")
+def conns(db: Db) -> Any:
+    """Two long-lived connections: one acts (a transaction per case), one observes."""
+    actor, observer = db.connect(), db.connect(autocommit=True)
+    yield actor, observer
+    actor.close()
+    observer.close()
+
+
+def snapshot(conn: psycopg.Connection[Any], table: str) -> str:
+    rows = conn.execute(sql.SQL("select to_jsonb(t) as j from {} t").format(sql.SQL(table))).fetchall()
     return hashlib.sha256(json.dumps(sorted(json.dumps(r["j"], sort_keys=True) for r in rows)).encode()).hexdigest()
 
 
@@ -264,54 +272,54 @@ CASES = [(spec, op, actor) for spec in SPECS for op in OPS for actor in ROLES]
 @pytest.mark.parametrize(
     ("spec", "op", "actor"), CASES, ids=[f"{s.table}-{o}-{a}" for s, o, a in CASES]
 )
-def test_rls_matrix(db: Db, ctx: Ctx, spec: Spec, op: str, actor: str) -> None:
+def test_rls_matrix(conns: Any, ctx: Ctx, spec: Spec, op: str, actor: str) -> None:
+    conn, observer = conns
     expected = actor in spec.allowed[op]
     table = sql.SQL(spec.table)
     cond, params = where(spec, ctx)
-    before = snapshot(db, spec.table)
-    with db.connect() as conn:
-        tx = conn.transaction()
-        tx.__enter__()
-        error: Exception | None = None
-        affected = 0
-        try:
-            if op == "insert" and spec.insert_prep:
-                conn.execute(spec.insert_prep.format(**ctx))
-            become(conn, actor, ctx)
-            if op == "select":
-                cur = conn.execute(sql.SQL("select count(*) as n from {} where ").format(table) + cond, params)
-                row = cur.fetchone()
-                affected = row["n"] if row else 0
-            elif op == "insert":
-                values = spec.insert(ctx, actor)
-                q = sql.SQL("insert into {} ({}) values ({})").format(
-                    table, sql.SQL(", ").join(map(sql.Identifier, values)),
-                    sql.SQL(", ").join(sql.Placeholder() * len(values)))
-                affected = conn.execute(q, list(values.values())).rowcount
-            elif op == "update":
-                sets = {k: fill(v, ctx) for k, v in spec.update.items()}
-                q = sql.SQL("update {} set {} where ").format(
-                    table, sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in sets)) + cond
-                affected = conn.execute(q, [*sets.values(), *params]).rowcount
-            else:
-                affected = conn.execute(sql.SQL("delete from {} where ").format(table) + cond, params).rowcount
-        except psycopg.Error as exc:
-            error = exc
-        if expected:
-            try:
-                assert error is None, f"{actor} {op} on {spec.table} should be allowed: {error}"
-                assert affected == 1, f"{actor} {op} on {spec.table} should reach the row (got {affected})"
-            finally:
-                tx.__exit__(psycopg.Rollback, psycopg.Rollback(), None)
+    before = snapshot(observer, spec.table) if not expected else ""
+    tx = conn.transaction()
+    tx.__enter__()
+    error: Exception | None = None
+    affected = 0
+    try:
+        if op == "insert" and spec.insert_prep:
+            conn.execute(spec.insert_prep.format(**ctx))
+        become(conn, actor, ctx)
+        if op == "select":
+            cur = conn.execute(sql.SQL("select count(*) as n from {} where ").format(table) + cond, params)
+            row = cur.fetchone()
+            affected = row["n"] if row else 0
+        elif op == "insert":
+            values = spec.insert(ctx, actor)
+            q = sql.SQL("insert into {} ({}) values ({})").format(
+                table, sql.SQL(", ").join(map(sql.Identifier, values)),
+                sql.SQL(", ").join(sql.Placeholder() * len(values)))
+            affected = conn.execute(q, list(values.values())).rowcount
+        elif op == "update":
+            sets = {k: fill(v, ctx) for k, v in spec.update.items()}
+            q = sql.SQL("update {} set {} where ").format(
+                table, sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in sets)) + cond
+            affected = conn.execute(q, [*sets.values(), *params]).rowcount
         else:
-            if error is None:
-                # commit whatever the statement did, then prove it did nothing
-                tx.__exit__(None, None, None)
-                assert affected == 0, f"{actor} {op} on {spec.table} should be denied (affected {affected})"
-            else:
-                tx.__exit__(type(error), error, None)
+            affected = conn.execute(sql.SQL("delete from {} where ").format(table) + cond, params).rowcount
+    except psycopg.Error as exc:
+        error = exc
+    if expected:
+        try:
+            assert error is None, f"{actor} {op} on {spec.table} should be allowed: {error}"
+            assert affected == 1, f"{actor} {op} on {spec.table} should reach the row (got {affected})"
+        finally:
+            tx.__exit__(psycopg.Rollback, psycopg.Rollback(), None)
+    else:
+        if error is None:
+            # commit whatever the statement did, then prove it did nothing
+            tx.__exit__(None, None, None)
+            assert affected == 0, f"{actor} {op} on {spec.table} should be denied (affected {affected})"
+        else:
+            tx.__exit__(type(error), error, None)
     if not expected:
-        assert snapshot(db, spec.table) == before, f"denied {op} by {actor} changed {spec.table}"
+        assert snapshot(observer, spec.table) == before, f"denied {op} by {actor} changed {spec.table}"
 
 
 def test_matrix_covers_every_public_table(db: Db) -> None:
