@@ -52,11 +52,11 @@ class MediaStorage:
         self.bucket = bucket
         self.chunk_size = chunk_size
 
-    def _prefix(self, sha256: str) -> str:
+    def _prefix(self, sha256: str, owner_id: str | None = None) -> str:
         uid = self._user_id()
         if not uid:
             raise AuthRequiredError()
-        return f"{uid}/blobs/{sha256}"
+        return f"{owner_id or uid}/blobs/{sha256}"
 
     def _url(self, name: str) -> str:
         return f"/storage/v1/object/{self.bucket}/{quote(name)}"
@@ -119,9 +119,11 @@ class MediaStorage:
         self._put(f"{prefix}/manifest.json", json.dumps(manifest).encode(), "application/json")
         return UploadResult(sha, size, prefix, n_chunks, uploaded)
 
-    def download(self, sha256: str, dest: Path | str, *, progress: Progress | None = None) -> Path:
+    def download(self, sha256: str, dest: Path | str, *, owner_id: str | None = None,
+                 progress: Progress | None = None) -> Path:
+        """Fetch a blob; ``owner_id`` for media of a project shared by someone else."""
         dest = Path(dest)
-        prefix = self._prefix(sha256)
+        prefix = self._prefix(sha256, owner_id)
         manifest = json.loads(self._get(f"{prefix}/manifest.json"))
         if manifest.get("sha256") != sha256:
             raise IntegrityError("manifest does not describe the requested file")

@@ -391,3 +391,31 @@ def test_oauth_refusal_and_no_keychain(gw: Gateway, client: Factory) -> None:
     uid = session.sign_up(email("nokeychain"), "secret-pw")
     assert session.user_id == uid and not store.persistent and store.load() is not None
     assert AuthSession(c.config, KeyringTokenStore(c.config, FailKeyring()), c.http).user_id is None
+
+
+def test_collaborator_downloads_shared_project_media(gw: Gateway, client: Factory, db: Db, tmp_path: Path) -> None:
+    owner, guest, stranger = client(gw, "owner"), client(gw, "guest"), client(gw, "stranger")
+    oid = owner.auth.sign_up(email("owner"), "secret-pw")
+    gid = guest.auth.sign_up(email("guest"), "secret-pw")
+    stranger.auth.sign_up(email("stranger"), "secret-pw")
+    src = tmp_path / "stem.flac"
+    src.write_bytes(b"stem-bytes" * 1000)
+    up = owner.media.upload(src)
+    pid = owner.store.create_project("shared")
+    owner.store.add_media(pid, name="stem.flac", role="stem", sha256=up.sha256, size_bytes=up.size,
+                          storage_path=up.storage_path)
+    owner.engine.sync()
+    with pytest.raises(StorageError):
+        guest.media.download(up.sha256, tmp_path / "g.flac", owner_id=oid)  # not shared yet
+    with db.connect(autocommit=True) as conn:
+        s = conn.execute("insert into public.collaboration_sessions (project_id, host_id) values (%s, %s) "
+                         "returning id", (pid, oid)).fetchone()
+        assert s is not None
+        conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values "
+                     "(%s, %s, 'viewer')", (s["id"], gid))
+    guest.engine.sync()
+    (m,) = guest.store.media(pid)
+    out = guest.media.download(m["sha256"], tmp_path / "g.flac", owner_id=str(m["owner_id"]))
+    assert out.read_bytes() == src.read_bytes()
+    with pytest.raises(StorageError):
+        stranger.media.download(up.sha256, tmp_path / "s.flac", owner_id=oid)
