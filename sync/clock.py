@@ -9,6 +9,9 @@ import threading
 import time
 from collections.abc import Callable
 
+# The server refuses clocks more than a day ahead of its own time.
+MAX_AHEAD_MS = 24 * 3600 * 1000
+
 _CLOCK = re.compile(r"^(\d{13})-(\d{5})-([A-Za-z0-9_-]{1,64})$")
 
 
@@ -32,6 +35,10 @@ class HybridClock:
         self._ms, self._n = (0, 0)
         if last:
             self._ms, self._n, _ = parse(last)
+            if self._ms > self._now() + MAX_AHEAD_MS:
+                # the stored clock came from a wrong (fast) system clock that has
+                # since been fixed: start again from real time
+                self._ms, self._n = (0, 0)
         self._lock = threading.Lock()
 
     def tick(self) -> str:

@@ -265,9 +265,33 @@ class LocalStore:
         return self.edit(row["kind"], row["entity_id"], json.loads(row["fields"]), op=row["op"])
 
     def discard_rejected(self, key: str) -> None:
-        """The user chose to drop a rejected change."""
+        """The user chose to drop a rejected change: undo its local effect.
+
+        Fields whose latest local write was this change lose their clock, so
+        the server's value wins again; a row left with no clocked field and no
+        pending change (e.g. a new project the server refused) is removed; the
+        pull cursor is reset so the next pull brings back the server's rows.
+        """
         with self._tx() as db:
-            db.execute("delete from outbox where key = ? and state = 'rejected'", (key,))
+            row = db.execute("select * from outbox where key = ? and state = 'rejected'", (key,)).fetchone()
+            if row is None:
+                return
+            db.execute("delete from outbox where key = ?", (key,))
+            table = TABLES[row["kind"]]
+            local = db.execute(f"select field_clock from {table} where id = ?", (row["entity_id"],)).fetchone()
+            if local is not None:
+                fclock: dict[str, str] = json.loads(local["field_clock"])
+                for f in json.loads(row["fields"]):
+                    if fclock.get(f) == row["clock"]:
+                        fclock[f] = ""
+                pending = db.execute("select 1 from outbox where entity_id = ? limit 1",
+                                     (row["entity_id"],)).fetchone()
+                if pending is None and not any(fclock.values()):
+                    db.execute(f"delete from {table} where id = ?", (row["entity_id"],))
+                else:
+                    db.execute(f"update {table} set field_clock = ? where id = ?",
+                               (json.dumps(fclock), row["entity_id"]))
+            self.set_meta("pull_cursor", "", db)
 
     # ------------------------------------------------------------ remote changes
     def apply_remote(self, changes: Sequence[Mapping[str, Any]], cursor: str) -> int:

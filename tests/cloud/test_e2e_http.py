@@ -419,3 +419,46 @@ def test_collaborator_downloads_shared_project_media(gw: Gateway, client: Factor
     assert out.read_bytes() == src.read_bytes()
     with pytest.raises(StorageError):
         stranger.media.download(up.sha256, tmp_path / "s.flac", owner_id=oid)
+
+
+def test_discarding_a_rejected_change_reverts_it_locally(gw: Gateway, client: Factory) -> None:
+    c = client(gw)
+    c.auth.sign_up(email("discard"), "secret-pw")
+    limit = c.engine.entitlements().limits["max_projects"]
+    assert limit is not None
+    pids = [c.store.create_project(f"p{i}", bpm=120) for i in range(limit)]
+    c.engine.sync()
+    extra = c.store.create_project("over the limit")
+    c.store.update_project(pids[0], bpm=5000, title="renamed")  # bpm out of range: the whole change is refused
+    assert c.engine.push()[1] == 2
+    for r in c.store.rejected():
+        c.store.discard_rejected(r.key)
+    assert c.store.project(extra) is None  # never existed on the server: gone
+    c.engine.sync()
+    p0 = c.store.project(pids[0])
+    assert p0 is not None and (p0["title"], p0["bpm"]) == ("p0", 120)  # the server's values are back
+    assert c.store.project(extra) is None and len(c.store.projects()) == limit
+
+
+def test_clock_far_ahead_is_refused_then_repaired(gw: Gateway, client: Factory, tmp_path: Path) -> None:
+    from sync.clock import HybridClock
+
+    c = client(gw, "fast")
+    c.auth.sign_up(email("clock"), "secret-pw")
+    pid = c.store.create_project("t0")
+    c.engine.sync()
+    real = c.store.clock._now
+    c.store.clock = HybridClock(c.store.device_id, None, now_ms=lambda: real() + 3 * 86400 * 1000)
+    c.store.update_project(pid, title="from the future")
+    c.engine.push()
+    (r,) = c.store.rejected()
+    assert r.reason == "clock_ahead" and "clock" in (r.detail or "")
+    # the user fixes the system clock and restarts: the store's clock starts from real time again
+    from sync.store import LocalStore
+
+    c.store.close()
+    c.store = c.engine.store = LocalStore(tmp_path / "fast" / "sync.sqlite3")
+    assert c.store.clock.tick() < r.clock
+    c.store.retry_rejected(r.key)
+    c.engine.sync()
+    assert c.store.rejected() == [] and c.store.project(pid)["title"] == "from the future"

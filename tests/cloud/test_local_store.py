@@ -83,3 +83,11 @@ def test_hybrid_clock_is_monotonic_and_ordered() -> None:
     assert c.tick() > "0000000005000-00007-other"
     with pytest.raises(ValueError):
         HybridClock("bad device!")
+
+
+def test_clock_from_a_fast_system_clock_is_dropped_on_start() -> None:
+    now = 1_700_000_000_000
+    far = f"{now + 10 * 86_400_000:013d}-00003-dev"
+    near = f"{now + 60_000:013d}-00003-dev"
+    assert HybridClock("dev", far, now_ms=lambda: now).tick() < far
+    assert HybridClock("dev", near, now_ms=lambda: now).tick() > near  # small leads are kept (monotonic)

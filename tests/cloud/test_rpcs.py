@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -532,3 +533,13 @@ def rows_as(db: Db, uid: str, q: str) -> list[dict[str, Any]]:
     with db.connect() as conn, conn.transaction():
         act_as(conn, "authenticated", uid)
         return conn.execute(q).fetchall()
+
+
+def test_clocks_far_in_the_future_are_refused(fresh_db: Db) -> None:
+    u = fresh_db.create_user()
+    now_ms = int(time.time() * 1000)
+    res = rpc(fresh_db, u, "sync_push", Jsonb([
+        change("project", str(uuid.uuid4()), {"title": "soon"}, clk(now_ms + 3_600_000)),
+        change("project", str(uuid.uuid4()), {"title": "far"}, clk(now_ms + 2 * 86_400_000)),
+    ]))
+    assert [r["status"] for r in res] == ["accepted", "rejected"] and res[1]["reason"] == "clock_ahead"

@@ -290,7 +290,7 @@ create policy receipts_update on public.sync_receipts for update to authenticate
 -- Returns {"apply": {field: value}, "clock": merged field_clock} for a change.
 create function private.lww(p_clock jsonb, p_fields jsonb, p_change_clock text, p_allowed text[])
 returns jsonb
-language plpgsql immutable set search_path = '' as $$
+language plpgsql stable set search_path = '' as $$
 declare
   k text;
   v_apply jsonb := '{}';
@@ -298,6 +298,11 @@ declare
 begin
   if p_change_clock is null or p_change_clock !~ '^[0-9]{13}-[0-9]{5}-[A-Za-z0-9_-]{1,64}$' then
     raise exception 'bad clock' using errcode = 'MS003';
+  end if;
+  -- A device whose clock runs far ahead would win every later conflict: refuse.
+  if left(p_change_clock, 13)::bigint > (extract(epoch from now()) * 1000)::bigint + 86400000 then
+    raise exception 'clock ahead of server time by more than a day: check the computer''s clock'
+      using errcode = 'MS005';
   end if;
   if jsonb_typeof(p_fields) is distinct from 'object' then
     raise exception 'fields must be an object' using errcode = 'MS003';
@@ -450,6 +455,9 @@ begin
     exception
       when sqlstate 'MS001' then
         v_result := jsonb_build_object('key', v_key, 'status', 'rejected', 'reason', 'tier_limit',
+                                       'detail', sqlerrm);
+      when sqlstate 'MS005' then
+        v_result := jsonb_build_object('key', v_key, 'status', 'rejected', 'reason', 'clock_ahead',
                                        'detail', sqlerrm);
       when sqlstate 'MS002' or insufficient_privilege or unique_violation or foreign_key_violation then
         v_result := jsonb_build_object('key', v_key, 'status', 'rejected', 'reason', 'forbidden',
