@@ -121,13 +121,17 @@ def spectral_flux(logmel: F32, *, aggregate: str) -> F64:
 def rhythm_features(y: F32) -> RhythmFeatures:
     mel = mel_filterbank(sr=SR, n_fft=N_FFT, n_mels=N_MELS)
     n_low = max(2, int(np.searchsorted(mel_center_frequencies(N_MELS, SR / 2.0), 200.0)))
-    parts = [mel @ p for p in stft_power_chunks(y, n_fft=N_FFT, hop=HOP)]
-    power = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-    del parts
-    energy = power.sum(axis=0).astype(np.float64)
-    # dB as librosa.power_to_db(ref=1, amin=1e-10, top_db=80).
-    logmel: F32 = (10.0 * np.log10(np.maximum(power, np.float32(1e-10)))).astype(np.float32)
-    del power
+    # dB as librosa.power_to_db(ref=1, amin=1e-10, top_db=80), converted
+    # chunk by chunk so that only one full-length matrix is held.
+    logs: list[F32] = []
+    energies: list[F64] = []
+    for p in stft_power_chunks(y, n_fft=N_FFT, hop=HOP):
+        power = mel @ p
+        energies.append(power.sum(axis=0).astype(np.float64))
+        logs.append((10.0 * np.log10(np.maximum(power, np.float32(1e-10)))).astype(np.float32))
+    logmel: F32 = np.concatenate(logs, axis=1) if len(logs) > 1 else logs[0]
+    del logs
+    energy = np.concatenate(energies)
     np.maximum(logmel, logmel.max() - 80.0, out=logmel)
     onset = spectral_flux(logmel, aggregate="median")
     onset_low = spectral_flux(logmel[:n_low], aggregate="mean")

@@ -246,3 +246,22 @@ def test_progress_is_ordered_and_cancel_stops(tmp_path: Path) -> None:
     path = io.save(audio, tmp_path / "x.wav")
     with pytest.raises(Cancelled):
         analyze_file(path, cancel=token)
+
+
+def test_analysis_does_not_load_librosa_or_numba(tmp_path: Path) -> None:
+    """Start-up guard: librosa's numba compilation costs seconds in every new
+    process; the analysis path must not import it."""
+    import subprocess
+    import sys
+
+    audio, _, _ = pulse_song(120.0, 6.0)
+    path = io.save(audio, tmp_path / "x.wav")
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+        "from audio_engine.analysis import analyze_file\n"
+        f"a = analyze_file({str(path)!r})\n"
+        "assert a.bpm > 0\n"
+        "print(sorted(m for m in ('librosa', 'numba') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
