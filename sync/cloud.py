@@ -51,4 +51,5 @@ def open_cloud(
     auth = AuthSession(config, token_store or KeyringTokenStore(config), http, **kwargs)
     transport = Transport(config, http, auth, retry=retry, **({} if sleep is None else {"sleep": sleep}))
     media = MediaStorage(transport, lambda: auth.user_id, chunk_size=chunk_size or CHUNK_SIZE)
-    return Cloud(config, http, auth, transport, store, SyncEngine(store, transport), media)
+    return Cloud(config, http, auth, transport, store, SyncEngine(store, transport, user_id=lambda: auth.user_id),
+                 media)

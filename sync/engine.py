@@ -5,6 +5,7 @@ since the server-issued cursor and merges them into the local store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +26,15 @@ class SyncReport:
 
 
 class SyncEngine:
-    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = MAX_BATCH, page: int = 500) -> None:
+    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = MAX_BATCH, page: int = 500,
+                 user_id: Callable[[], str | None] | None = None) -> None:
         if not 1 <= batch <= MAX_BATCH:
             raise ValueError(f"batch must be 1..{MAX_BATCH}")
         self.store = store
         self.transport = transport
         self.batch = batch
         self.page = page
+        self.user_id = user_id
 
     def push(self) -> tuple[int, int, int]:
         accepted = rejected = replayed = 0
@@ -61,9 +64,20 @@ class SyncEngine:
             if not page.get("has_more") or not changes:
                 return total
 
+    def prune(self) -> int:
+        """Forget shared projects whose access was revoked."""
+        me = self.user_id() if self.user_id else None
+        if not me:
+            return 0
+        visible = self.transport.rpc("sync_visible_projects")
+        if not isinstance(visible, list):
+            raise SyncError("the server answered sync_visible_projects with an unexpected shape")
+        return self.store.prune_unshared({str(v) for v in visible}, me)
+
     def sync(self) -> SyncReport:
         accepted, rejected, replayed = self.push()
         pulled = self.pull()
+        self.prune()
         return SyncReport(accepted, rejected, replayed, pulled)
 
     def entitlements(self) -> Entitlements:

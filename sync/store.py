@@ -330,6 +330,18 @@ class LocalStore:
             self.set_meta("pull_cursor", cursor, db)
         return applied
 
+    def prune_unshared(self, visible: set[str], me: str) -> int:
+        """Drop local copies of other people's projects that are no longer shared with ``me``."""
+        with self._tx() as db:
+            rows = db.execute("select id from projects where owner_id is not null and owner_id <> ?",
+                              (me,)).fetchall()
+            gone = [r["id"] for r in rows if r["id"] not in visible]
+            for pid in gone:
+                db.execute("delete from project_media where project_id = ?", (pid,))
+                db.execute("delete from outbox where entity_id = ? and state = 'pending'", (pid,))
+                db.execute("delete from projects where id = ?", (pid,))
+        return len(gone)
+
     # ------------------------------------------------------------ cached server state
     def cache_json(self, key: str, value: Any) -> None:
         with self._tx() as db:

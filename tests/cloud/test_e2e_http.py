@@ -419,6 +419,13 @@ def test_collaborator_downloads_shared_project_media(gw: Gateway, client: Factor
     assert out.read_bytes() == src.read_bytes()
     with pytest.raises(StorageError):
         stranger.media.download(up.sha256, tmp_path / "s.flac", owner_id=oid)
+    # access revoked: the guest's copy goes at the next sync, the owner's stays
+    with db.connect(autocommit=True) as conn:
+        conn.execute("delete from public.collaboration_participants where user_id = %s", (gid,))
+    guest.engine.sync()
+    assert guest.store.project(pid) is None and guest.store.media(pid) == []
+    owner.engine.sync()
+    assert owner.store.project(pid) is not None
 
 
 def test_discarding_a_rejected_change_reverts_it_locally(gw: Gateway, client: Factory) -> None:
