@@ -469,3 +469,28 @@ def test_clock_far_ahead_is_refused_then_repaired(gw: Gateway, client: Factory, 
     c.store.retry_rejected(r.key)
     c.engine.sync()
     assert c.store.rejected() == [] and c.store.project(pid)["title"] == "from the future"
+
+
+def test_storage_quota_of_the_tier_is_enforced_by_storage(gw: Gateway, client: Factory, db: Db,
+                                                         tmp_path: Path) -> None:
+    c = client(gw, chunk_size=16 * 1024)
+    uid = c.auth.sign_up(email("quota"), "secret-pw")
+    with db.connect(autocommit=True) as conn:  # a plan with a 40 kB quota, to test without huge files
+        conn.execute("insert into public.tiers values ('tiny', 0, 'Tiny', %s) on conflict do nothing",
+                     ('{"storage_bytes": 40000, "max_projects": 1, "ai_jobs_per_month": 0, '
+                      '"published_mashups_per_month": 0, "max_collaborators": 0}',))
+    db.set_tier(uid, "tiny")
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"s" * 20_000)
+    c.media.upload(small)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"b" * 30_000)  # 2 chunks; the first fits (36 kB stored), the second does not
+    with pytest.raises(StorageError) as err:
+        c.media.upload(big)
+    assert err.value.status == 403
+    with db.connect() as conn:
+        used = conn.execute("select sum((metadata->>'size')::bigint) s from storage.objects where owner = %s",
+                            (uid,)).fetchone()
+    assert used is not None and used["s"] <= 40_000
+    db.set_tier(uid, "pro")
+    assert c.media.upload(big).uploaded_chunks == 1  # resumes: the first chunk was kept
