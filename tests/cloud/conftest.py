@@ -53,17 +53,21 @@ class PgServer:
         return f"{self.base_dsn} dbname={dbname}"
 
 
-def _run_as_postgres(cmd: list[str]) -> None:
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
+def _run_as_postgres(cmd: list[str], cwd: Path) -> None:
+    """Run a server binary; as root, as the ``postgres`` user (the server refuses to run as root)."""
+    try:
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
 
-        def demote() -> None:
-            os.setgid(pw.pw_gid)
-            os.setuid(pw.pw_uid)
+            def demote() -> None:
+                os.setgid(pw.pw_gid)
+                os.setuid(pw.pw_uid)
 
-        subprocess.run(cmd, check=True, capture_output=True, preexec_fn=demote)  # noqa: PLW1509
-    else:
-        subprocess.run(cmd, check=True, capture_output=True)
+            subprocess.run(cmd, check=True, capture_output=True, preexec_fn=demote, cwd=cwd)  # noqa: PLW1509
+        else:
+            subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"{cmd[0]} failed: {exc.stderr.decode(errors='replace')}") from exc
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +88,7 @@ def pg_server() -> Iterator[PgServer]:
         os.chown(sock, pw.pw_uid, pw.pw_gid)
     os.chmod(tmp, 0o755)
     _run_as_postgres(
-        [str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"]
+        [str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"], tmp
     )
     opts = (
         f"-c listen_addresses='' -c unix_socket_directories={sock} -c port=5432 "
@@ -92,13 +96,13 @@ def pg_server() -> Iterator[PgServer]:
         "-c max_connections=300 -c shared_buffers=128MB"
     )
     _run_as_postgres(
-        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-o", opts, "-w", "start"]
+        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-o", opts, "-w", "start"], tmp
     )
     try:
         yield PgServer(f"host={sock} port=5432 user={user}")
     finally:
         with contextlib.suppress(Exception):
-            _run_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+            _run_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
