@@ -188,3 +188,26 @@ def test_device_choice() -> None:
         pick_device(missing)
     with pytest.raises(DeviceUnavailableError):
         pick_device("tpu")
+
+
+def test_shift_trick_adds_offset_grids(model_dir: Path) -> None:
+    import torch
+
+    from audio_engine.models.demucs_registry import load_model
+    from audio_engine.separation.demucs_backend import DemucsRunner, demucs_separator
+    from audio_engine.separation.streaming import separate_stream
+
+    torch.set_num_threads(1)
+    model = load_model("tiny", model_dir=model_dir)
+    x = (0.1 * np.random.default_rng(0).standard_normal((2, 44100 * 5))).astype(np.float32)
+    results = {}
+    for shifts in (0, 1):
+        sep = demucs_separator(model, DemucsRunner(model, "cpu", []), segment=None, notes=[])
+        out: list[np.ndarray] = []
+        stats = separate_stream(sep, [x], out.append, shifts=shifts)
+        y = np.concatenate(out, axis=2)
+        assert y.shape == (4, 2, x.shape[1])
+        assert np.abs(y.sum(axis=0) - x).max() < 1e-5
+        results[shifts] = (stats.windows, y)
+    assert results[1][0] == 2 * results[0][0]
+    assert not np.allclose(results[0][1], results[1][1], atol=1e-6)
