@@ -37,7 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--model", help="separation model (default: htdemucs if installed, else classical)")
     p.add_argument("--max-stretch", type=float, default=0.2, help="largest tempo change allowed (default 0.2 = 20%%)")
     p.add_argument("--target-lufs", type=float, default=-14.0, help="loudness of the render (default -14 LUFS)")
-    p.add_argument("--fast", action="store_true", help="faster, lower-quality time-stretch")
+    p.add_argument("--hq", action="store_true",
+                   help="Rubber Band's finer R3 engine (can drift off the beat on long clips; default: R2, exact timing)")
     p.add_argument("--title", help="title tag of the render")
     p.add_argument("--json", action="store_true", help="print the plan and result as JSON on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -70,7 +71,7 @@ def run(args: Any) -> int:
         captions = import_captions(args.captions_a)
     options: dict[str, Any] = dict(
         out=Path(args.output), project_path=Path(args.project) if args.project else None, model=args.model,
-        captions_a=captions, target_lufs=args.target_lufs, quality="fast" if args.fast else "high",
+        captions_a=captions, target_lufs=args.target_lufs, quality="high" if args.hq else "fast",
         title=args.title,
     )
     if args.library:

@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
     p.add_argument("--no-normalize", action="store_true", help="keep the mix level (limiter only)")
     p.add_argument("--ceiling", type=float, default=-1.0, help="true-peak ceiling in dBTP (default -1)")
     p.add_argument("--sample-rate", type=int, help="output sample rate (default: the project's)")
-    p.add_argument("--fast", action="store_true", help="faster, lower-quality time-stretch")
+    p.add_argument("--hq", action="store_true",
+                   help="Rubber Band's finer R3 engine (can drift off the beat on long clips; default: R2, exact timing)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
@@ -39,7 +40,7 @@ def run(args: Any) -> int:
     r = render_project(
         opened.project, media=[opened.media, MediaStore(paths.media)], out=Path(args.output),
         sample_rate=args.sample_rate, target_lufs=None if args.no_normalize else args.target_lufs,
-        ceiling_db=args.ceiling, quality="fast" if args.fast else "high", cache=FileCache(paths.cache / "renders"),
+        ceiling_db=args.ceiling, quality="high" if args.hq else "fast", cache=FileCache(paths.cache / "renders"),
         progress=progress_printer(not args.quiet),
     )
     d = {"output": str(r.path), "duration_s": round(r.audio.duration, 3), "seconds": round(r.seconds, 2),

@@ -268,7 +268,7 @@ def magic_mashup(
     intro_bars: int = 4,
     outro_bars: int = 2,
     render: bool = True,
-    quality: str = "high",
+    quality: str = "fast",
     target_lufs: float = -14.0,
     in_worker: bool = True,
     title: str | None = None,
@@ -403,7 +403,7 @@ def magic_mashup(
     rendered = None
     if render:
         rendered = render_project(
-            project, media=[store], out=out, quality="fast" if quality == "fast" else "high",
+            project, media=[store], out=out, quality="high" if quality == "high" else "fast",
             cache=caches.renders, target_lufs=target_lufs,
             progress=(lambda p: rep_r(p.fraction)) if progress else None,
             cancel=cancel,
