@@ -111,6 +111,13 @@ def test_synthetic_tempo_to_hundredths_and_offset_downbeat() -> None:
     assert a.key.name == "C major"
 
 
+def test_three_four_when_the_harmony_says_so() -> None:
+    audio, _, downbeats = pulse_song(96.0, 30.0, first_downbeat=0.6, beats_per_bar=3, sub_level=0.3)
+    a = analyze(audio)
+    assert a.beats_per_bar == 3
+    assert _f(downbeats, a.downbeats) >= 0.95
+
+
 def test_weak_subdivisions_are_not_taken_for_the_beat() -> None:
     # 80 BPM with hats on the off-beats: 160 is inside the range, but the
     # off-beats are subdivisions, not beats.
