@@ -407,13 +407,16 @@ class _Handler(BaseHTTPRequestHandler):
         values = [Jsonb(v) if isinstance(v, dict | list) else (None if v is None else str(v)) for v in args.values()]
         call = f"public.{fn}(" + ", ".join(f"{k} := %s" for k in args) + ")"
         with self._db() as conn:
-            retset = conn.execute("select bool_or(p.proretset) from pg_proc p join pg_namespace n on n.oid = "
-                                  "p.pronamespace where n.nspname = 'public' and p.proname = %s", (fn,)).fetchone()
+            retset = conn.execute("select bool_or(p.proretset), bool_and(p.provolatile in ('s', 'i')) "
+                                  "from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+                                  "where n.nspname = 'public' and p.proname = %s", (fn,)).fetchone()
             if retset is None or retset[0] is None:
                 self._send(404, {"code": "PGRST202", "message": f"Could not find the function public.{fn}"})
                 return
             try:
                 with conn.transaction():
+                    if retset[1]:  # like PostgREST: STABLE/IMMUTABLE functions run read-only
+                        conn.execute("set transaction read only")
                     conn.execute(f"set local role {role}")
                     conn.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps(claims),))
                     conn.execute("set local statement_timeout = '30s'")
