@@ -141,6 +141,15 @@ def test_half_double_follows_the_preferred_range() -> None:
     assert _f(beats[::2], slow.beats) >= 0.95 or _f(beats[1::2], slow.beats) >= 0.95
 
 
+def test_confidence_drops_when_the_tempo_is_not_constant() -> None:
+    a, _, _ = pulse_song(120.0, 15.0, first_downbeat=0.5)
+    b, _, _ = pulse_song(128.0, 15.0, seed=1)
+    changing = analyze(Audio(np.concatenate([a.samples, b.samples], axis=1), a.sample_rate))
+    steady = analyze(pulse_song(120.0, 30.0, first_downbeat=0.5)[0])
+    assert steady.bpm_confidence >= 0.9
+    assert changing.bpm_confidence < 0.6
+
+
 def test_bad_tempo_range_is_rejected() -> None:
     audio, _, _ = pulse_song(120.0, 5.0)
     with pytest.raises(ValueError):
