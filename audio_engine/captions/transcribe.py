@@ -257,8 +257,8 @@ def transcribe(
 
 def _cached_vocals(path: Path, cancel: CancelToken | None = None) -> Path | None:
     """The vocals stem of ``path`` if the separation step already has one in
-    its stem cache (any model; Demucs models preferred over the classical
-    fallback, then the most recently used). Never separates."""
+    its stem cache from a separation model (the most recently used; stems of
+    the classical fallback are not used unasked). Never separates."""
     import importlib
     import json
 
@@ -288,11 +288,13 @@ def _cached_vocals(path: Path, cancel: CancelToken | None = None) -> Path | None
             meta = json.loads((e.path / "meta.json").read_text())
         except (OSError, ValueError):
             continue
-        if meta.get("hash") == digest:
-            found.append((meta.get("model") != "classical", e.last_used, e.path / "vocals.wav"))
+        # The classical fallback's vocals transcribe worse than the mix itself
+        # (bench/RESULTS-captions.md): only a model's stems are used unasked.
+        if meta.get("hash") == digest and meta.get("model") != "classical":
+            found.append((e.last_used, e.path / "vocals.wav"))
     if not found:
         return None
-    best: Path = max(found)[2]
+    best: Path = max(found)[1]
     return best
 
 
@@ -319,7 +321,8 @@ def caption_song(
     ``vocals`` if given; the vocals stem the separation step has cached for
     this song; a fresh separation (``separation_model``, vocals/accompaniment)
     when ``separate`` is True; else the mix. ``doc.source`` says which
-    ("vocals" or "mix"). Times are those of the song either way."""
+    ("vocals" or "mix"). Times are those of the song either way. ``in_worker``
+    applies to both the separation and the transcription."""
     p = Path(path)
     report = ProgressReporter(progress, stage="preparing")
     target: Path = p
@@ -339,7 +342,7 @@ def caption_song(
                 resolve_model(model)
             stems = separation.separate(
                 p, model=separation_model, two_stems="vocals", progress=forward(report.sub(0.0, 0.5, stage="separating")),
-                cancel=cancel,
+                cancel=cancel, in_worker=in_worker,
             )
             target, source = Path(stems.stems["vocals"]), "vocals"
             report = report.sub(0.5, 0.5)

@@ -194,3 +194,53 @@ def test_openai_backend_absent_is_a_typed_error(speech: Speech) -> None:
         with pytest.raises(ModelNotInstalledError):
             transcribe(speech.path, backend="openai-whisper", model="no-such-checkpoint", cache=False,
                        in_worker=False)
+
+
+def excerpt(src: Path, dst: Path, *, seconds: float) -> Path:
+    """The first ``seconds`` of a song (keeps the separation steps short)."""
+    from audio_engine import io
+
+    return io.save(io.load(src, duration=seconds), dst, format="wav", bit_depth="float")
+
+
+def test_separate_vocals_pipeline_with_classical_separator(songs: list, tiny_en: Path, studio_home: Path,
+                                                           tmp_path: Path, recognizer: object) -> None:
+    """--separate-vocals runs the separation module first (classical: no download) and
+    transcribes its vocals stem; those fallback stems are not picked up unasked later."""
+    song = songs[0]
+    mix = excerpt(song.mix, tmp_path / "mix.wav", seconds=9.0)
+    stages: list[str] = []
+    doc = caption_song(mix, separate=True, separation_model="classical", model=str(tiny_en), language="en",
+                       cache=False, in_worker=False, recognizer=recognizer, progress=lambda p: stages.append(p.stage))
+    assert doc.source == "vocals"
+    assert "separating" in stages and "transcribing" in stages
+    assert stages.index("separating") < stages.index("transcribing")
+    lines = [ln for ln in song.truth["lyrics"] if ln["end"] <= 9.0]
+    assert word_error_rate(" ".join(ln["text"] for ln in lines), doc.text) <= 1.0
+    assert doc.segments and doc.segments[0].start >= lines[0]["start"] - 1.0
+    assert any((studio_home / "cache" / "stems").iterdir())  # the stems went into the stem cache
+    again = caption_song(mix, model=str(tiny_en), language="en", cache=False, in_worker=False,
+                         recognizer=recognizer)
+    assert again.source == "mix"
+
+
+def test_cached_model_stems_are_used(songs: list, tiny_en: Path, studio_home: Path, tmp_path: Path,
+                                     recognizer: object) -> None:
+    """When the stem cache holds a model's separation of the song, its vocals stem is
+    what gets transcribed (no separation is run). The model here is a tiny random-weight
+    HTDemucs (the separation tests' helper): the lookup is what is tested, not its quality."""
+    from audio_engine.captions.transcribe import _cached_vocals
+    from audio_engine.separation import separate
+    from tests.separation.tinymodel import build_tiny_model
+
+    mix = excerpt(songs[1].mix, tmp_path / "mix.wav", seconds=6.0)
+    other = excerpt(songs[2].mix, tmp_path / "other.wav", seconds=6.0)
+    assert _cached_vocals(mix) is None
+    build_tiny_model(tmp_path / "models")
+    stems = separate(mix, model="tiny", model_dir=tmp_path / "models", two_stems="vocals", in_worker=False)
+    found = _cached_vocals(mix)
+    assert found is not None and found == stems.stems["vocals"]
+    assert _cached_vocals(other) is None  # another song: no stems
+    doc = caption_song(mix, model=str(tiny_en), language="en", cache=False, in_worker=False,
+                       recognizer=recognizer)
+    assert doc.source == "vocals"
