@@ -31,7 +31,7 @@ LOUDNESS_SEGMENT_S = 300.0
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 
 
-def _check_tempo_range(tempo_range: tuple[float, float]) -> tuple[float, float]:
+def check_tempo_range(tempo_range: tuple[float, float]) -> tuple[float, float]:
     lo, hi = (float(v) for v in tempo_range)
     if not (math.isfinite(lo) and math.isfinite(hi) and 20.0 <= lo and hi <= 400.0 and hi >= 1.9 * lo):
         raise ValueError(
@@ -83,7 +83,7 @@ def analyze(
     from audio_engine.io import audio_hash
     from audio_engine.loudness import integrated_lufs, true_peak_db
 
-    tempo_range = _check_tempo_range(tempo_range)
+    tempo_range = check_tempo_range(tempo_range)
     if audio.frames == 0:
         raise InvalidAudioError("The audio is empty (0 samples); there is nothing to analyse.")
     _refuse_long(audio.duration, "audio")
@@ -128,7 +128,7 @@ def analyze_file(
     from audio_engine import io
     from audio_engine.loudness import SILENCE_LUFS, integrated_lufs, true_peak_db
 
-    tempo_range = _check_tempo_range(tempo_range)
+    tempo_range = check_tempo_range(tempo_range)
     p = Path(path)
     info = io.info(p)
     _refuse_long(info.duration, p.name)

@@ -39,8 +39,14 @@ def _table_row(d: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from audio_engine.analysis import analyze_file
+    from audio_engine.analysis.core import check_tempo_range
     from audio_engine.errors import MashupsError
 
+    try:
+        check_tempo_range(tuple(args.tempo_range))
+    except ValueError as e:
+        print(f"error: --tempo-range: {e}", file=sys.stderr)
+        return 2
     cache = None
     if not args.no_cache:
         from audio_engine.cache import JsonCache

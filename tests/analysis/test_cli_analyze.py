@@ -46,3 +46,8 @@ def test_help_lists_analyze(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "mashups analyze song.flac --json" in capsys.readouterr().out
+
+
+def test_bad_tempo_range_is_a_usage_error(songs: list[Song], studio_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", str(songs[0].mix), "--tempo-range", "100", "150"]) == 2
+    assert "tempo-range" in capsys.readouterr().err
