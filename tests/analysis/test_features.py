@@ -3,14 +3,13 @@ to avoid librosa's numba compilation at start-up)."""
 
 from __future__ import annotations
 
+import librosa
 import numpy as np
 import pytest
 
 from audio_engine.analysis import features as F
 from audio_engine.analysis.rhythm import track_beats
 from tests.analysis.synth import pulse_song
-
-librosa = pytest.importorskip("librosa")
 
 
 @pytest.fixture(scope="module")
