@@ -27,11 +27,13 @@ def cpu_threads() -> int:
 def configure_cpu_threads(threads: int | None = None) -> int:
     """One intra-op thread per usable core and a single inter-op thread
     (Demucs runs one segment batch at a time, so inter-op parallelism only
-    oversubscribes the cores)."""
+    oversubscribes the cores). Denormal floats are flushed to zero: quiet
+    passages otherwise produce denormals that are many times slower on x86."""
     import torch
 
     n = threads or cpu_threads()
     torch.set_num_threads(n)
+    torch.set_flush_denormal(True)
     try:
         torch.set_num_interop_threads(1)
     except RuntimeError:
