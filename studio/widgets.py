@@ -63,3 +63,17 @@ def fmt_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} GB"
+
+
+def show_message(parent: QWidget, title: str, text: str, *, error: bool = True) -> None:
+    """A non-blocking message box (never a nested event loop that could stall
+    jobs or tests); the text is also kept on ``parent.last_message``."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    parent.last_message = text  # type: ignore[attr-defined]
+    box.open()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHeaderView,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -28,7 +27,7 @@ from audio_engine.captions import CaptionDoc
 from audio_engine.errors import MashupsError
 from studio.jobs import describe_error
 from studio.services import Services
-from studio.widgets import muted, page_header
+from studio.widgets import muted, page_header, show_message
 
 EXPORT_FORMATS = {"SRT subtitles": "srt", "WebVTT": "vtt", "LRC lyrics": "lrc", "Enhanced LRC (word times)": "elrc",
                   "ASS (karaoke)": "ass", "JSON": "json"}
@@ -246,7 +245,7 @@ class CaptionsPage(QWidget):
 
     def export_dialog(self) -> None:
         if self.doc is None or self.song_id is None:
-            QMessageBox.information(self, "Export captions", "Pick a song with captions first.")
+            show_message(self, "Export captions", "Pick a song with captions first.", error=False)
             return
         fmt = EXPORT_FORMATS[self.format.currentText()]
         ext = {"elrc": "lrc"}.get(fmt, fmt)
@@ -261,7 +260,7 @@ class CaptionsPage(QWidget):
             out = cap.export(self.doc, path, format=fmt)
         except MashupsError as e:
             msg, hint = describe_error(e)
-            QMessageBox.warning(self, "Export captions", f"{msg}\n{hint}")
+            show_message(self, "Export captions", f"{msg}\n{hint}")
             return None
         self.info.setText(f"Exported {out}")
         return Path(out)

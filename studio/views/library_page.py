@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from audio_engine.library import SongRecord
 from studio.controllers import SongActions, rank_fits
 from studio.services import Services
-from studio.widgets import Card, fmt_duration, muted, page_header
+from studio.widgets import Card, fmt_duration, muted, page_header, show_message
 
 COLUMNS = ("Title", "Artist", "Duration", "BPM", "Key", "Camelot", "LUFS", "Stems", "Captions")
 SONG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -253,7 +252,7 @@ class LibraryPage(QWidget):
                                   [self.search, self.folder_button, self.import_button]))
         lay.addWidget(split, 1)
         self.setAcceptDrops(True)
-        actions.import_failed.connect(lambda msg: QMessageBox.warning(self, "Import", msg))
+        actions.import_failed.connect(lambda msg: show_message(self, "Import", msg))
         self._update_empty()
 
     # -- import ----------------------------------------------------------------

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from audio_engine.progress import CancelToken
-from studio.controllers import SongActions
+from studio.controllers import SongActions, rank_fits
 from studio.jobs import Job, JobState
 from studio.services import Services
 from studio.widgets import Card, muted
@@ -103,8 +103,6 @@ class MagicWizard(QDialog):
         return (a if isinstance(a, int) else None), (b if isinstance(b, int) and b != FIND else None)
 
     def update_plan(self) -> None:
-        from studio.controllers import rank_fits
-
         a, b = self._ids()
         if a is None:
             self.plan.setText("Import at least two songs on the Library page first.")
