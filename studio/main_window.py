@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
     def _build_sidebar(self) -> QWidget:
         side = QFrame()
         side.setObjectName("Sidebar")
-        side.setFixedWidth(208)
+        side.setFixedWidth(224)
         lay = QVBoxLayout(side)
         lay.setContentsMargins(10, 14, 10, 12)
         lay.setSpacing(2)

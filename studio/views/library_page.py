@@ -200,7 +200,7 @@ class LibraryPage(QWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
-        for col, w in enumerate((220, 150, 70, 80, 100, 75, 65, 170, 70)):
+        for col, w in enumerate((230, 160, 80, 80, 100, 80, 70, 170, 80)):
             self.table.setColumnWidth(col, w)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
