@@ -30,16 +30,23 @@ def integrated_lufs(audio: Audio) -> float:
     if audio.frames < block + 1:
         return SILENCE_LUFS
     meter = pyloudnorm.Meter(rate)
-    data = np.asarray(audio.samples[:5], dtype=np.float64)
-    for stage in meter._filters.values():
-        data = stage.passband_gain * lfilter(stage.b, stage.a, data, axis=1)
-    gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: data.shape[0]]
+    channels = min(audio.channels, 5)
+    gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[:channels]
     step = int(round(0.1 * rate))
     n_blocks = int(np.round((audio.frames / rate - 0.4) / 0.1)) + 1
-    csum = np.concatenate([np.zeros((data.shape[0], 1)), np.cumsum(data * data, axis=1)], axis=1)
     starts = np.arange(n_blocks) * step
     ends = np.minimum(starts + block, audio.frames)
-    z = (csum[:, ends] - csum[:, starts]) / block
+    z = np.empty((channels, n_blocks))
+    for ch in range(channels):  # one channel at a time: bounded memory on long files
+        y = np.asarray(audio.samples[ch], dtype=np.float64)
+        for stage in meter._filters.values():
+            y = stage.passband_gain * lfilter(stage.b, stage.a, y)
+        csum = np.empty(y.size + 1)
+        csum[0] = 0.0
+        np.cumsum(y * y, out=csum[1:])
+        del y
+        z[ch] = (csum[ends] - csum[starts]) / block
+        del csum
     power = (gains[:, None] * z).sum(axis=0)
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10.0 * np.log10(power)
