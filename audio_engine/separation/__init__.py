@@ -9,9 +9,10 @@ from audio_engine.separation.engine import (
     CLASSICAL,
     StemSet,
     clean_stem_cache,
+    find_cached_stems,
     separate,
     stem_cache,
     stem_cache_size,
 )
 
-__all__ = ["CLASSICAL", "StemSet", "clean_stem_cache", "separate", "stem_cache", "stem_cache_size"]
+__all__ = ["CLASSICAL", "StemSet", "clean_stem_cache", "find_cached_stems", "separate", "stem_cache", "stem_cache_size"]

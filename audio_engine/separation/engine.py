@@ -285,6 +285,42 @@ def _stemset_from_entry(entry: Path, *, key: str, cached: bool) -> StemSet:
     )
 
 
+def find_cached_stems(
+    source: str | Path | Audio,
+    *,
+    cache: FileCache | None = None,
+    include_classical: bool = False,
+    cancel: CancelToken | None = None,
+) -> StemSet | None:
+    """The most recently used cached stems of ``source`` (any model and
+    settings), or None. Never separates. Stems of the classical fallback are
+    only returned with ``include_classical``."""
+    cache = cache if cache is not None else stem_cache()
+    candidates = []
+    for e in cache.entries():
+        meta_path = e.path / META
+        if not meta_path.is_file():
+            continue
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            continue
+        if meta.get("model") == CLASSICAL and not include_classical:
+            continue
+        candidates.append((e, meta))
+    if not candidates:
+        return None
+    if isinstance(source, Audio):
+        digest = _scan_audio(source).hash
+    else:
+        digest = _scan_path(Path(source), ProgressReporter(None), cancel).hash
+    found = [(e, m) for e, m in candidates if m.get("hash") == digest]
+    if not found:
+        return None
+    entry, _ = max(found, key=lambda em: em[0].last_used)
+    return _stemset_from_entry(entry.path, key=entry.key, cached=True)
+
+
 def separate(
     source: str | Path | Audio,
     *,

@@ -80,6 +80,12 @@ def test_separate_corpus_song(model_dir: Path, songs: list[Song], tmp_path: Path
     v, nv = two.load("vocals").samples, two.load("no_vocals").samples
     assert np.abs(v + nv - mix.samples).max() < 1e-4
     assert len(cache.entries()) == 2
+    # Looking up cached stems without separating (what captions uses): the most recent set.
+    from audio_engine.separation import find_cached_stems
+
+    found = find_cached_stems(src, cache=cache)
+    assert found is not None and found.cached and found.names == ["vocals", "no_vocals"]
+    assert find_cached_stems(Audio(mix.samples * 0.5, 44100), cache=cache) is None
     # Clean-up with size accounting.
     from audio_engine.separation import clean_stem_cache, stem_cache_size
 
