@@ -286,3 +286,29 @@ def insert(doc: CaptionDoc, segment: Segment) -> CaptionDoc:
     pos = sum(1 for s in segs if s.start <= segment.start)
     segs.insert(pos, segment)
     return _with_segments(doc, segs)
+
+
+def split_on_gaps(doc: CaptionDoc, *, min_gap: float = 1.0) -> CaptionDoc:
+    """Split every segment where its words pause for at least ``min_gap``
+    seconds (Whisper often runs several sung lines into one segment)."""
+    if not math.isfinite(min_gap) or min_gap <= 0:
+        raise ValueError(f"min_gap must be a positive number of seconds, not {min_gap!r}.")
+    segs: list[Segment] = []
+    for s in doc.segments:
+        if len(s.words) < 2:
+            segs.append(s)
+            continue
+        groups: list[list[Word]] = [[s.words[0]]]
+        for prev, w in zip(s.words, s.words[1:], strict=False):
+            if w.start - prev.end >= min_gap:
+                groups.append([w])
+            else:
+                groups[-1].append(w)
+        if len(groups) == 1:
+            segs.append(s)
+            continue
+        for i, g in enumerate(groups):
+            start = s.start if i == 0 else g[0].start
+            end = s.end if i == len(groups) - 1 else g[-1].end
+            segs.append(Segment(start, end, join_words(g), list(g)))
+    return _with_segments(doc, segs)

@@ -398,7 +398,8 @@ def _ass_text(s: str) -> str:
 
 
 def to_ass(doc: CaptionDoc) -> str:
-    """ASS karaoke: each word carries a ``{\\kf<centiseconds>}`` fill tag so
+    """ASS karaoke: each word carries a ``{\\kf<centiseconds>}`` fill tag lasting
+    the word, and pauses between words an empty ``{\\k<centiseconds>}``, so
     players (mpv, VLC, Aegisub, ffmpeg's subtitles filter) sweep it in time."""
     out = [_ASS_HEADER.rstrip("\n")]
     for s in doc.segments:
@@ -409,8 +410,10 @@ def to_ass(doc: CaptionDoc) -> str:
                 ws = max(pos, _cs(w.start))
                 if ws > pos:
                     parts.append(f"{{\\k{ws - pos}}}")
-                nxt = _cs(s.words[i + 1].start) if i + 1 < len(s.words) else _cs(w.end)
-                dur = max(0, nxt - ws)
+                end = _cs(w.end)
+                if i + 1 < len(s.words):
+                    end = min(end, max(ws, _cs(s.words[i + 1].start)))
+                dur = max(0, end - ws)
                 sep = " " if i + 1 < len(s.words) else ""
                 parts.append(f"{{\\kf{dur}}}{_ass_text(w.text)}{sep}")
                 pos = ws + dur

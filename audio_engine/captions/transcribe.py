@@ -31,7 +31,7 @@ from audio_engine.captions.backends import (
     FasterWhisperBackend,
     OpenAIWhisperBackend,
 )
-from audio_engine.captions.doc import CaptionDoc, Segment
+from audio_engine.captions.doc import CaptionDoc, Segment, split_on_gaps
 from audio_engine.captions.models import DEFAULT_MODEL, resolve_model
 from audio_engine.captions.refine import refine_word_starts
 from audio_engine.errors import InvalidAudioError, MashupsError
@@ -57,6 +57,8 @@ class TranscribeOptions:
     compute_type: str = "auto"
     #: Snap word starts to the onset of sound (see :mod:`audio_engine.captions.refine`).
     refine_word_starts: bool = True
+    #: Split segments where the words pause this long (seconds); None keeps Whisper's segments.
+    split_gap_s: float | None = 1.0
 
     def check(self) -> None:
         if self.backend not in BACKENDS:
@@ -154,6 +156,8 @@ def transcribe_audio(
     segments = raw.segments
     if opts.refine_word_starts:
         segments = refine_word_starts(segments, pcm.samples[0], pcm.sample_rate)
+    if opts.split_gap_s is not None:
+        segments = split_on_gaps(CaptionDoc(segments), min_gap=opts.split_gap_s).segments
     work(1.0, force=True)
     lang_prob = 1.0 if opts.language else raw.language_probability
     return CaptionDoc(
@@ -225,6 +229,7 @@ def transcribe(
         "captions", CAPTIONS_VERSION, io.audio_hash(pcm),
         backend=opts.backend, model=identity, language=opts.language or "auto", vad=opts.vad_filter,
         beam=opts.beam_size, compute_type=opts.compute_type, refine=opts.refine_word_starts,
+        split_gap=opts.split_gap_s,
     )
     if store is not None:
         hit = store.get(key)

@@ -20,6 +20,7 @@ from audio_engine.captions import (
     shift,
     split,
 )
+from audio_engine.captions.doc import split_on_gaps
 from audio_engine.captions.refine import frame_rms, refine_word_starts
 
 
@@ -115,6 +116,17 @@ def test_shift_delete_insert() -> None:
     assert [s.text for s in d.segments] == ["one two three", "no words here"]
     d = insert(doc3(), Segment(3.5, 3.8, "new"))
     assert [s.text for s in d.segments] == ["one two three", "new", "four five", "no words here"]
+
+
+def test_split_on_gaps() -> None:
+    words = [Word(1.0, 1.4, "a"), Word(1.5, 2.0, "b"), Word(3.2, 3.6, "c"), Word(3.7, 4.0, "d"), Word(6.0, 6.5, "e")]
+    d = CaptionDoc([Segment(0.9, 6.6, "a b c d e", words), Segment(8.0, 9.0, "plain")])
+    out = split_on_gaps(d, min_gap=1.0)
+    assert [(s.start, s.end, s.text) for s in out.segments] == [
+        (0.9, 2.0, "a b"), (3.2, 4.0, "c d"), (6.0, 6.6, "e"), (8.0, 9.0, "plain")]
+    assert split_on_gaps(d, min_gap=2.5) == d
+    with pytest.raises(ValueError):
+        split_on_gaps(d, min_gap=0.0)
 
 
 def test_json_dict_round_trip() -> None:

@@ -93,8 +93,10 @@ def test_plain_segments_without_words_round_trip(tmp_path: Path) -> None:
 def test_ass_has_karaoke_tags() -> None:
     text = dumps(sample_doc(), "ass")
     first = next(line for line in text.splitlines() if line.startswith("Dialogue:"))
-    # Hello 1.234->1.61 = 38 cs (rounded starts 1.23 -> 1.61), world 1.61->2.05 = 44 cs, it's 2.05->2.72 = 67 cs
-    assert first.endswith(r"{\kf38}Hello {\kf44}world, {\kf67}it's")
+    # Hello 1.23-1.50 = 27 cs, pause to 1.61 = 11 cs, world 1.61-2.00 = 39 cs, pause 5 cs, it's 2.05-2.72 = 67 cs
+    assert first.endswith(r"{\kf27}Hello {\k11}{\kf39}world, {\k5}{\kf67}it's")
+    back = loads(text, "ass").segments[0].words
+    assert [t for w in back for t in (w.start, w.end)] == pytest.approx([1.23, 1.5, 1.61, 2.0, 2.05, 2.72])
     assert "(brace)" in text  # override braces in lyrics are neutralised
 
 
