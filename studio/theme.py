@@ -60,16 +60,13 @@ def _svg(name: str) -> str:
 
 @lru_cache(maxsize=512)
 def _icon(name: str, color: str, disabled: str, size: int) -> QIcon:
-    icon = QIcon()
-    for mode, col in ((QIcon.Mode.Normal, color), (QIcon.Mode.Disabled, disabled), (QIcon.Mode.Active, color)):
-        data = _svg(name).replace("currentColor", col)
-        renderer = QSvgRenderer(QByteArray(data.encode()))
-        for scale in (1, 2):
-            pm = QPixmap(QSize(size * scale, size * scale))
-            pm.fill(Qt.GlobalColor.transparent)
-            p = QPainter(pm)
-            renderer.render(p)
-            p.end()
-            pm.setDevicePixelRatio(scale)
-            icon.addPixmap(pm, mode)
-    return icon
+    """One 2x pixmap per icon (Qt scales it down and derives the disabled look)."""
+    data = _svg(name).replace("currentColor", color)
+    renderer = QSvgRenderer(QByteArray(data.encode()))
+    pm = QPixmap(QSize(size * 2, size * 2))
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    renderer.render(p)
+    p.end()
+    pm.setDevicePixelRatio(2)
+    return QIcon(pm)

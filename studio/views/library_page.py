@@ -200,6 +200,7 @@ class LibraryPage(QWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for col, w in enumerate((230, 160, 80, 80, 100, 80, 70, 170, 80)):
             self.table.setColumnWidth(col, w)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -226,6 +227,9 @@ class LibraryPage(QWidget):
         self.fits_card.body.addWidget(self.fits_hint)
         self.fits_list = QListWidget()
         self.fits_list.setObjectName("FitsList")
+        self.fits_list.setWordWrap(True)
+        self.fits_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fits_list.setSpacing(3)
         self.fits_list.itemDoubleClicked.connect(self._magic_from_fit)
         self.fits_card.body.addWidget(self.fits_list, 1)
         self.magic_button = QPushButton(services.theme.icon("magic", "accent_text"), "Magic mashup")
@@ -317,8 +321,9 @@ class LibraryPage(QWidget):
             return
         self.fits_hint.setText(f"Partners for “{song.title}” ({song.bpm or 0:.0f} BPM, {song.camelot or '?'})")
         for f in fits:
-            shift = f"shift vocals {f.shift:+d} st" if f.shift else "no shift"
-            item = QListWidgetItem(f"{f.song.title}  ·  {f.score:.0f}\n{shift} · {f.relation} · {f.target_bpm:.1f} BPM")
+            shift = f"vocals {f.shift:+d} st" if f.shift else "no shift"
+            item = QListWidgetItem(f"{f.song.title}   {f.score:.0f}/100\n{f.target_bpm:.1f} BPM · {shift} · {f.relation}")
+            item.setToolTip(f"Stretch at most {f.stretch_pct:.1f}%; double-click for a Magic mashup")
             item.setData(SONG_ID_ROLE, f.song.id)
             self.fits_list.addItem(item)
         if not fits:

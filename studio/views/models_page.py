@@ -169,11 +169,13 @@ class ModelsPage(QWidget):
         self.note = muted("")
         lay.addWidget(self.note)
         services.jobs.job_changed.connect(self._job_changed)
-        self.refresh()
         self._detected = False
+        self._listed = False
 
     def showEvent(self, event: Any) -> None:
         # Device detection imports torch (in a worker process): only when the page is first shown.
+        if not self._listed:
+            self.refresh()  # listing reads the model folders: done when the page is first shown
         if not self._detected:
             self._detected = True
             self._detect_device()
@@ -196,6 +198,7 @@ class ModelsPage(QWidget):
         self.s.jobs.submit("Detect GPU", "io", fn, on_result=done)
 
     def refresh(self) -> None:
+        self._listed = True
         while self.body.count():
             it = self.body.takeAt(0)
             w = it.widget()
@@ -217,11 +220,15 @@ class ModelsPage(QWidget):
         self.body.addStretch(1)
 
     def highlight(self, model: str) -> None:
+        if not self._listed:
+            self.refresh()
         for (_k, name), row in self.rows.items():
             if name == model:
                 row.setStyleSheet(f"QFrame#Card {{ border: 2px solid {self.s.theme.colors['accent']}; }}")
 
     def row(self, kind: str, name: str) -> ModelRow:
+        if not self._listed:
+            self.refresh()
         return self.rows[(kind, name)]
 
     # -- actions ------------------------------------------------------------------------
