@@ -263,44 +263,15 @@ def transcribe(
 def _cached_vocals(path: Path, cancel: CancelToken | None = None) -> Path | None:
     """The vocals stem of ``path`` if the separation step already has one in
     its stem cache from a separation model (the most recently used; stems of
-    the classical fallback are not used unasked). Never separates."""
-    import importlib
-    import json
-
+    the classical fallback are not used unasked: bench/RESULTS-captions.md
+    shows they transcribe worse than the mix). Never separates."""
     try:
-        sep: Any = importlib.import_module("audio_engine.separation")
+        from audio_engine.separation import find_cached_stems
     except ImportError:
         return None
-    finder = getattr(sep, "find_cached_stems", None)
-    if finder is not None:
-        stems = finder(path)
-        vocals = None if stems is None else stems.stems.get("vocals")
-        return Path(vocals) if vocals is not None and Path(vocals).is_file() else None
-    # The separation module keys its cache by its own streamed content hash
-    # and writes it into each entry's meta.json: compare against that.
-    engine: Any = importlib.import_module("audio_engine.separation.engine")
-    scan_path = getattr(engine, "_scan_path", None)
-    if scan_path is None:
-        return None
-    cache = sep.stem_cache()
-    entries = [e for e in cache.entries() if (e.path / "meta.json").is_file() and (e.path / "vocals.wav").is_file()]
-    if not entries:
-        return None
-    digest = scan_path(path, ProgressReporter(None), cancel).hash
-    found = []
-    for e in entries:
-        try:
-            meta = json.loads((e.path / "meta.json").read_text())
-        except (OSError, ValueError):
-            continue
-        # The classical fallback's vocals transcribe worse than the mix itself
-        # (bench/RESULTS-captions.md): only a model's stems are used unasked.
-        if meta.get("hash") == digest and meta.get("model") != "classical":
-            found.append((e.last_used, e.path / "vocals.wav"))
-    if not found:
-        return None
-    best: Path = max(found)[1]
-    return best
+    stems = find_cached_stems(path, cancel=cancel)
+    vocals = None if stems is None else stems.stems.get("vocals")
+    return Path(vocals) if vocals is not None and Path(vocals).is_file() else None
 
 
 def caption_song(
