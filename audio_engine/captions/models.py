@@ -133,7 +133,15 @@ def is_installed(name: str) -> bool:
 
 
 def installed_models() -> list[str]:
-    return [n for n in MODELS if is_installed(n)]
+    """Installed models: registry names (in registry order), then imported custom names (sorted)."""
+    out = [n for n in MODELS if is_installed(n)]
+    root = models_root()
+    if root.is_dir():
+        out += sorted(
+            d.name for d in root.iterdir()
+            if d.is_dir() and not d.name.startswith(".") and d.name not in MODELS and not check_model_folder(d)
+        )
+    return out
 
 
 def _folder_identity(path: Path) -> str:

@@ -108,6 +108,7 @@ def test_offline_import_and_direct_path(studio_home: Path, tiny_en: Path, tmp_pa
     # A custom name works too, and is found by that name.
     models.import_model(tiny_en, name="my-finetune")
     assert models.resolve_model("my-finetune").path.name == "my-finetune"
+    assert models.installed_models() == ["tiny.en", "my-finetune"]
     # Incomplete folders are refused and nothing is installed.
     bad = tmp_path / "bad-model"
     bad.mkdir()
