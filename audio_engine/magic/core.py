@@ -171,6 +171,24 @@ def _features(song: PreparedSong, stems: list[str], caches: Caches) -> tuple[Son
     return f, lufs
 
 
+def memo_file_hash(caches: Caches) -> Any:
+    """A file hasher memoised by (path, size, mtime): stems and songs are
+    hashed once, not on every Magic run."""
+    from audio_engine.io import file_hash
+
+    def h(path: Path) -> str:
+        st = path.stat()
+        key = f"filehash:{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        hit = caches.features.get(key)
+        if isinstance(hit, str):
+            return hit
+        value = file_hash(path)
+        caches.features.put(key, value)
+        return value
+
+    return h
+
+
 def vocal_phrase_starts(levels_db: np.ndarray, *, min_gap_bars: int = 1) -> list[int]:
     """Bars where the vocal becomes active after at least ``min_gap_bars`` quiet bars."""
     act = active_bars(levels_db)
@@ -364,10 +382,11 @@ def magic_mashup(
                       key=key_b.name if key_b.confidence > 0 else None, time_signature=(bpb, 4))
     stack = CommandStack(project)
     store = MediaStore(Path(project_path) / "media") if project_path else caches.media
+    hasher = memo_file_hash(caches)
     ref_a = add_song(store, a.path, stems={VOCALS: Path(a.stems.stems[VOCALS])}, bpm=a.grid.bpm, key=key_a.name,
-                     separation_model=a.stems.model)
+                     separation_model=a.stems.model, hasher=hasher)
     ref_b = add_song(store, b.path, stems={s: Path(b.stems.stems[s]) for s in b.instrumental_stems},
-                     bpm=b.grid.bpm, key=key_b.name, separation_model=b.stems.model)
+                     bpm=b.grid.bpm, key=key_b.name, separation_model=b.stems.model, hasher=hasher)
     stack.push(AddMedia(media=ref_a.__dict__.copy()))
     stack.push(AddMedia(media=ref_b.__dict__.copy()))
     vocal_track, vocal_clip = new_id("track"), new_id("clip")

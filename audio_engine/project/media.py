@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from audio_engine.errors import ChecksumError, ProjectFileError
@@ -131,16 +131,18 @@ def add_song(
     title: str = "",
     artist: str = "",
     separation_model: str = "",
+    hasher: Callable[[Path], str] | None = None,
 ) -> MediaRef:
-    """Store a song (and its stems) and return the project's entry for it."""
+    """Store a song (and its stems) and return the project's entry for it.
+    ``hasher`` may supply (e.g. memoised) content hashes of the files."""
     from audio_engine.io import info
 
     p = Path(path)
-    h, ext = store.add_file(p)
+    h, ext = store.add_file(p, known_hash=hasher(p) if hasher else None)
     stem_hashes: dict[str, str] = {}
     stem_exts: dict[str, str] = {}
     for name, sp in (stems or {}).items():
-        sh, sext = store.add_file(sp)
+        sh, sext = store.add_file(sp, known_hash=hasher(Path(sp)) if hasher else None)
         stem_hashes[name] = sh
         stem_exts[name] = sext
     return MediaRef(
