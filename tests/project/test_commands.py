@@ -113,21 +113,21 @@ def _step(draw: st.DrawFn, p: Project, h: str, n: int) -> object:
     markers = [m.id for m in p.markers]
     kind = draw(st.sampled_from(["add_track", "remove_track", "add_clip", "remove_clip", "move", "trim", "clip_prop",
                                  "track_prop", "tempo", "key", "marker", "unmarker", "captions", "macro"]))
-    num = st.floats(min_value=-5, max_value=50, allow_nan=False)
+    num = st.floats(min_value=-5, max_value=50, allow_nan=False, allow_subnormal=False)
     if kind == "add_track":
-        return AddTrack(track={"id": f"t{n}", "name": "x", "gain_db": draw(st.floats(-20, 6))}, index=draw(st.integers(0, 5)))
+        return AddTrack(track={"id": f"t{n}", "name": "x", "gain_db": draw(st.floats(-20, 6, allow_subnormal=False))}, index=draw(st.integers(0, 5)))
     if kind == "remove_track" and tracks:
         return RemoveTrack(track_id=draw(st.sampled_from(tracks)))
     if kind == "add_clip" and tracks:
-        return AddClip(track_id=draw(st.sampled_from(tracks)), clip=_clip(h, f"c{n}", draw(st.floats(0, 64))))
+        return AddClip(track_id=draw(st.sampled_from(tracks)), clip=_clip(h, f"c{n}", draw(st.floats(0, 64, allow_subnormal=False))))
     if kind == "remove_clip" and clips:
         return RemoveClip(clip_id=draw(st.sampled_from(clips)))
     if kind == "move" and clips:
         return MoveClip(clip_id=draw(st.sampled_from(clips)), position=draw(num),
                         track_id=draw(st.sampled_from([None, *tracks])))
     if kind == "trim" and clips:
-        a = draw(st.floats(0, 3.9))
-        return TrimClip(clip_id=draw(st.sampled_from(clips)), source_in=a, source_out=draw(st.floats(0, 4.5)))
+        a = draw(st.floats(0, 3.9, allow_subnormal=False))
+        return TrimClip(clip_id=draw(st.sampled_from(clips)), source_in=a, source_out=draw(st.floats(0, 4.5, allow_subnormal=False)))
     if kind == "clip_prop" and clips:
         name = draw(st.sampled_from(["pitch", "gain_db", "fade_in", "stretch_mode", "stretch_ratio", "source_bpm"]))
         value = draw(st.sampled_from(["tempo", "fixed", "bogus"])) if name == "stretch_mode" else draw(num)
@@ -137,7 +137,7 @@ def _step(draw: st.DrawFn, p: Project, h: str, n: int) -> object:
         value: object = draw(st.booleans()) if name in ("mute", "solo") else draw(num)
         return SetTrackProperty(track_id=draw(st.sampled_from(tracks)), name=name, value=value)
     if kind == "tempo":
-        return SetTempo(bpm=draw(st.floats(10, 500)))
+        return SetTempo(bpm=draw(st.floats(10, 500, allow_subnormal=False)))
     if kind == "key":
         return SetProjectProperty(name="key", value=draw(st.sampled_from(["Am", "F# major", None, "Q"])))
     if kind == "marker":
@@ -148,7 +148,7 @@ def _step(draw: st.DrawFn, p: Project, h: str, n: int) -> object:
         doc = {"segments": [{"start": 0.5, "end": 1.0, "text": "la", "words": []}]}
         return SetCaptions(lane_id=draw(st.sampled_from(["L1", "L2"])), doc=draw(st.sampled_from([doc, None])),
                            clip_id=draw(st.sampled_from([None, *clips])))
-    return Macro(commands=[SetTempo(bpm=draw(st.floats(60, 180))), SetProjectProperty(name="title", value=f"T{n}")])
+    return Macro(commands=[SetTempo(bpm=draw(st.floats(60, 180, allow_subnormal=False))), SetProjectProperty(name="title", value=f"T{n}")])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
