@@ -94,7 +94,8 @@ def test_user_journey(window: Any, qtbot: Any, songs: list[Song], tmp_path: Path
     window.go("Models")
     models = window.models_page
     row_w = models.row("captions", "tiny.en")
-    assert row_w.status.text() == "not installed" and row_w.import_btn.isVisible()
+    qtbot.waitUntil(row_w.import_btn.isVisible, timeout=5000)  # rows added to a shown page appear on the next loop
+    assert row_w.status.text() == "not installed" and not row_w.download.isHidden()
     models.import_from(row_w, [Path(get_model_path())])
     wait_jobs(qtbot, s.jobs, 120)
     assert models.row("captions", "tiny.en").info.installed
