@@ -150,7 +150,7 @@ def _write_song(path: Path, minutes: float) -> None:
 
 
 REF_CHILD = """
-import json, resource, sys, time, torch
+import json, sys, time, torch
 sys.path.insert(0, {repo!r})
 from audio_engine import io
 from audio_engine.models.demucs_registry import load_model
@@ -168,7 +168,8 @@ out = out * ref.std() + ref.mean()
 import soundfile as sf
 for i, s in enumerate(model.sources):
     sf.write({out_dir!r} + f'/{{s}}.wav', out[i].numpy().T, 44100, subtype='FLOAT')
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss is inherited across exec from the (bigger) parent.
+peak = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024
 print(json.dumps(dict(rss_start=rss0, peak=peak, seconds=time.perf_counter() - t)))
 """
 

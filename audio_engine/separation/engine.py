@@ -137,20 +137,30 @@ def _scan_path(path: Path, report: ProgressReporter, cancel: CancelToken | None)
     return s.result()
 
 
-def _rss_now_mb() -> float | None:
-    """Resident memory of this process now (Linux /proc), in MiB."""
+def _proc_status_mb(field: str) -> float | None:
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
     return None
 
 
+def _rss_now_mb() -> float | None:
+    """Resident memory of this process now (Linux /proc), in MiB."""
+    return _proc_status_mb("VmRSS")
+
+
 def _rss_peak_mb() -> float | None:
-    """Peak resident memory of this process so far, in MiB."""
+    """Peak resident memory of this process so far, in MiB. On Linux the
+    address space's high-water mark (VmHWM): ``getrusage``'s ru_maxrss is
+    inherited across exec, so a spawned worker would report its parent's
+    peak from before the exec."""
+    hwm = _proc_status_mb("VmHWM")
+    if hwm is not None:
+        return hwm
     try:
         import resource
         import sys
