@@ -29,6 +29,7 @@ class Theme:
         keys = sorted(self.colors, key=len, reverse=True)
         pattern = re.compile("@(" + "|".join(re.escape(k) for k in keys) + r")\b")
         self.qss = pattern.sub(lambda m: self.colors[m.group(1)], template)
+        self.qss = self.qss.replace("@icondir", (resources_dir() / "icons").as_posix())
 
     def color(self, key: str) -> QColor:
         return QColor(self.colors[key])
