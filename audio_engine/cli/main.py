@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version="mashups 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    examples = []
+    examples: list[str] = []
     for name in COMMANDS:
         mod = importlib.import_module(name)
         mod.register(sub)
