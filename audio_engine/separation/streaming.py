@@ -179,8 +179,7 @@ def separate_stream(
         for o, ln in batch:
             a = o - (V - ln) // 2
             xs.append(buf.read(a, a + V))
-        x = (np.stack(xs) - mean) / std
-        y = sep.forward(x.astype(np.float32))
+        y = sep.forward(np.stack(xs))
         for (o, ln), yi in zip(batch, y, strict=True):
             yt = _center_trim(yi, ln) * weight[:ln]
             lo, hi = max(o, 0), o + ln
@@ -201,7 +200,7 @@ def separate_stream(
         # Demucs' separate/api add the mean back to every source, which puts
         # S times the DC offset into the sum; each source gets 1/S of it here.
         est = est * std + mean / n_src
-        mix = buf.read(out_start, upto)
+        mix = buf.read(out_start, upto) * np.float32(std) + np.float32(mean)
         if s_idx >= 0:
             rest = est.sum(axis=0) - est[s_idx]
             est = np.stack([est[s_idx], rest])
@@ -232,7 +231,9 @@ def separate_stream(
                 break
             if block.shape[0] != sep.channels:
                 raise ValueError(f"expected {sep.channels} channels, got {block.shape[0]}")
-            buf.append(np.asarray(block, dtype=np.float32))
+            # Normalised on the way in, so that the zero padding around the song is zero in the
+            # normalised domain, as in apply_model (which pads the normalised mix).
+            buf.append(((np.asarray(block, dtype=np.float32) - np.float32(mean)) / np.float32(std)).astype(np.float32))
         if not buf.ended:
             batch.append((pending, L))
             pending = next(win_iter)
