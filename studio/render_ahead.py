@@ -44,10 +44,10 @@ def render_clip(project: Any, clip: Any, resolver: Any, *, sample_rate: int, cac
                 disk_cache: Any = None) -> Audio:
     """The clip as it sounds on its track (stretch, pitch, clip gain, fades):
     the engine's renderer does the stretch/pitch (and caches it on disk)."""
-    from audio_engine.project.render import clip_cache_key
+    from audio_engine.project.render import DEFAULT_QUALITY, clip_cache_key
     from audio_engine.project.render import render_clip as engine_render_clip
 
-    key = clip_cache_key(project, clip, sample_rate=sample_rate, quality="high") + f"|{clip.gain_db}|{clip.fade_in}|{clip.fade_out}"
+    key = clip_cache_key(project, clip, sample_rate=sample_rate, quality=DEFAULT_QUALITY) + f"|{clip.gain_db}|{clip.fade_in}|{clip.fade_out}"
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
