@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from audio_engine.atomic import atomic_path
 from audio_engine.audio import MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Audio, check_sample_rate
 from audio_engine.errors import (
     AudioDecodeError,
@@ -386,12 +387,10 @@ def save(
         subtype = "PCM_24"
     else:
         raise UnsupportedFormatError(f"Bit depth {bit_depth!r} is not supported for {fmt}.")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.part")
     data = audio.samples.T
     if fmt != "WAV" or subtype != "FLOAT":
         data = np.clip(data, -1.0, 1.0)
-    try:
+    with atomic_path(p) as tmp:
         with sf.SoundFile(str(tmp), "w", samplerate=audio.sample_rate, channels=audio.channels, format=fmt, subtype=subtype) as f:
             if fmt == "MP3":
                 try:
@@ -399,12 +398,6 @@ def save(
                 except Exception:
                     pass
             f.write(data)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return p
 
 

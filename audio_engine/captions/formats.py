@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -545,18 +544,10 @@ def export(doc: CaptionDoc, path: str | os.PathLike[str], *, format: str | None 
     p = Path(path)
     fmt = _check_format(format) if format else format_from_path(p)
     data = dumps(doc, fmt).encode("utf-8")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from audio_engine.atomic import atomic_path
+
+    with atomic_path(p) as tmp:
+        tmp.write_bytes(data)
     return p
 
 

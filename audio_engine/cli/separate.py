@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -77,10 +76,9 @@ def _export(src: Path, dest: Path, fmt: str) -> Path:
     import soundfile as sf
 
     from audio_engine import io
+    from audio_engine.atomic import atomic_path
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.part")
-    try:
+    with atomic_path(dest) as tmp:
         if fmt == "wav":
             shutil.copyfile(src, tmp)
         else:
@@ -89,12 +87,6 @@ def _export(src: Path, dest: Path, fmt: str) -> Path:
                               subtype="PCM_24") as f:
                 for block in io.stream(src):
                     f.write(block.samples.clip(-1.0, 1.0).T)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return dest
 
 

@@ -18,12 +18,12 @@ Used for every model the studio fetches (Demucs weights, Whisper models):
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio_engine.atomic import commit
 from audio_engine.errors import ChecksumError, DownloadError, MashupsError
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter
 
@@ -67,19 +67,6 @@ def checksum_matches(actual_hex: str, expected: str | None) -> bool:
     return actual_hex.lower().startswith(expected.strip().lower())
 
 
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(str(d), os.O_RDONLY)
-    except OSError:
-        return  # Windows: folders cannot be opened; os.replace is enough there.
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _fmt_mb(n: float) -> str:
     return f"{n / 1e6:.1f} MB"
 
@@ -102,11 +89,7 @@ def _verify_and_install(part: Path, final: Path, *, sha256: str | None, size: in
                 "the file is corrupt or not the right file and was removed.",
                 hint="Download it again, or import the original file.",
             )
-    with open(part, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(part, final)
-    _fsync_dir(final.parent)
-    return final
+    return commit(part, final)
 
 
 def _existing_ok(final: Path, remote_sha: str | None, remote_size: int | None) -> bool:

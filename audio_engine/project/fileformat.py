@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from audio_engine.atomic import fsync_dir
 from audio_engine.errors import ProjectFileError
 from audio_engine.project.media import (
     MediaResolver,
@@ -36,7 +37,6 @@ from audio_engine.project.media import (
     as_resolver,
     check_ext,
     check_hash_name,
-    fsync_dir,
 )
 from audio_engine.project.model import Project
 

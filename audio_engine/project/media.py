@@ -14,26 +14,12 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from audio_engine.atomic import fsync_dir
 from audio_engine.errors import ChecksumError, ProjectFileError
 from audio_engine.io import file_hash
 from audio_engine.project.model import MediaRef
 
 _HEX = set("0123456789abcdef")
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a folder so a rename inside it survives a power cut (no-op where
-    the OS cannot open folders, e.g. Windows)."""
-    try:
-        fd = os.open(str(path), os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def check_hash_name(h: str) -> str:

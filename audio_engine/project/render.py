@@ -304,24 +304,18 @@ def render_project(
     tags = _tags(project)
     if out is not None:
         check(cancel)
+        from audio_engine.atomic import atomic_path
         from audio_engine.io import save
 
         path = Path(out)
         # Write and tag under a temporary name, then move into place: the
         # target is never seen half-written or untagged.
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.rendering{path.suffix}")
-        try:
+        with atomic_path(path) as tmp:
             save(mastered, tmp, bit_depth=bit_depth)
             if tag:
                 try:
                     write_tags(tmp, tags)
                 except Exception as e:  # mutagen raises many types
                     raise MashupsError(f"Tagging the rendered mix failed: {e}") from e
-                with open(tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
     rep(1.0, stage="done", force=True)
     return RenderResult(mastered, path, report, rendered, cached, time.perf_counter() - t0, tags)
