@@ -5,6 +5,12 @@ A :class:`Key` is a tonic pitch class (0 = C ... 11 = B) and a mode
 well: the same number with the other letter is the relative key (8A = A minor,
 8B = C major), one step round the wheel is a fifth away (8A <-> 9A), and two
 steps up in the same letter is the "energy boost" DJs use (8A -> 10A).
+
+Two kinds of rules use the wheel and must not be confused. For parts that
+sound at the same time (a vocal over an instrumental) only the *layering*
+relations hold: the same key, the relative key, or one step round the wheel
+(a fifth). The energy boost and semitone lifts are *transition* moves, for
+going from one song to the next; layered, they clash.
 """
 
 from __future__ import annotations
@@ -28,8 +34,12 @@ _CAMELOT_MAJOR = {(7 * i) % 12: (8 + i - 1) % 12 + 1 for i in range(12)}
 _CAMELOT_MINOR = {(9 + 7 * i) % 12: (8 + i - 1) % 12 + 1 for i in range(12)}
 
 Relation = Literal["same", "relative", "adjacent", "energy-boost", "clash"]
-#: The relations that mix without a clash, best first.
-COMPATIBLE: tuple[str, ...] = ("same", "relative", "adjacent", "energy-boost")
+#: Relations under which two parts can sound at the same time, best first.
+LAYERING: tuple[str, ...] = ("same", "relative", "adjacent")
+#: What "compatible" means everywhere in the engine: the layering relations.
+COMPATIBLE: tuple[str, ...] = LAYERING
+#: DJ transition moves: fine between consecutive songs, a clash when layered.
+TRANSITIONS: tuple[str, ...] = ("energy-boost",)
 
 
 class KeyParseError(MashupsError, ValueError):
@@ -147,22 +157,42 @@ def camelot_relation(a: Key, b: Key) -> Relation:
     return "relative" if step == 0 else "clash"
 
 
+def layers_well(a: Key, b: Key) -> bool:
+    """True when ``a`` and ``b`` can sound at the same time (see :data:`LAYERING`)."""
+    return camelot_relation(a, b) in LAYERING
+
+
+def describe_relation(a: Key, b: Key) -> str:
+    """A sentence for people: how ``b`` sits against ``a`` when layered."""
+    rel = camelot_relation(a, b)
+    text = {
+        "same": "the same key",
+        "relative": "relative keys (the same notes)",
+        "adjacent": "a fifth apart (one step round the Camelot wheel)",
+        "energy-boost": "two steps round the Camelot wheel: a transition move, it clashes when layered",
+        "clash": "keys that clash",
+    }[rel]
+    return f"{b.name} ({b.camelot}) over {a.name} ({a.camelot}): {text}"
+
+
 def compatible_shift(a: Key, b: Key, *, max_shift: int = 6) -> tuple[int, Relation]:
     """The smallest pitch shift of ``b`` (semitones, -max_shift..+max_shift)
-    that makes it mix with ``a``, and the relation it reaches.
+    that lets it sound together with ``a``, and the relation it reaches.
 
-    Better relations win at equal shift size ("same" before "relative" before
-    "adjacent" before "energy-boost"); a smaller shift wins over a better
-    relation, because each semitone of pitch shift costs audio quality. Ties
-    between +n and -n prefer shifting down. Returns ``(0, "clash")`` only if no
-    shift within ``max_shift`` helps (never for ``max_shift >= 6``)."""
+    Only the layering relations count (:data:`LAYERING`: same, relative,
+    one step round the wheel); transition moves such as the energy boost do
+    not. A smaller shift wins over a better relation, because each semitone
+    of pitch shift (``b`` is the vocal in Magic) costs audio quality; at equal
+    size "same" beats "relative" beats "adjacent", and ties between +n and -n
+    prefer shifting down. Returns ``(0, "clash")`` only if no shift within
+    ``max_shift`` helps (never for ``max_shift >= 6``)."""
     if max_shift < 0:
         raise ValueError("max_shift must be >= 0")
-    rank = {r: i for i, r in enumerate(COMPATIBLE)}
+    rank = {r: i for i, r in enumerate(LAYERING)}
     candidates: list[tuple[int, int, int, int, Relation]] = []
     for shift in range(-max_shift, max_shift + 1):
         rel = camelot_relation(a, transpose(b, shift))
-        if rel != "clash":
+        if rel in rank:
             candidates.append((abs(shift), rank[rel], 0 if shift <= 0 else 1, shift, rel))
     if not candidates:
         return 0, "clash"

@@ -26,6 +26,7 @@ import numpy as np
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, JsonCache, cache_key
 from audio_engine.errors import MashupsError, StretchLimitError
+from audio_engine.keys import describe_relation, transpose
 from audio_engine.magic.features import (
     FEATURE_RATE,
     FEATURE_VERSION,
@@ -241,6 +242,7 @@ class MagicResult:
     seconds: float = 0.0
     vocal_clip_id: str = ""
     instrumental_clip_ids: list[str] = field(default_factory=list)
+    relation_text: str = ""  # e.g. "D minor (7A) over A minor (8A): a fifth apart ..."
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -253,6 +255,7 @@ class MagicResult:
             "stretch_ratio": {"a": round(self.ratio_a, 5), "b": round(self.ratio_b, 5)},
             "tempo_multiple_a": self.tempo_multiple_a,
             "camelot_relation": self.relation,
+            "camelot_relation_text": self.relation_text,
             "vocal_entry_bar": self.vocal_entry_bar,
             "vocal_source_bar": self.vocal_source_bar,
             "phrase_source": self.phrase_source,
@@ -435,4 +438,5 @@ def magic_mashup(
         tempo_multiple_a=tp.multiple, vocal_entry_bar=entry_bar + 1, vocal_source_bar=src_bar,
         phrase_source=phrase_source, score=score, separation_model=mdl, notes=notes,
         seconds=time.perf_counter() - t0, vocal_clip_id=vocal_clip, instrumental_clip_ids=inst_ids,
+        relation_text=describe_relation(key_b, transpose(key_a, shift_a)),
     )

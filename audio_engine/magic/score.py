@@ -16,7 +16,8 @@ from audio_engine.keys import Key, camelot_relation, compatible_shift
 from audio_engine.magic.features import SongFeatures
 
 WEIGHTS = {"tempo": 0.25, "key": 0.25, "harmony": 0.2, "rhythm": 0.15, "balance": 0.15}
-RELATION_SCORE = {"same": 1.0, "relative": 0.9, "adjacent": 0.8, "energy-boost": 0.65, "clash": 0.0}
+#: Layering relations only (audio_engine.keys.LAYERING); anything else clashes.
+RELATION_SCORE = {"same": 1.0, "relative": 0.9, "adjacent": 0.8}
 #: Stretch that costs nothing audible (Rubber Band is clean within a few %).
 FREE_STRETCH = 0.03
 

@@ -4,11 +4,14 @@ import pytest
 
 from audio_engine.keys import (
     COMPATIBLE,
+    TRANSITIONS,
     Key,
     KeyParseError,
     camelot_relation,
     compatible_shift,
+    describe_relation,
     from_camelot,
+    layers_well,
     parse_key,
     transpose,
 )
@@ -105,7 +108,7 @@ def test_compatible_shift_is_minimal_and_compatible_for_all_pairs() -> None:
             assert camelot_relation(a, transpose(b, shift)) == rel
             # No smaller shift would do.
             for s in range(-abs(shift) + 1, abs(shift)):
-                assert camelot_relation(a, transpose(b, s)) == "clash"
+                assert camelot_relation(a, transpose(b, s)) not in COMPATIBLE
             assert abs(shift) <= 6
 
 
@@ -115,3 +118,24 @@ def test_compatible_shift_prefers_no_shift_and_best_relation() -> None:
     assert compatible_shift(parse_key("C major"), parse_key("B major"))[0] == 1
     assert compatible_shift(parse_key("A minor"), parse_key("A minor"), max_shift=0) == (0, "same")
     assert compatible_shift(parse_key("A minor"), parse_key("G# major"), max_shift=0) == (0, "clash")
+
+
+def test_energy_boost_is_a_transition_not_a_layering_relation() -> None:
+    a, b = from_camelot("8A"), from_camelot("10A")  # A minor, B minor: an energy boost
+    assert camelot_relation(a, b) == "energy-boost"
+    assert "energy-boost" in TRANSITIONS and "energy-boost" not in COMPATIBLE
+    assert not layers_well(a, b)
+    # Layered, B minor must move: two semitones down to A minor (the least
+    # shift that reaches a layering relation), never left as a "boost".
+    assert compatible_shift(a, b) == (-2, "same")
+    assert "transition" in describe_relation(a, b)
+    assert "relative" in describe_relation(parse_key("A minor"), parse_key("C major"))
+
+
+def test_compatible_shift_only_reaches_layering_relations_with_least_shift() -> None:
+    for a in ALL_KEYS:
+        for b in ALL_KEYS:
+            shift, rel = compatible_shift(a, b)
+            assert rel in ("same", "relative", "adjacent")
+            assert layers_well(a, transpose(b, shift))
+            assert not any(layers_well(a, transpose(b, s)) for s in range(-6, 7) if abs(s) < abs(shift))

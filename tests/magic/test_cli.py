@@ -35,7 +35,7 @@ def test_cli_magic_render_fits(songs: list[Any], tmp_path: Path, monkeypatch: py
     d = json.loads(capsys.readouterr().out)
     assert d["target_bpm"] == pytest.approx(songs[2].truth["bpm"], abs=0.05)
     assert set(d["shift_semitones"]) == {"a", "b"} and set(d["stretch_ratio"]) == {"a", "b"}
-    assert d["camelot_relation"] in ("same", "relative", "adjacent", "energy-boost")
+    assert d["camelot_relation"] in ("same", "relative", "adjacent")
     assert isinstance(d["vocal_entry_bar"], int) and 0 < d["score"]["total"] <= 1
     assert out.is_file() and d["lufs"] == pytest.approx(-14.0, abs=0.5)
 
