@@ -1,5 +1,6 @@
-"""Test-only HTTP gateway that speaks the few Supabase endpoints the desktop
-client uses, over the real test database. Never shipped.
+"""Development/test HTTP gateway that speaks the few Supabase endpoints the
+desktop client uses, over a real PostgreSQL with the migrations. Never shipped
+(started by scripts/local-backend.sh and by the cloud tests).
 
 * GoTrue:   POST /auth/v1/signup, POST /auth/v1/token?grant_type=password|refresh_token|pkce,
             GET /auth/v1/user, POST /auth/v1/logout, GET /auth/v1/authorize (a provider that

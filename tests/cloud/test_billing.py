@@ -17,9 +17,9 @@ import pytest
 
 from backend.billing import BillingConfig, BillingError, BillingService, PostgresBillingStore
 from backend.billing.app import make_app
+from backend.devserver.gateway import JWT_SECRET
 
 from .conftest import Db, act_as
-from .gateway import JWT_SECRET
 
 WHSEC = "whsec_test_secret_for_signatures"
 PRICES = {"pro": "price_pro_monthly", "studio": "price_studio_monthly"}

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backend.devserver.gateway import ANON_KEY, Gateway
 from sync.auth import MemoryTokenStore
 from sync.cloud import Cloud, open_cloud
 from sync.config import CloudConfig
 from sync.transport import RetryPolicy
 
 from .conftest import Db
-from .gateway import ANON_KEY, Gateway
 
 FIELDS = {
     "title": st.text(alphabet="abcxyz ", min_size=0, max_size=8),

@@ -14,6 +14,7 @@ import httpx
 import keyring.backend
 import pytest
 
+from backend.devserver.gateway import ANON_KEY, Gateway
 from sync import (
     AuthFailedError,
     AuthRequiredError,
@@ -31,7 +32,6 @@ from sync.config import CloudConfig, load_config
 from sync.transport import RetryPolicy
 
 from .conftest import Db
-from .gateway import ANON_KEY, Gateway
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
