@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
         self.settings_page.theme_changed.connect(self._apply_theme)
 
         self._restore_state()
+        services.session.start()  # from here until a clean quit, a crash is detectable at the next start
+        self.editor_page.restored.connect(lambda: self.go("Editor"))
         self.go("Library")
         if first_run_prompt:
             QTimer.singleShot(300, self._first_run)

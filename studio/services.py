@@ -12,6 +12,7 @@ from audio_engine.library import Library
 from audio_engine.paths import StudioPaths, default_paths
 from studio.jobs import JobRunner
 from studio.peaks import PeakStore
+from studio.session import SessionJournal
 from studio.settings import Settings
 from studio.theme import Theme
 from studio.transport import Transport
@@ -27,6 +28,7 @@ class Services:
     peaks: PeakStore
     transport: Transport
     theme: Theme
+    session: SessionJournal
 
     @property
     def analysis_db(self) -> Path:
@@ -49,6 +51,7 @@ class Services:
         return self.paths.data / "autosave"
 
     def close(self) -> None:
+        self.session.clean_exit()  # a clean quit: nothing to restore at the next start
         self.transport.shutdown()
         self.jobs.shutdown(timeout=3.0)
         self.library.close()
@@ -71,4 +74,5 @@ def build_services(*, settings_path: Path | None = None, paths: StudioPaths | No
         peaks=PeakStore(paths.cache / "peaks"),
         transport=transport,
         theme=Theme(settings.str("theme") or "dark"),
+        session=SessionJournal(paths.data / "session.json"),
     )

@@ -219,6 +219,7 @@ class EditorPage(QWidget):
     title_changed = Signal(str)
     exported = Signal(str)
     saved = Signal(str)
+    restored = Signal()  # a project of a crashed session was reopened
 
     def __init__(self, services: Services, actions: SongActions) -> None:
         super().__init__()
@@ -322,6 +323,14 @@ class EditorPage(QWidget):
         self.autosave_timer.setInterval(30_000)
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.autosave_timer.start()
+        # Every edit is autosaved shortly after it (saved and untitled projects alike), so a crash
+        # loses at most a couple of seconds; the session journal knows what to reopen.
+        self.autosave_soon = QTimer(self)
+        self.autosave_soon.setSingleShot(True)
+        self.autosave_soon.setInterval(1500)
+        self.autosave_soon.timeout.connect(self.autosave_now)
+        self.doc.changed.connect(self._after_change)
+        self.undo_stack.indexChanged.connect(self._schedule_autosave)
         self._rebuild_headers()
         self._sync_controls()
 
@@ -684,6 +693,7 @@ class EditorPage(QWidget):
         self.undo_stack.setClean()
         self.s.settings.add_recent(folder)
         self.status.setText(f"Saved to {folder}")
+        self._journal()
         self.saved.emit(str(folder))
         return True
 
@@ -696,8 +706,71 @@ class EditorPage(QWidget):
             self.status.setText(f"Autosave failed: {e}")
             return None
 
+    def _schedule_autosave(self, *_args: object) -> None:
+        self.autosave_soon.start()
+
+    def _after_change(self, _command: object) -> None:
+        self._schedule_autosave()
+        self._journal()
+
+    def _journal(self) -> None:
+        """Tell the session journal which project is open (for restore after a crash)."""
+        from studio.session import OpenEntry
+
+        p = self.doc.project
+        if self.doc.path is None and not p.clips():
+            self.s.session.set_open([])  # an empty untitled project is nothing to restore
+            return
+        self.s.session.set_open([OpenEntry(p.title, self.doc.path, self.doc.autosave_path)])
+
+    def restore_session(self) -> bool:
+        """At start, after a crash: offer to reopen what was open, with its unsaved changes.
+
+        Returns True when a restore was offered (the older autosave prompt is then skipped)."""
+        entries = self.s.session.crashed
+        if not entries:
+            return False
+        self.s.session.forget_crash()
+        entry = entries[-1]
+        box = QMessageBox(self)
+        box.setWindowTitle("Restore your last session?")
+        box.setText(f"Mashups Studio closed unexpectedly while “{entry.title}” was open.\n"
+                    "Reopen it with every change up to the last seconds?")
+        box.setIcon(QMessageBox.Icon.Question)
+        restore = box.addButton("Reopen", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+
+        def clicked(b: Any) -> None:
+            if b is restore:
+                self.reopen_entry(entry)
+
+        box.buttonClicked.connect(clicked)
+        self.recovery_box = box
+        box.open()
+        return True
+
+    def reopen_entry(self, entry: Any) -> bool:
+        """Open a journal entry, taking its autosave when it is newer than the save."""
+        folder = entry.path if entry.path is not None and (entry.path / "project.json").is_file() else entry.autosave
+        try:
+            opened = proj.open_project(folder)
+            project = proj.recover(opened) if opened.recovery is not None else opened.project
+        except MashupsError as e:
+            msg, hint = describe_error(e)
+            show_message(self, "Restore project", f"{msg}\n\n{hint}")
+            return False
+        saved = entry.path if folder == entry.path else None
+        self.doc.replace(project, saved)
+        if opened.recovery is not None:
+            self.undo_stack.resetClean()  # recovered changes are unsaved until the person saves
+        self.timeline.zoom_fit()
+        self.restored.emit()
+        return True
+
     def offer_recovery(self) -> None:
         """After a crash: offer autosaves of never-saved projects."""
+        if self.restore_session():
+            return
         d = self.s.autosave_dir
         found = sorted(d.glob("*.mashup/autosave.json")) if d.is_dir() else []
         if not found:

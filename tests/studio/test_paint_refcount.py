@@ -70,8 +70,9 @@ def test_painting_does_not_leak_references_to_none(qapp: object) -> None:
 
 def test_qt_binding_is_the_pinned_one() -> None:
     """Keep the pin honest: the environment runs the version the constraints name."""
-    import PySide6
     from pathlib import Path
+
+    import PySide6
 
     constraints = (Path(__file__).resolve().parents[2] / "constraints.txt").read_text()
     pinned = [ln.split("==")[1].strip() for ln in constraints.splitlines() if ln.startswith("PySide6_Essentials==")]
