@@ -33,6 +33,7 @@ from audio_engine.errors import (
     InvalidAudioError,
     UnsupportedFormatError,
 )
+from audio_engine.formats import SUPPORTED_WORDS, check_content
 
 #: Default cap on the memory one whole-file load may use (decoded float32).
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -62,13 +63,31 @@ class AudioInfo:
 
 def _check_file(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
-    if not p.exists():
-        raise AudioDecodeError(f"{p}: file not found.")
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise AudioDecodeError(f"{p}: file not found.") from None
+    except PermissionError:
+        raise AudioDecodeError(
+            f"{p}: permission denied: this account may not open the folder it is in.",
+            hint="Change the file's permissions, or copy it somewhere you can read.",
+        ) from None
+    except OSError as e:
+        raise AudioDecodeError(f"{p}: cannot be read ({e.strerror or e}).") from e
     if p.is_dir():
         raise AudioDecodeError(f"{p}: is a folder, not an audio file.")
-    size = p.stat().st_size
-    if size == 0:
+    if st.st_size == 0:
         raise AudioDecodeError(f"{p.name}: the file is empty (0 bytes).")
+    try:
+        with open(p, "rb"):
+            pass
+    except PermissionError:
+        raise AudioDecodeError(
+            f"{p.name}: permission denied: this account may not read the file (it is not corrupt).",
+            hint="Change the file's permissions, or copy it somewhere you can read.",
+        ) from None
+    except OSError as e:
+        raise AudioDecodeError(f"{p.name}: cannot be read ({e.strerror or e}).") from e
     return p
 
 
@@ -171,16 +190,16 @@ def _ffmpeg_info(p: Path) -> AudioInfo | None:
 
 
 def info(path: str | os.PathLike[str]) -> AudioInfo:
-    """Read and validate a file's header without decoding the audio."""
+    """Read and validate a file's header without decoding the audio. The
+    bytes must be a real audio stream (:func:`formats.check_content`): the
+    decoders would otherwise resynchronise on noise."""
     p = _check_file(path)
+    check_content(p)
     for probe in (_soundfile_info, _pedalboard_info, _ffmpeg_info):
         i = probe(p)
         if i is not None:
             return _validate_info(i)
-    raise AudioDecodeError(
-        f"{p.name}: not a readable audio file (unknown format, or corrupt). "
-        "Supported: WAV, FLAC, OGG, MP3, AIFF, and M4A/AAC where the system has a decoder."
-    )
+    raise AudioDecodeError(f"{p.name}: not a readable audio file (unknown format, or corrupt). Supported: {SUPPORTED_WORDS}.")
 
 
 def _blocks(i: AudioInfo, start: int, stop: int, block: int) -> Iterator[np.ndarray]:
@@ -254,6 +273,19 @@ def _check_block(block: np.ndarray, name: str, at_frame: int, rate: int) -> None
         )
 
 
+def _check_shortfall(i: AudioInfo, got: int, wanted: int) -> None:
+    """Compressed formats estimate their length; accept a small shortfall,
+    refuse a cut file (exact formats must deliver every declared frame)."""
+    if got >= wanted:
+        return
+    exact = i.decoder == "soundfile" and i.subtype in _PCM_BYTES
+    if exact or got < 0.9 * wanted - i.sample_rate:
+        raise AudioDecodeError(
+            f"{Path(i.path).name}: truncated: only {got / i.sample_rate:.2f} s of the declared "
+            f"{wanted / i.sample_rate:.2f} s could be decoded."
+        )
+
+
 def load(
     path: str | os.PathLike[str],
     *,
@@ -300,12 +332,7 @@ def load(
     if pos == 0:
         raise AudioDecodeError(f"{name}: no audio could be decoded; the file is corrupt.")
     if pos < n:
-        # Compressed formats estimate their length; accept a small shortfall, refuse a cut file.
-        exact = i.decoder == "soundfile" and i.subtype in _PCM_BYTES
-        if exact or pos < 0.9 * n - i.sample_rate:
-            raise AudioDecodeError(
-                f"{name}: truncated: only {pos / i.sample_rate:.2f} s of the declared {n / i.sample_rate:.2f} s could be decoded."
-            )
+        _check_shortfall(i, pos, n)
         buf = buf[:, :pos]
     audio = Audio(buf, i.sample_rate)
     if channels is not None:
@@ -350,6 +377,7 @@ def stream(
         pending = nxt
     if pos == 0:
         raise AudioDecodeError(f"{name}: no audio could be decoded; the file is corrupt.")
+    _check_shortfall(i, pos, i.frames)
 
 
 def save(

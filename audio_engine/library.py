@@ -24,11 +24,12 @@ from typing import Any
 
 from audio_engine import io as audio_io
 from audio_engine.errors import MashupsError
+from audio_engine.formats import AUDIO_EXTENSIONS as _FORMAT_EXTENSIONS
 
 SCHEMA_VERSION = 1
 
-#: File name endings the library imports (what audio_engine.io can decode).
-AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aiff", ".aif", ".wma"})
+#: File name endings the library imports: the engine's one list.
+AUDIO_EXTENSIONS = _FORMAT_EXTENSIONS
 
 
 class LibraryError(MashupsError):

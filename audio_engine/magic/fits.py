@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from audio_engine.cache import cache_key
 from audio_engine.errors import MashupsError
+from audio_engine.formats import AUDIO_EXTENSIONS
 from audio_engine.magic.core import Caches
 from audio_engine.magic.features import (
     FEATURE_RATE,
@@ -25,7 +26,7 @@ from audio_engine.magic.features import (
 from audio_engine.magic.score import Mashability, mashability
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
 
-AUDIO_EXTS = {".wav", ".flac", ".mp3", ".ogg", ".aiff", ".aif", ".m4a"}
+AUDIO_EXTS = AUDIO_EXTENSIONS  # the engine's one list (audio_engine.formats)
 Role = Literal["vocals", "instrumental"]
 
 
