@@ -1,31 +1,45 @@
-"""Checkout, portal and webhook logic of the billing service.
+"""Checkout, portal, plans and webhook logic of the billing service.
 
 Webhook rules:
-* the signature is verified on the raw body (``stripe.Webhook.construct_event``);
+* the signature is verified on the raw body (``stripe.Webhook.construct_event``,
+  which also refuses timestamps older than five minutes);
 * every event id is recorded once, in the same database transaction as its
   effect, so a duplicate delivery changes nothing and a failed one is retried
   by Stripe (nothing recorded);
 * the entitlement is derived from the subscription's *current* state, fetched
   from Stripe when the event arrives, and stored only if it is newer than what
-  is stored; so out-of-order and duplicate events are harmless.
+  is stored; so out-of-order and duplicate events are harmless;
+* events that cannot change anyone's plan (a price this service does not sell,
+  a customer or user nobody here knows) are recorded and answered 200 with
+  ``status: ignored`` and the reason, so Stripe stops retrying them;
+* ``customer.deleted`` ends that customer's subscriptions here and forgets the
+  customer, so the user's next Checkout creates a new one.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import dataclasses
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import psycopg
 import stripe
 
+from backend.tiers import load_tiers
+
+from .config import BillingConfig
+from .store import PostgresBillingStore, SubscriptionState, UnknownUserError
 from .stripe_api import StripeApi
+
+log = logging.getLogger("backend.billing")
 
 SUBSCRIPTION_EVENTS = {
     "customer.subscription.created",
@@ -37,6 +51,7 @@ SUBSCRIPTION_EVENTS = {
     "invoice.paid",
     "invoice.payment_failed",
 }
+PRICE_CACHE_S = 600.0
 
 
 class BillingError(Exception):
@@ -47,104 +62,23 @@ class BillingError(Exception):
 
 
 @dataclass(frozen=True)
-class BillingConfig:
-    webhook_secret: str
-    jwt_secret: str
-    prices: Mapping[str, str]  # tier -> Stripe price id
-    success_url: str
-    cancel_url: str
-    portal_return_url: str
-    database_url: str = ""
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> BillingConfig:
-        env = os.environ if env is None else env
-        prices = json.loads(env.get("STRIPE_PRICES", "{}"))  # {"pro": "price_...", "studio": "price_..."}
-        return cls(
-            webhook_secret=env["STRIPE_WEBHOOK_SECRET"],
-            jwt_secret=env["SUPABASE_JWT_SECRET"],
-            prices=prices,
-            success_url=env.get("CHECKOUT_SUCCESS_URL", "https://mashups.studio/billing/success"),
-            cancel_url=env.get("CHECKOUT_CANCEL_URL", "https://mashups.studio/billing/cancel"),
-            portal_return_url=env.get("PORTAL_RETURN_URL", "https://mashups.studio/account"),
-            database_url=env.get("DATABASE_URL", ""),
-        )
-
-
-@dataclass(frozen=True)
-class SubscriptionState:
-    id: str
-    user_id: str
-    customer: str
-    status: str
-    price_id: str
-    period_end: datetime | None
-    cancel_at_period_end: bool
-    version: int  # microseconds: when this state was read from Stripe
-
-
-@dataclass(frozen=True)
 class WebhookResult:
     status: str  # processed | duplicate | ignored
     event_id: str
     tier: str | None = None
+    reason: str | None = None
 
 
-class PostgresBillingStore:
-    """Billing bookkeeping through the private SECURITY DEFINER functions, as service_role."""
-
-    def __init__(self, dsn: str, *, role: str = "service_role") -> None:
-        self.dsn = dsn
-        self.role = role
-
-    def _conn(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self.dsn)
-        conn.execute(f"set role {self.role}")
-        return conn
-
-    def sync_prices(self, prices: Mapping[str, str]) -> None:
-        with self._conn() as conn:
-            for tier, price in prices.items():
-                conn.execute("insert into private.price_tiers (price_id, tier) values (%s, %s) "
-                             "on conflict (price_id) do update set tier = excluded.tier", (price, tier))
-
-    def customer_for(self, user_id: str) -> str | None:
-        with self._conn() as conn:
-            row = conn.execute("select customer_id from private.stripe_customers where user_id = %s",
-                               (user_id,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def user_for_customer(self, customer: str) -> str | None:
-        with self._conn() as conn:
-            row = conn.execute("select user_id from private.stripe_customers where customer_id = %s",
-                               (customer,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def remember_customer(self, user_id: str, customer: str) -> str:
-        with self._conn() as conn:
-            row = conn.execute("select private.billing_remember_customer(%s, %s)", (user_id, customer)).fetchone()
-        assert row is not None
-        return str(row[0])
-
-    def event_seen(self, event_id: str) -> bool:
-        with self._conn() as conn:
-            return conn.execute("select 1 from private.stripe_events where id = %s", (event_id,)).fetchone() is not None
-
-    def apply_event(self, event_id: str, event_type: str, created: int, sub: SubscriptionState | None) -> str | None:
-        """Record the event and apply its effect atomically. Returns the resulting
-        tier, ``"duplicate"`` when the event was recorded before, or None."""
-        with self._conn() as conn, conn.transaction():
-            row = conn.execute("select private.billing_record_event(%s, %s, %s)",
-                               (event_id, event_type, created)).fetchone()
-            if row is None or not row[0]:
-                return "duplicate"
-            if sub is None:
-                return None
-            res = conn.execute(
-                "select private.billing_apply_subscription(%s, %s, %s, %s, %s, %s, %s, %s)",
-                (sub.id, sub.user_id, sub.customer, sub.status, sub.price_id, sub.period_end,
-                 sub.cancel_at_period_end, sub.version)).fetchone()
-            return None if res is None else str(res[0])
+def loopback_url(url: str | None) -> str | None:
+    """A return address a desktop client may ask for: only ``http://127.0.0.1:PORT/...``
+    (or localhost / [::1]); anything else would make the service an open redirect."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if (parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost", "::1") or parts.port is None
+            or parts.username or parts.password or len(url) > 500):
+        raise BillingError(400, "return_url must be a loopback address http://127.0.0.1:PORT/...")
+    return url.split("?", 1)[0].split("#", 1)[0]
 
 
 class BillingService:
@@ -154,6 +88,8 @@ class BillingService:
         self.api = api
         self.store = store
         self._now_us = now_us or (lambda: time.time_ns() // 1000)
+        self._prices: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------ who is asking
     def authenticate(self, authorization: str | None) -> tuple[str, str | None]:
@@ -169,18 +105,49 @@ class BillingService:
             raise BillingError(401, "sign in required")
         return str(claims["sub"]), claims.get("email")
 
+    # ------------------------------------------------------------ plans
+    def plans(self) -> dict[str, Any]:
+        """The tiers of tiers.json with their Stripe prices (cached), for the client's comparison."""
+        data = load_tiers()
+        tiers = []
+        for name, tier in sorted(data["tiers"].items(), key=lambda kv: int(kv[1]["rank"])):
+            tiers.append({"tier": name, "label": tier["label"], "rank": tier["rank"], "limits": tier["limits"],
+                          "price": self._price(self.config.prices[name]) if name in self.config.prices else None,
+                          "purchasable": name in self.config.prices})
+        return {"version": data["version"], "default_tier": data["default_tier"], "grace": data.get("grace", {}),
+                "tiers": tiers}
+
+    def _price(self, price_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            cached = self._prices.get(price_id)
+        if cached and time.monotonic() - cached[0] < PRICE_CACHE_S:
+            return cached[1]
+        try:
+            p = self.api.retrieve_price(price_id)
+            rec = p.get("recurring") or {}
+            price: dict[str, Any] | None = {"id": price_id, "unit_amount": p.get("unit_amount"),
+                                            "currency": p.get("currency"), "interval": rec.get("interval")}
+        except Exception as exc:  # shown as "price unavailable"; the plan can still be bought
+            log.warning("could not read price %s: %s", price_id, exc)
+            return cached[1] if cached else None
+        with self._lock:
+            self._prices[price_id] = (time.monotonic(), price)
+        return price
+
     # ------------------------------------------------------------ sessions
     def _customer(self, user_id: str, email: str | None) -> str:
         existing = self.store.customer_for(user_id)
         if existing:
             return existing
-        created = self.api.create_customer(email=email, user_id=user_id, idempotency_key=f"customer-{user_id}")
+        created = self.api.create_customer(email=email, user_id=user_id,
+                                           idempotency_key=f"customer-{user_id}-{uuid.uuid4()}")
         return self.store.remember_customer(user_id, created)
 
-    def create_checkout(self, user_id: str, email: str | None, tier: str) -> str:
+    def create_checkout(self, user_id: str, email: str | None, tier: str, *, return_url: str | None = None) -> str:
         price = self.config.prices.get(tier)
         if not price:
             raise BillingError(400, f"unknown plan {tier!r}")
+        back = loopback_url(return_url)
         customer = self._customer(user_id, email)
         session = self.api.create_checkout_session(
             {
@@ -190,8 +157,9 @@ class BillingService:
                 "line_items": [{"price": price, "quantity": 1}],
                 "subscription_data": {"metadata": {"user_id": user_id}},
                 "metadata": {"user_id": user_id},
-                "success_url": self.config.success_url,
-                "cancel_url": self.config.cancel_url,
+                "success_url": f"{back}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}" if back
+                else self.config.success_url,
+                "cancel_url": f"{back}?checkout=cancel" if back else self.config.cancel_url,
                 "allow_promotion_codes": True,
             },
             idempotency_key=f"checkout-{user_id}-{tier}-{uuid.uuid4()}",
@@ -201,11 +169,13 @@ class BillingService:
             raise BillingError(502, "Stripe returned no checkout URL")
         return str(url)
 
-    def create_portal(self, user_id: str) -> str:
+    def create_portal(self, user_id: str, *, return_url: str | None = None) -> str:
         customer = self.store.customer_for(user_id)
         if not customer:
             raise BillingError(404, "no billing account yet: subscribe first")
-        session = self.api.create_portal_session({"customer": customer, "return_url": self.config.portal_return_url})
+        back = loopback_url(return_url)
+        session = self.api.create_portal_session(
+            {"customer": customer, "return_url": f"{back}?portal=return" if back else self.config.portal_return_url})
         url = session.get("url")
         if not url:
             raise BillingError(502, "Stripe returned no portal URL")
@@ -228,8 +198,9 @@ class BillingService:
         customer = sub.get("customer")
         if isinstance(customer, Mapping):
             customer = customer.get("id")
-        user = (sub.get("metadata") or {}).get("user_id") or (
-            self.store.user_for_customer(str(customer)) if customer else None) or hint_user
+        # the customer -> user mapping this service stored wins over metadata
+        user = (self.store.user_for_customer(str(customer)) if customer else None) or (
+            sub.get("metadata") or {}).get("user_id") or hint_user
         if not user:
             return None
         items = ((sub.get("items") or {}).get("data")) or []
@@ -241,28 +212,61 @@ class BillingService:
             period_end=datetime.fromtimestamp(int(period_end), UTC) if period_end else None,
             cancel_at_period_end=bool(sub.get("cancel_at_period_end")), version=self._now_us())
 
+    def _current(self, sub_id: str) -> dict[str, Any] | None:
+        try:
+            return self.api.retrieve_subscription(sub_id)  # the current state, not the event's
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                return None
+            raise BillingError(503, f"could not read subscription {sub_id}: {exc}") from exc
+        except Exception as exc:
+            raise BillingError(503, f"could not read subscription {sub_id}: {exc}") from exc
+
     def handle_webhook(self, payload: bytes, signature: str | None) -> WebhookResult:
         try:
-            event = stripe.Webhook.construct_event(payload, signature, self.config.webhook_secret)
+            event = stripe.Webhook.construct_event(payload, signature or "", self.config.webhook_secret)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise BillingError(400, f"invalid webhook: {exc}") from exc
         event_id, event_type, created = str(event["id"]), str(event["type"]), int(event["created"])
         if self.store.event_seen(event_id):
             return WebhookResult("duplicate", event_id)
+        obj = event["data"]["object"].to_dict()
         state: SubscriptionState | None = None
-        if event_type in SUBSCRIPTION_EVENTS:
-            obj = event["data"]["object"].to_dict()
+        also: list[SubscriptionState] = []
+        forget: str | None = None
+        reason: str | None = None
+        if event_type == "customer.deleted":
+            forget = str(obj.get("id"))
+            for sub_id in self.store.subscriptions_of_customer(forget):
+                current = self._current(sub_id)
+                snap = self._state(current, None) if current else None
+                if snap:  # a deleted customer pays for nothing any more
+                    also.append(dataclasses.replace(snap, status="canceled"))
+        elif event_type in SUBSCRIPTION_EVENTS:
             sub_id = self._subscription_id(obj, event_type)
-            if sub_id:
-                try:
-                    current = self.api.retrieve_subscription(sub_id)  # the current state, not the event's
-                except Exception as exc:
-                    raise BillingError(503, f"could not read subscription {sub_id}: {exc}") from exc
+            current = self._current(sub_id) if sub_id else None
+            if sub_id and current is None:
+                reason = "subscription does not exist"
+            elif current is not None:
                 state = self._state(current, obj.get("client_reference_id"))
+                if state is None:
+                    reason = "unknown customer"
+                elif state.price_id not in self.config.prices.values():
+                    reason, state = f"unknown price {state.price_id}", None
+        else:
+            reason = "event type not used"
         try:
-            result = self.store.apply_event(event_id, event_type, created, state)
+            try:
+                result = self.store.apply_event(event_id, event_type, created, state, also=also,
+                                                forget_customer=forget)
+            except UnknownUserError:
+                reason, state = "unknown user", None
+                result = self.store.apply_event(event_id, event_type, created, None, forget_customer=forget)
         except psycopg.Error as exc:  # nothing recorded: Stripe retries the delivery
             raise BillingError(500, f"could not record event {event_id}: {exc}") from exc
         if result == "duplicate":
             return WebhookResult("duplicate", event_id)
-        return WebhookResult("processed" if state else "ignored", event_id, result)
+        if reason:
+            log.warning("webhook %s (%s) ignored: %s", event_id, event_type, reason)
+        processed = state is not None or bool(also) or forget is not None
+        return WebhookResult("processed" if processed else "ignored", event_id, result, None if processed else reason)

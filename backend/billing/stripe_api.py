@@ -1,6 +1,9 @@
 """The only place that talks to Stripe over the network. Everything else in
-the billing service depends on the :class:`StripeApi` protocol, so it can be
-tested without reaching Stripe."""
+the billing service depends on the :class:`StripeApi` protocol.
+
+Tests run :class:`StripeSdkApi` unchanged, through the real ``stripe`` SDK,
+against the development Stripe server (``backend/devserver/stripe_server.py``)
+by giving it that server's address as ``api_base``."""
 
 from __future__ import annotations
 
@@ -16,14 +19,28 @@ class StripeApi(Protocol):
 
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]: ...
 
+    def retrieve_price(self, price_id: str) -> dict[str, Any]: ...
+
 
 class StripeSdkApi:
-    """StripeApi over the official ``stripe`` package (StripeClient, v1 services)."""
+    """StripeApi over the official ``stripe`` package (StripeClient, v1 services).
 
-    def __init__(self, secret_key: str) -> None:
+    ``api_base`` replaces ``https://api.stripe.com`` (the development server in
+    test mode); ``max_network_retries`` lets the SDK retry connection errors and
+    409/5xx answers, safe because every create carries an idempotency key."""
+
+    def __init__(self, secret_key: str, *, api_base: str | None = None, max_network_retries: int = 2,
+                 http_client: Any = None) -> None:
         import stripe
 
-        self._client = stripe.StripeClient(secret_key)
+        if not secret_key.startswith(("sk_", "rk_")):
+            raise ValueError("STRIPE_SECRET_KEY must be a secret (sk_...) or restricted (rk_...) key")
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else {},
+            max_network_retries=max_network_retries,
+            http_client=http_client,
+        )
 
     def create_customer(self, *, email: str | None, user_id: str, idempotency_key: str) -> str:
         params: dict[str, Any] = {"metadata": {"user_id": user_id}}
@@ -43,3 +60,7 @@ class StripeSdkApi:
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
         sub = self._client.v1.subscriptions.retrieve(subscription_id)
         return dict(sub.to_dict())
+
+    def retrieve_price(self, price_id: str) -> dict[str, Any]:
+        price = self._client.v1.prices.retrieve(price_id)
+        return dict(price.to_dict())
