@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "cache/max_gb": 20.0,
     "first_run_done": False,
     "recent_projects": [],
+    "updates/check": True,  # daily check of the build's release feed (only when the build configures one)
+    "updates/last_check": 0.0,
 }
 
 

@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from audio_engine import __version__
 from audio_engine.errors import MashupsError
 
 #: Subcommand modules under audio_engine.cli, in the order --help lists them.
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Mashups Studio from the command line: analyse, separate, caption, mash up and render.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version="mashups 0.1.0")
+    parser.add_argument("--version", action="version", version=f"mashups {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     examples: list[str] = []
     for name in COMMANDS:

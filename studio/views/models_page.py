@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from audio_engine.progress import CancelToken, Progress
+from studio.device_info import device_target
 from studio.jobs import Job, JobState
 from studio.services import Services
 from studio.widgets import Card, fmt_bytes, muted, page_header
@@ -58,25 +59,6 @@ def list_captions() -> list[ModelInfo]:
     known = set(wm.MODELS)
     out += [ModelInfo("captions", n, "Imported model", 0, True) for n in wm.installed_models() if n not in known]
     return out
-
-
-def device_report() -> dict[str, Any]:
-    """Runs in the worker process: what torch/CTranslate2 see."""
-    info: dict[str, Any] = {"cuda": False, "mps": False, "names": []}
-    try:
-        import torch
-
-        info["cuda"] = bool(torch.cuda.is_available())
-        if info["cuda"]:
-            info["names"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-        info["mps"] = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
-    except Exception as e:  # noqa: BLE001
-        info["error"] = str(e)
-    return info
-
-
-def device_target(*, progress: Any, cancel: Any) -> dict[str, Any]:
-    return device_report()
 
 
 class ModelRow(QFrame):

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -21,7 +22,9 @@ from PySide6.QtWidgets import (
 
 from audio_engine.cache import FileCache
 from audio_engine.progress import CancelToken
+from studio.device_info import SeparationDeviceLabel
 from studio.playback import list_output_devices
+from studio.resources import build_config
 from studio.services import Services
 from studio.widgets import fmt_bytes, muted, page_header
 
@@ -88,7 +91,20 @@ class SettingsPage(QWidget):
         f.addRow("Stem separation", self.sep_model)
         f.addRow("Captions", self.cap_model)
         f.addRow("Caption language", self.language)
+        self.separation_device = SeparationDeviceLabel(services)
+        f.addRow("Separation runs on", self.separation_device)
         body.addWidget(models)
+
+        updates = QGroupBox("Updates")
+        f = QFormLayout(updates)
+        self.update_check = QCheckBox("Check for a new version once a day (only opens the download page)")
+        self.update_check.setChecked(bool(st.get("updates/check")))
+        self.update_check.toggled.connect(lambda on: st.set("updates/check", bool(on)))
+        if not build_config().get("update_feed"):
+            self.update_check.setEnabled(False)
+            self.update_check.setToolTip("This build has no release feed configured.")
+        f.addRow(self.update_check)
+        body.addWidget(updates)
 
         # storage
         storage = QGroupBox("Storage")
