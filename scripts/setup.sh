@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DEB_PACKAGES=(
   python3-venv ffmpeg libsndfile1 libportaudio2
   espeak-ng fluidsynth timgm6mb-soundfont fluid-soundfont-gm
-  libchromaprint-tools postgresql-15 xvfb
+  libchromaprint-tools postgresql-15 xvfb xdotool openbox imagemagick
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0
