@@ -16,6 +16,7 @@ from audio_engine.captions.doc import (
     retime,
     shift,
     split,
+    split_lines,
 )
 from audio_engine.captions.formats import FORMATS, dumps, export, import_captions, loads
 from audio_engine.captions.metrics import word_error_rate
@@ -65,6 +66,7 @@ __all__ = [
     "shift",
     "source_to_timeline",
     "split",
+    "split_lines",
     "timeline_to_source",
     "transcribe",
     "transcribe_audio",

@@ -290,20 +290,49 @@ def insert(doc: CaptionDoc, segment: Segment) -> CaptionDoc:
 
 def split_on_gaps(doc: CaptionDoc, *, min_gap: float = 1.0) -> CaptionDoc:
     """Split every segment where its words pause for at least ``min_gap``
-    seconds (Whisper often runs several sung lines into one segment)."""
-    if not math.isfinite(min_gap) or min_gap <= 0:
-        raise ValueError(f"min_gap must be a positive number of seconds, not {min_gap!r}.")
+    seconds (Whisper often runs several sung lines into one segment).
+    :func:`split_lines` with only its pause rule."""
+    return split_lines(doc, pause_s=min_gap, max_chars=None, max_seconds=None)
+
+
+#: Word endings that close a sentence or a clause: preferred places to break a line.
+SENTENCE_END = (".", "?", "!", "…", '."', '?"', '!"')
+CLAUSE_END = (",", ";", ":", "—", "–")
+
+
+def split_lines(
+    doc: CaptionDoc,
+    *,
+    pause_s: float | None = 1.0,
+    max_chars: int | None = 42,
+    max_seconds: float | None = 5.0,
+) -> CaptionDoc:
+    """Break every segment into caption lines a person can read.
+
+    Rules, in order: a line always ends where the words pause for at least
+    ``pause_s`` seconds; a line longer than ``max_chars`` characters (42 is the
+    broadcast subtitle limit) or ``max_seconds`` seconds is broken at the best
+    word boundary that keeps the first part within both limits -- after a
+    sentence end (``. ? !``), else after a clause mark (``, ; :``), else at the
+    longest pause, preferring fuller lines and never leaving a single word
+    behind when another choice exists. A single word longer than the limits
+    becomes its own line. Segments without word times are kept as they are.
+    ``None`` turns a rule off. The first line keeps its segment's start, the
+    last its end; the others run from their first word's start to their last
+    word's end. Raises ValueError for a limit that is not a positive number."""
+    for name, value in (("pause_s", pause_s), ("max_seconds", max_seconds)):
+        if value is not None and (not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a positive number of seconds, not {value!r}.")
+    if max_chars is not None and max_chars < 1:
+        raise ValueError(f"max_chars must be a positive number of characters, not {max_chars!r}.")
     segs: list[Segment] = []
     for s in doc.segments:
         if len(s.words) < 2:
             segs.append(s)
             continue
-        groups: list[list[Word]] = [[s.words[0]]]
-        for prev, w in zip(s.words, s.words[1:], strict=False):
-            if w.start - prev.end >= min_gap:
-                groups.append([w])
-            else:
-                groups[-1].append(w)
+        groups: list[list[Word]] = []
+        for chunk in _split_at_pauses(s.words, pause_s):
+            groups.extend(_fit_lines(chunk, max_chars, max_seconds))
         if len(groups) == 1:
             segs.append(s)
             continue
@@ -312,3 +341,73 @@ def split_on_gaps(doc: CaptionDoc, *, min_gap: float = 1.0) -> CaptionDoc:
             end = s.end if i == len(groups) - 1 else g[-1].end
             segs.append(Segment(start, end, join_words(g), list(g)))
     return _with_segments(doc, segs)
+
+
+def _split_at_pauses(words: Sequence[Word], pause_s: float | None) -> list[list[Word]]:
+    groups: list[list[Word]] = [[words[0]]]
+    for prev, w in zip(words, words[1:], strict=False):
+        if pause_s is not None and w.start - prev.end >= pause_s:
+            groups.append([w])
+        else:
+            groups[-1].append(w)
+    return groups
+
+
+def _fits(words: Sequence[Word], max_chars: int | None, max_seconds: float | None) -> bool:
+    if max_chars is not None and len(join_words(words)) > max_chars:
+        return False
+    return max_seconds is None or words[-1].end - words[0].start <= max_seconds
+
+
+#: Words a line should not end on (English articles, prepositions, conjunctions).
+WEAK_LINE_END = frozenset("a an the and or but of to in on at for with from by as how that than if so".split())
+
+
+def _fit_lines(words: list[Word], max_chars: int | None, max_seconds: float | None) -> list[list[Word]]:
+    """Break ``words`` into lines within the limits with the least total cost
+    (a small Knuth-Plass: every line costs 1 plus its unused room squared;
+    breaking after a sentence end, a clause mark or a pause earns credit,
+    after a weak word or before a lone last word costs)."""
+    n = len(words)
+    if _fits(words, max_chars, max_seconds):
+        return [words]
+
+    def fill(i: int, j: int) -> float:  # how close words[i:j] comes to the nearer limit, 0..1
+        ratios = [0.0]
+        if max_chars is not None:
+            ratios.append(len(join_words(words[i:j])) / max_chars)
+        if max_seconds is not None:
+            ratios.append((words[j - 1].end - words[i].start) / max_seconds)
+        return min(1.0, max(ratios))
+
+    def break_cost(j: int) -> float:  # breaking after words[j - 1]
+        last = words[j - 1].text
+        cost = 0.0
+        if last.endswith(SENTENCE_END):
+            cost -= 3.0
+        elif last.endswith(CLAUSE_END):
+            cost -= 2.0
+        elif last.lower().strip("\"'") in WEAK_LINE_END:
+            cost += 1.0
+        cost -= min(1.0, max(0.0, words[j].start - words[j - 1].end) / 0.5)
+        return cost
+
+    best = [0.0] + [math.inf] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j - 1, -1, -1):
+            if j - i > 1 and not _fits(words[i:j], max_chars, max_seconds):
+                break  # longer lines only grow
+            cost = best[i] + 1.0 + (1.0 - fill(i, j)) ** 2 * (0.5 if j == n else 2.0)
+            if j < n:
+                cost += break_cost(j)
+            if j - i == 1 and n > 1:
+                cost += 2.5  # a word alone on a line
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    lines: list[list[Word]] = []
+    j = n
+    while j > 0:
+        lines.append(words[back[j]:j])
+        j = back[j]
+    return lines[::-1]

@@ -31,7 +31,7 @@ from audio_engine.captions.backends import (
     FasterWhisperBackend,
     OpenAIWhisperBackend,
 )
-from audio_engine.captions.doc import CaptionDoc, Segment, split_on_gaps
+from audio_engine.captions.doc import CaptionDoc, Segment, split_lines
 from audio_engine.captions.models import DEFAULT_MODEL, resolve_model
 from audio_engine.captions.refine import refine_word_starts
 from audio_engine.errors import InvalidAudioError, MashupsError
@@ -39,7 +39,7 @@ from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Bump when the transcription code changes what it produces (invalidates the cache).
-CAPTIONS_VERSION = "1"
+CAPTIONS_VERSION = "2"  # 2: lines broken by split_lines (length, punctuation, pauses)
 #: Shortest audio worth transcribing.
 MIN_SECONDS = 0.1
 
@@ -59,6 +59,9 @@ class TranscribeOptions:
     refine_word_starts: bool = True
     #: Split segments where the words pause this long (seconds); None keeps Whisper's segments.
     split_gap_s: float | None = 1.0
+    #: Longest caption line in characters / seconds (see :func:`split_lines`); None: no limit.
+    max_line_chars: int | None = 42
+    max_line_s: float | None = 5.0
 
     def check(self) -> None:
         if self.backend not in BACKENDS:
@@ -156,8 +159,9 @@ def transcribe_audio(
     segments = raw.segments
     if opts.refine_word_starts:
         segments = refine_word_starts(segments, pcm.samples[0], pcm.sample_rate)
-    if opts.split_gap_s is not None:
-        segments = split_on_gaps(CaptionDoc(segments), min_gap=opts.split_gap_s).segments
+    segments = split_lines(
+        CaptionDoc(segments), pause_s=opts.split_gap_s, max_chars=opts.max_line_chars, max_seconds=opts.max_line_s
+    ).segments
     work(1.0, force=True)
     lang_prob = 1.0 if opts.language else raw.language_probability
     return CaptionDoc(
@@ -229,7 +233,7 @@ def transcribe(
         "captions", CAPTIONS_VERSION, io.audio_hash(pcm),
         backend=opts.backend, model=identity, language=opts.language or "auto", vad=opts.vad_filter,
         beam=opts.beam_size, compute_type=opts.compute_type, refine=opts.refine_word_starts,
-        split_gap=opts.split_gap_s,
+        split_gap=opts.split_gap_s, max_line_chars=opts.max_line_chars, max_line_s=opts.max_line_s,
     )
     if store is not None:
         hit = store.get(key)
