@@ -157,6 +157,24 @@ def camelot_relation(a: Key, b: Key) -> Relation:
     return "relative" if step == 0 else "clash"
 
 
+Neighbour = Literal["relative", "parallel", "fifth"]
+
+
+def neighbour_relation(a: Key, b: Key) -> Neighbour | None:
+    """How two *different* keys that a detector can confuse relate: the
+    relative key (same notes), the parallel key (same tonic, other mode) or a
+    fifth (same mode, one step round the wheel); ``None`` otherwise."""
+    if a.same_key(b):
+        return None
+    if a.mode != b.mode and a.relative.same_key(b):
+        return "relative"
+    if a.tonic == b.tonic:
+        return "parallel"
+    if a.mode == b.mode and (a.tonic - b.tonic) % 12 in (5, 7):
+        return "fifth"
+    return None
+
+
 def layers_well(a: Key, b: Key) -> bool:
     """True when ``a`` and ``b`` can sound at the same time (see :data:`LAYERING`)."""
     return camelot_relation(a, b) in LAYERING

@@ -13,14 +13,14 @@ import numpy.typing as npt
 from audio_engine.analysis.features import SR, chroma_features, rhythm_features
 from audio_engine.analysis.result import Analysis, AnalysisRecordError
 from audio_engine.analysis.rhythm import analyze_rhythm
-from audio_engine.analysis.tonality import detect_key, pitch_class_profile
+from audio_engine.analysis.tonality import estimate_key, pitch_class_profile
 from audio_engine.audio import Audio
 from audio_engine.cache import JsonCache, cache_key
 from audio_engine.errors import AudioTooLargeError, InvalidAudioError
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
 
 #: Bump whenever a change can alter any result: old cache entries are then ignored.
-ANALYZER_VERSION = "1.0.0"
+ANALYZER_VERSION = "1.1.0"  # 1.1: runner-up key and the "uncertain" flag
 #: Tracks longer than this are refused (60 minutes). Memory use is bounded
 #: by it: about 320 MB of mono 22.05 kHz samples plus features.
 MAX_ANALYSIS_SECONDS = 60 * 60.0
@@ -214,7 +214,7 @@ def _analyze_mono(
     rep(0.4, stage="key")
     chroma = chroma_features(y)
     check(cancel)
-    key = detect_key(pitch_class_profile(chroma))
+    est = estimate_key(pitch_class_profile(chroma))
     rep(0.8, stage="beats")
     rhythm = analyze_rhythm(feat, chroma, tempo_range=tempo_range)
     check(cancel)
@@ -231,7 +231,9 @@ def _analyze_mono(
         beats=rhythm.beats,
         downbeats=rhythm.downbeats,
         beats_per_bar=rhythm.beats_per_bar,
-        key=key,
+        key=est.key,
         lufs=round(float(lufs), 2),
         true_peak_db=round(float(true_peak), 2),
+        key_alternative=est.alternative,
+        key_uncertain=est.uncertain,
     )

@@ -41,6 +41,11 @@ class Analysis:
     key: Key = field(default_factory=lambda: Key(0, "major", 0.0))
     lufs: float = -70.0
     true_peak_db: float = -120.0
+    #: The runner-up key (its ``confidence``: how strong a rival it is).
+    key_alternative: Key | None = None
+    #: Low confidence, or the runner-up is a relative/parallel/fifth neighbour:
+    #: Magic settles such keys on the separated harmonic stems.
+    key_uncertain: bool = False
 
     @property
     def camelot(self) -> str:
@@ -67,6 +72,10 @@ class Analysis:
             "key_tonic": self.key.tonic,
             "key_mode": self.key.mode,
             "key_confidence": self.key.confidence,
+            "key_alternative": self.key_alternative.name if self.key_alternative else None,
+            "key_alternative_camelot": self.key_alternative.camelot if self.key_alternative else None,
+            "key_alternative_confidence": self.key_alternative.confidence if self.key_alternative else None,
+            "key_uncertain": self.key_uncertain,
             "lufs": round(self.lufs, 2),
             "true_peak_db": round(self.true_peak_db, 2),
             "beats": list(self.beats),
@@ -80,6 +89,12 @@ class Analysis:
             if mode not in ("major", "minor"):
                 raise ValueError(f"bad key mode {mode!r}")
             key = Key(int(d["key_tonic"]), mode, float(d["key_confidence"]))
+            alt = None
+            if d.get("key_alternative"):
+                from audio_engine.keys import parse_key
+
+                name = parse_key(str(d["key_alternative"]))
+                alt = Key(name.tonic, name.mode, float(d.get("key_alternative_confidence") or 0.0))
             return cls(
                 path=d.get("path"),
                 content_hash=str(d["content_hash"]),
@@ -95,6 +110,8 @@ class Analysis:
                 key=key,
                 lufs=float(d["lufs"]),
                 true_peak_db=float(d["true_peak_db"]),
+                key_alternative=alt,
+                key_uncertain=bool(d.get("key_uncertain", False)),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise AnalysisRecordError(f"Not a valid analysis record ({e}).") from e

@@ -13,13 +13,14 @@ least, as its authors report for real music.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from audio_engine.analysis.features import ChromaFeatures
-from audio_engine.keys import Key
+from audio_engine.keys import Key, neighbour_relation
 
 F64 = npt.NDArray[np.float64]
 ProfileName = Literal["temperley", "krumhansl", "albrecht"]
@@ -83,16 +84,132 @@ def pitch_class_profile(ch: ChromaFeatures, *, bass_weight: float = BASS_WEIGHT)
     return pcp
 
 
-def detect_key(pcp: F64, *, profile: ProfileName = DEFAULT_PROFILE) -> Key:
-    """The best-correlating key. Confidence is the margin of the best over
-    the runner-up key, scaled to 0-1 (0: no tonal content, or a tie)."""
+#: Below this confidence a key is "uncertain" (see :class:`KeyEstimate`).
+UNSURE_CONFIDENCE = 0.5
+
+
+def _key_at(index: int, confidence: float) -> Key:
+    mode_idx, tonic = divmod(int(index), 12)
+    return Key(tonic, "major" if mode_idx == 0 else "minor", round(float(confidence), 3))
+
+
+def _confidence(best: float, second: float) -> float:
+    margin = (best - second) / max(1e-9, 1.0 - second)
+    return float(np.clip(max(0.0, best) * 0.5 + 0.5 * min(1.0, margin * 4.0), 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class KeyEstimate:
+    """The best key, the runner-up (``alternative``) and their correlations.
+
+    ``uncertain`` when the confidence is low or the runner-up is a close
+    neighbour of the best (relative, parallel or a fifth): those are the
+    confusions a pitch-class profile of a whole mix cannot always settle, and
+    the ones that make a mashup clash. Magic then decides on the separated
+    harmonic stems (:func:`decide_key`)."""
+
+    key: Key
+    alternative: Key | None
+    best_score: float
+    alternative_score: float
+
+    @property
+    def neighbour(self) -> str | None:
+        return neighbour_relation(self.key, self.alternative) if self.alternative is not None else None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.key.confidence < UNSURE_CONFIDENCE or self.neighbour is not None
+
+
+def estimate_key(pcp: F64, *, profile: ProfileName = DEFAULT_PROFILE) -> KeyEstimate:
+    """The best-correlating key and the runner-up. Confidence is the margin
+    of the best over the runner-up, scaled to 0-1 (0: no tonal content, or a
+    tie); the alternative carries the same measure against the best."""
     scores = key_scores(pcp, profile)
     if not np.any(scores):
-        return Key(0, "major", 0.0)
+        return KeyEstimate(Key(0, "major", 0.0), None, 0.0, 0.0)
     flat = scores.ravel()
     order = np.argsort(flat)[::-1]
     best, second = float(flat[order[0]]), float(flat[order[1]])
-    mode_idx, tonic = divmod(int(order[0]), 12)
     margin = (best - second) / max(1e-9, 1.0 - second)
-    confidence = float(np.clip(max(0.0, best) * 0.5 + 0.5 * min(1.0, margin * 4.0), 0.0, 1.0))
-    return Key(tonic, "major" if mode_idx == 0 else "minor", round(confidence, 3))
+    # The runner-up's "confidence": how strong a rival it is (high when it
+    # correlates well and nearly ties with the best).
+    rival = float(np.clip(max(0.0, second) * (1.0 - min(1.0, margin * 4.0)), 0.0, 1.0))
+    return KeyEstimate(
+        _key_at(int(order[0]), _confidence(best, second)),
+        _key_at(int(order[1]), rival),
+        round(best, 4),
+        round(second, 4),
+    )
+
+
+def detect_key(pcp: F64, *, profile: ProfileName = DEFAULT_PROFILE) -> Key:
+    """The best-correlating key (see :func:`estimate_key`)."""
+    return estimate_key(pcp, profile=profile).key
+
+
+def vocal_profile(ch: ChromaFeatures) -> F64:
+    """Pitch-class distribution of a vocal stem (full range, no bass
+    emphasis: a voice has no bass register), normalised to sum 1."""
+    v = _frame_normalised_sum(ch.chroma)
+    total = float(v.sum())
+    return v / total if total > 0 else v
+
+
+def tonal_clarity(pcp: F64, profile: ProfileName = DEFAULT_PROFILE) -> float:
+    """How clearly ``pcp`` points at a key: its best key correlation, 0-1.
+    Sung melody scores high; speech, rap and noise score low."""
+    return float(max(0.0, key_scores(pcp, profile).max()))
+
+
+@dataclass(frozen=True)
+class KeyDecision:
+    key: Key
+    changed: bool
+    candidates: dict[str, float]  # key name -> combined score
+    reason: str
+
+
+def decide_key(mix: KeyEstimate, mix_pcp: F64, harmonic_pcp: F64, *, vocal_pcp: F64 | None = None,
+               profile: ProfileName = DEFAULT_PROFILE) -> KeyDecision:
+    """Settle an uncertain key on the separated stems.
+
+    The candidates are the mix's best key and its runner-up (plus, when the
+    two are neighbours, each one's relative and parallel keys, the usual
+    confusions). Each is scored by its correlation on the mix, on the
+    harmonic stems (bass + other: no drums, no vocals, so chords and bass
+    roots speak plainly) and, for a vocal song, on the vocal's pitch-class
+    distribution weighted by how tonal the vocal is (a rapped or spoken vocal
+    does not vote). The harmonic stems count double: they are the evidence
+    the mix blurs. The result's confidence is the margin between the two best
+    combined scores, on the same 0-1 scale as :func:`estimate_key`."""
+    cands: list[Key] = [mix.key] + ([mix.alternative] if mix.alternative is not None else [])
+    if mix.alternative is not None and mix.neighbour is not None:
+        for k in list(cands):
+            cands += [k.relative, Key(k.tonic, "minor" if k.mode == "major" else "major")]
+    uniq: dict[tuple[int, str], Key] = {}
+    for k in cands:
+        uniq.setdefault((k.tonic, k.mode), k)
+    s_mix, s_h = key_scores(mix_pcp, profile), key_scores(harmonic_pcp, profile)
+    w_v = 0.0
+    s_v = np.zeros((2, 12))
+    if vocal_pcp is not None and np.any(vocal_pcp > 0):
+        s_v = key_scores(vocal_pcp, profile)
+        w_v = tonal_clarity(vocal_pcp, profile)
+    total = {}
+    for (tonic, mode), _k in uniq.items():
+        m = 0 if mode == "major" else 1
+        total[(tonic, mode)] = float(s_mix[m, tonic] + 2.0 * s_h[m, tonic] + w_v * s_v[m, tonic])
+    ranked = sorted(total.items(), key=lambda kv: -kv[1])
+    (tonic, mode), best = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else -1.0
+    norm = 3.0 + w_v
+    conf = _confidence(best / norm, second / norm)
+    key = Key(tonic, mode, round(conf, 3))  # type: ignore[arg-type]
+    changed = not key.same_key(mix.key)
+    names = {Key(t, md).name: round(v, 4) for (t, md), v in ranked}  # type: ignore[arg-type]
+    voc = f", vocal weight {w_v:.2f}" if vocal_pcp is not None else ""
+    reason = (f"key checked on the harmonic stems{voc}: {key.name} "
+              + (f"(the mix suggested {mix.key.name})" if changed else "(confirmed)"))
+    return KeyDecision(key, changed, names, reason)

@@ -25,8 +25,8 @@ import numpy as np
 
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, JsonCache, cache_key
-from audio_engine.errors import MashupsError, StretchLimitError
-from audio_engine.keys import describe_relation, transpose
+from audio_engine.errors import MashupsError
+from audio_engine.keys import Key, describe_relation, transpose
 from audio_engine.magic.features import (
     FEATURE_RATE,
     FEATURE_VERSION,
@@ -38,6 +38,8 @@ from audio_engine.magic.features import (
     refine_phase,
     song_features,
 )
+from audio_engine.magic.keycheck import sure_key
+from audio_engine.magic.plan import DEFAULT_MAX_STRETCH, check_pair, refusal, track_name
 from audio_engine.magic.score import Mashability, mashability, plan_tempo
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
 from audio_engine.project.commands import AddClip, AddMarker, AddMedia, AddTrack, CommandStack, SetCaptions
@@ -152,20 +154,21 @@ def prepare_song(
         grid = refine_phase(grid, env, fr)
         caches.features.put(key, grid.to_dict())
     rep(1.0, force=True)
-    return PreparedSong(p, a, grid, stems, p.stem)
+    from audio_engine.library import read_tags
+
+    return PreparedSong(p, a, grid, stems, read_tags(p)[0])
 
 
-def _features(song: PreparedSong, stems: list[str], caches: Caches) -> tuple[SongFeatures, float]:
-    """Features of the sum of ``stems`` and its integrated loudness (cached)."""
+def _features(song: PreparedSong, stems: list[str], caches: Caches, k: Key) -> tuple[SongFeatures, float]:
+    """Features of the sum of ``stems`` (in key ``k``) and its integrated loudness (cached)."""
     from audio_engine.loudness import integrated_lufs
 
     key = cache_key("magic-features", FEATURE_VERSION, song.analysis.content_hash, stems=sorted(stems),
-                    grid=song.grid.to_dict(), stemset=song.stems.key)
+                    grid=song.grid.to_dict(), stemset=song.stems.key, key=[k.tonic, k.mode, k.confidence])
     hit = caches.features.get(key)
     if hit is not None:
         return SongFeatures.from_dict(hit["features"]), float(hit["lufs"])
     audio = _load_mono([Path(song.stems.stems[s]) for s in stems])
-    k = song.analysis.key
     f = song_features(audio, song.grid, key_tonic=k.tonic, key_mode=k.mode, key_confidence=k.confidence)
     lufs = integrated_lufs(audio)
     caches.features.put(key, {"features": f.to_dict(), "lufs": lufs})
@@ -243,6 +246,7 @@ class MagicResult:
     vocal_clip_id: str = ""
     instrumental_clip_ids: list[str] = field(default_factory=list)
     relation_text: str = ""  # e.g. "D minor (7A) over A minor (8A): a fifth apart ..."
+    key_checks: dict[str, Any] = field(default_factory=dict)  # "a"/"b" -> SureKey.to_dict()
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -256,6 +260,7 @@ class MagicResult:
             "tempo_multiple_a": self.tempo_multiple_a,
             "camelot_relation": self.relation,
             "camelot_relation_text": self.relation_text,
+            "key_check": self.key_checks,
             "vocal_entry_bar": self.vocal_entry_bar,
             "vocal_source_bar": self.vocal_source_bar,
             "phrase_source": self.phrase_source,
@@ -284,7 +289,7 @@ def magic_mashup(
     model_dir: Path | None = None,
     caches: Caches | None = None,
     captions_a: Any = None,
-    max_stretch: float = 0.2,
+    max_stretch: float = DEFAULT_MAX_STRETCH,
     max_shift: int = 6,
     intro_bars: int = 4,
     outro_bars: int = 2,
@@ -293,6 +298,8 @@ def magic_mashup(
     target_lufs: float = -14.0,
     in_worker: bool = True,
     title: str | None = None,
+    title_a: str | None = None,
+    title_b: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> MagicResult:
@@ -301,9 +308,17 @@ def magic_mashup(
     ``captions_a``: a CaptionDoc of A (source seconds) used for phrase starts
     and added as a caption lane that follows the vocal clip. Raises
     :class:`StretchLimitError` when the tempos cannot meet within
-    ``max_stretch`` (0.2 = 20%)."""
+    ``max_stretch`` (0.2 = 20%), before anything is separated.
+    ``title_a``/``title_b`` name the tracks ("Title — vocals"; default: the
+    files' title tags, else their names)."""
     t0 = time.perf_counter()
     caches = caches or Caches.default()
+    from audio_engine.analysis import analyze_file
+
+    # Refuse before any work: the plan from the (cached) analyses is the one used below.
+    check_pair(analyze_file(song_a, cache=caches.analysis, cancel=cancel),
+               analyze_file(song_b, cache=caches.analysis, cancel=cancel),
+               max_stretch=max_stretch, name_a=Path(song_a).name, name_b=Path(song_b).name)
     mdl = model or default_model(model_dir)
     notes: list[str] = []
     if mdl == "classical":
@@ -314,6 +329,7 @@ def magic_mashup(
                      progress=(lambda p: rep_a(p.fraction)) if progress else None, cancel=cancel)
     b = prepare_song(song_b, caches=caches, model=mdl, model_dir=model_dir, in_worker=in_worker,
                      progress=(lambda p: rep_b(p.fraction)) if progress else None, cancel=cancel)
+    a.title, b.title = title_a or a.title, title_b or b.title
     if VOCALS not in a.stems.stems:
         raise MashupsError(f"The separation of {a.path.name} has no vocal stem.")
     rep(0.62, stage="planning", force=True)
@@ -321,16 +337,24 @@ def magic_mashup(
     if a.analysis.bpm <= 0 or b.analysis.bpm <= 0:
         raise MashupsError("One of the songs has no steady beat; Magic mashup needs two songs with a beat.")
     tp = plan_tempo(a.grid.bpm, b.grid.bpm, max_stretch=max_stretch)
-    if not tp.within_limit:
-        raise StretchLimitError(
-            f"{a.path.name} ({a.grid.bpm:.1f} BPM) and {b.path.name} ({b.grid.bpm:.1f} BPM): {tp.note}."
-        )
+    err = refusal(tp, name_a=a.path.name, name_b=b.path.name, bpm_a=a.grid.bpm, bpm_b=b.grid.bpm)
+    if err is not None:
+        raise err
     if tp.note:
         notes.append(tp.note)
-    fa, lufs_voc = _features(a, [VOCALS], caches)
-    fb, lufs_inst = _features(b, b.instrumental_stems, caches)
+    # The vocal votes on its own key only from a learned separator: the
+    # classical fallback's "vocals" (REPET-SIM residual) also hold every
+    # non-repeating instrument line, so they do not speak for the singer.
+    sure_a = sure_key(a.analysis, a.stems.stems, mix=a.path, with_vocal=a.stems.model != "classical",
+                      cache=caches.features)
+    sure_b = sure_key(b.analysis, b.stems.stems, mix=b.path, with_vocal=False, cache=caches.features)
+    for name, sk in ((a.path.name, sure_a), (b.path.name, sure_b)):
+        if sk.checked:
+            notes.append(f"{name}: {sk.note}")
+    key_a, key_b = sure_a.key, sure_b.key
+    fa, lufs_voc = _features(a, [VOCALS], caches, key_a)
+    fb, lufs_inst = _features(b, b.instrumental_stems, caches, key_b)
     score = mashability(fa, fb, max_stretch=max_stretch, max_shift=max_shift)
-    key_a, key_b = a.analysis.key, b.analysis.key
     shift_a, relation = score.shift_a, score.relation
     if key_a.confidence <= 0 or key_b.confidence <= 0:
         notes.append("no clear key in one song: no pitch shift")
@@ -393,21 +417,21 @@ def magic_mashup(
     stack.push(AddMedia(media=ref_a.__dict__.copy()))
     stack.push(AddMedia(media=ref_b.__dict__.copy()))
     vocal_track, vocal_clip = new_id("track"), new_id("clip")
-    stack.push(AddTrack(track={"id": vocal_track, "name": f"{a.title} vocals"}))
+    stack.push(AddTrack(track={"id": vocal_track, "name": track_name(a.title, VOCALS)}))
     stack.push(AddClip(track_id=vocal_track, clip={
         "id": vocal_clip, "media": ref_a.hash, "stem": VOCALS, "source_in": a_in, "source_out": a_out,
         "position": pos_a_beats, "stretch_mode": "tempo", "source_bpm": a.grid.bpm * tp.multiple,
         "pitch": float(shift_a), "gain_db": vocal_gain, "fade_in": 0.005, "fade_out": 0.05,
-        "name": f"{a.title} vocals"}))
+        "name": track_name(a.title, VOCALS)}))
     inst_ids = []
     for s in b.instrumental_stems:
         tid, cid = new_id("track"), new_id("clip")
-        stack.push(AddTrack(track={"id": tid, "name": f"{b.title} {s}"}))
+        stack.push(AddTrack(track={"id": tid, "name": track_name(b.title, s)}))
         stack.push(AddClip(track_id=tid, clip={
             "id": cid, "media": ref_b.hash, "stem": s, "source_in": b_in, "source_out": b_out, "position": 0.0,
             "stretch_mode": "tempo", "source_bpm": b.grid.bpm, "pitch": 0.0, "gain_db": 0.0,
             "fade_in": 0.005, "fade_out": min(outro_bars * bar_s, (b_out - b_in) / tp.ratio_b / 2),
-            "name": f"{b.title} {s}"}))
+            "name": track_name(b.title, s)}))
         inst_ids.append(cid)
     stack.push(AddMarker(marker_id=new_id("marker"), position=0.0, name="Intro"))
     stack.push(AddMarker(marker_id=new_id("marker"), position=float(entry_bar * bpb), name="Vocals in"))
@@ -439,4 +463,5 @@ def magic_mashup(
         phrase_source=phrase_source, score=score, separation_model=mdl, notes=notes,
         seconds=time.perf_counter() - t0, vocal_clip_id=vocal_clip, instrumental_clip_ids=inst_ids,
         relation_text=describe_relation(key_b, transpose(key_a, shift_a)),
+        key_checks={"a": sure_a.to_dict(), "b": sure_b.to_dict()},
     )
