@@ -78,11 +78,12 @@ SPECS: list[Spec] = [
          {"used": 0}, ro(OWNER)),
     Spec("public.projects", {"id": "project"},
          lambda c, a: own("owner_id", c, a, id=str(uuid.uuid4()), title="new"), {"title": "changed"},
-         {"select": OWNER, "insert": OWNER, "update": OWNER, "delete": SERVICE}),
+         # written only through sync_push (private.apply_change runs as ms_sync): issue 10, class 3
+         {"select": OWNER, "insert": SERVICE, "update": SERVICE, "delete": SERVICE}),
     Spec("public.project_media", {"id": "media"},
          lambda c, a: (own("owner_id", c, a, id=str(uuid.uuid4()), project_id=c["project"], name="n")
                        if a == "service" else {"id": str(uuid.uuid4()), "project_id": c["project"], "name": "n"}),
-         {"name": "changed"}, {"select": OWNER, "insert": OWNER, "update": OWNER, "delete": SERVICE}),
+         {"name": "changed"}, {"select": OWNER, "insert": SERVICE, "update": SERVICE, "delete": SERVICE}),
     Spec("public.collaboration_sessions", {"id": "session"},
          lambda c, a: own("host_id", c, a, project_id=c["project"]) if a == "service" else {"project_id": c["project"]},
          {"status": "closed"}, ro(OWNER, OWNER)),
@@ -137,13 +138,15 @@ SPECS: list[Spec] = [
          {"select": SIGNED_IN, "insert": OWNER, "update": OWNER, "delete": OWNER}),
     Spec("public.ai_jobs", {"id": "job"},
          lambda c, a: {"user_id": c["owner"], "kind": "separate", "idempotency_key": "forged-key-1"},
-         {"status": "done"}, ro(OWNER)),
+         {"status": "running"}, ro(OWNER)),
     Spec("public.revenue_splits", {"id": "split"},
          lambda c, a: own("created_by", c, a, mashup_id=c["mashup2"]) if a == "service" else {"mashup_id": c["mashup2"]},
          {"mashup_id": "{mashup2}"}, {"select": OWNER, "insert": OWNER, "update": SERVICE, "delete": OWNER}),
     Spec("public.revenue_split_recipients", {"id": "recipient"},
          lambda c, a: {"split_id": c["split"], "recipient_email": "x@example.test", "share_bps": 1000},
          {"share_bps": 2000}, ro(OWNER, OWNER)),
+    Spec("public.mashup_likes", {"mashup_id": "x_mashup", "user_id": "owner"},
+         lambda c, a: {"mashup_id": c["mashup"], "user_id": c["owner"]}, {"created_at": "2020-01-01"}, ro(OWNER)),
     Spec("storage.objects", {"id": "object"},
          lambda c, a: own("owner", c, a, bucket_id="media", name=f"{c['owner']}/new.flac")
          if a == "service" else {"bucket_id": "media", "name": f"{c['owner']}/new.flac"},
@@ -222,6 +225,8 @@ def seed(db: Db) -> Ctx:
                            ctx["mashup"], owner)
         ctx["recipient"] = one("insert into public.revenue_split_recipients (split_id, recipient_email, share_bps) "
                                "values (%s, 'r@example.test', 5000) returning id", ctx["split"])
+        conn.execute("insert into public.mashup_likes (mashup_id, user_id) values (%s, %s)",
+                     (ctx["x_mashup"], owner))
         ctx["object"] = one("insert into storage.objects (bucket_id, name, owner) values ('media', %s, %s) "
                             "returning id", f"{owner}/seed.flac", owner)
     return {k: str(v) for k, v in ctx.items()}
