@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from audio_engine.keys import Key, camelot_relation, compatible_shift
+from audio_engine.keys import Key, compatible_shift
 from audio_engine.magic.features import SongFeatures
 
 WEIGHTS = {"tempo": 0.25, "key": 0.25, "harmony": 0.2, "rhythm": 0.15, "balance": 0.15}
@@ -46,16 +46,19 @@ def plan_tempo(bpm_a: float, bpm_b: float, *, max_stretch: float = 0.2, split_ov
     target = bpm_b
     ratio_a, ratio_b = target / eff_a, 1.0
     note = ""
+    apart = bpm_b / eff_a
+    # One figure for "how far apart", the same either way round (110 vs 100
+    # and 100 vs 110 are both 10% apart): the one the limit is compared with.
+    apart_pct = (math.exp(abs(math.log(apart))) - 1.0) * 100.0
     if abs(math.log(ratio_a)) > math.log1p(split_over):
         target = math.sqrt(eff_a * bpm_b)
         ratio_a, ratio_b = target / eff_a, target / bpm_b
-        note = f"the tempos are {abs(bpm_b / eff_a - 1) * 100:.0f}% apart, so both songs move to {target:.2f} BPM"
+        note = f"the tempos are {apart_pct:.0f}% apart, so both songs move to {target:.2f} BPM"
     # The limit is on how far apart the tempos are (after half/double time):
     # beyond it even splitting the stretch between both songs sounds damaged.
-    apart = bpm_b / eff_a
     within = abs(math.log(apart)) <= math.log1p(max_stretch) + 1e-12
     if not within:
-        note = (f"the tempos are {abs(apart - 1) * 100:.0f}% apart (half/double time considered), beyond the "
+        note = (f"the tempos are {apart_pct:.0f}% apart (half/double time considered), beyond the "
                 f"{max_stretch * 100:.0f}% limit (audible artefacts)")
     return TempoPlan(target, best, ratio_a, ratio_b, within, note)
 
@@ -94,26 +97,34 @@ def _pattern_at(p: list[float], steps: int) -> np.ndarray:
     return np.interp(np.linspace(0, 1, steps, endpoint=False), np.linspace(0, 1, x.size, endpoint=False), x)
 
 
+def tempo_part(tp: TempoPlan, *, max_stretch: float = 0.2) -> float:
+    """The tempo part of the score (0..1): 1 up to :data:`FREE_STRETCH`, 0 at ``max_stretch``."""
+    worst = max(abs(math.log(tp.ratio_a)), abs(math.log(tp.ratio_b)))
+    limit = math.log1p(max_stretch)
+    if worst <= math.log1p(FREE_STRETCH):
+        return 1.0
+    return max(0.0, 1.0 - (worst - math.log1p(FREE_STRETCH)) / (limit - math.log1p(FREE_STRETCH)))
+
+
+def key_part(key_a: Key, key_b: Key, *, max_shift: int = 6) -> tuple[int, str, float]:
+    """(semitones to shift A, the Camelot relation after the shift, the key
+    part of the score 0..1) for A's vocals over B in ``key_b``."""
+    shift, rel = compatible_shift(key_b, key_a, max_shift=max_shift)
+    return shift, rel, max(0.0, RELATION_SCORE.get(rel, 0.0) - 0.08 * abs(shift))
+
+
 def mashability(a: SongFeatures, b: SongFeatures, *, max_stretch: float = 0.2, max_shift: int = 6,
                 use_balance: bool = True) -> Mashability:
     """Score A (vocals) over B (instrumental)."""
     tp = plan_tempo(a.bpm, b.bpm, max_stretch=max_stretch)
-    worst = max(abs(math.log(tp.ratio_a)), abs(math.log(tp.ratio_b)))
-    limit = math.log1p(max_stretch)
-    if worst <= math.log1p(FREE_STRETCH):
-        tempo = 1.0
-    else:
-        tempo = max(0.0, 1.0 - (worst - math.log1p(FREE_STRETCH)) / (limit - math.log1p(FREE_STRETCH)))
+    tempo = tempo_part(tp, max_stretch=max_stretch)
     tonal = a.key_confidence > 0 and b.key_confidence > 0
     if tonal:
         ka = Key(a.key_tonic, "major" if a.key_mode == "major" else "minor")
         kb = Key(b.key_tonic, "major" if b.key_mode == "major" else "minor")
-        shift, rel = compatible_shift(kb, ka, max_shift=max_shift)
-        key = max(0.0, RELATION_SCORE.get(rel, 0.0) - 0.08 * abs(shift))
-        rel_now = camelot_relation(kb, ka)
+        shift, rel, key = key_part(ka, kb, max_shift=max_shift)
     else:
-        shift, rel, key, rel_now = 0, "same", 0.5, "same"
-    del rel_now
+        shift, rel, key = 0, "same", 0.5
     chroma_a = np.roll(np.asarray(a.chroma_profile), shift)
     harmony = max(0.0, _cos(chroma_a, np.asarray(b.chroma_profile)))
     # Rhythm: compare one bar's onset pattern, A's resampled to B's bar when
