@@ -8,19 +8,24 @@ signals. No widget calls the engine's long-running functions itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from audio_engine.errors import ModelNotInstalledError
+from audio_engine.errors import MashupsError, ModelNotInstalledError, StretchLimitError
 from audio_engine.library import SongRecord, iter_audio_files
 from audio_engine.progress import CancelToken, Progress
 from studio.jobs import Job
 from studio.services import Services
 
+if TYPE_CHECKING:
+    from audio_engine.magic.plan import QuickFit
+
 ProgressFn = Callable[[Progress], None]
+
+STRETCH_HINT = ("Pick songs with closer tempos, or raise the stretch limit in the Magic mashup window "
+                "(more stretch, more audible artefacts).")
 
 
 class SongActions(QObject):
@@ -29,11 +34,15 @@ class SongActions(QObject):
     import_failed = Signal(str)  # message for people
     model_missing = Signal(str, str)  # kind ("separation"|"captions"), model name
     captions_ready = Signal(int, str)  # song id, json path
+    magic_ready = Signal(str)  # path of a generated .mashup project
 
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.s = services
         self.analysing: set[int] = set()
+        #: Songs asked to be separated while the chosen model is not installed
+        #: (the main window offers the classical separator or the Models page).
+        self.waiting_for_model: list[int] = []
         services.jobs.job_finished.connect(self._job_finished)
 
     def _job_finished(self, job: Job) -> None:
@@ -97,9 +106,30 @@ class SongActions(QObject):
                                   meta={"song": song_id, "action": "analyse"})
 
     # -- separation -------------------------------------------------------------
-    def separate(self, song_id: int, *, model: str | None = None) -> Job:
+    def separation_model_installed(self, model: str) -> bool:
+        if model == "classical":
+            return True
+        from audio_engine.models.demucs_registry import is_installed
+
+        try:
+            return is_installed(model, model_dir=self.s.paths.models)
+        except Exception:  # noqa: BLE001 - an unreadable model folder counts as not installed
+            return False
+
+    def separate(self, song_id: int, *, model: str | None = None) -> Job | None:
+        """Separate a song (a job). When ``model`` is not installed nothing
+        is started: the song waits in :attr:`waiting_for_model` and
+        :attr:`model_missing` is emitted once, so the window can offer the
+        classical separator (:meth:`separate_waiting`) or the Models page."""
         song = self.s.library.get(song_id)
         model = model or self.s.settings.str("models/separation") or "htdemucs"
+        if not self.separation_model_installed(model):
+            first = not self.waiting_for_model
+            if song_id not in self.waiting_for_model:
+                self.waiting_for_model.append(song_id)
+            if first:
+                self.model_missing.emit("separation", model)
+            return None
         device = self.s.settings.str("models/device") or "auto"
         cache = self.s.stems_cache
         model_dir = self.s.paths.models
@@ -107,6 +137,7 @@ class SongActions(QObject):
         def fn(progress: ProgressFn, cancel: CancelToken) -> dict[str, str]:
             from audio_engine.separation import separate
 
+            progress(Progress(0.0, "reading the song", None, ""))
             result = separate(song.path, model=model, device=device, model_dir=model_dir, cache=cache,
                               progress=progress, cancel=cancel, in_worker=True)
             return {k: str(v) for k, v in result.stems.items()}
@@ -119,8 +150,61 @@ class SongActions(QObject):
             if isinstance(e, ModelNotInstalledError):
                 self.model_missing.emit("separation", e.model or model)
 
-        return self.s.jobs.submit(f"Separate “{song.title}” ({model})", "ml", fn, on_result=done, on_error=failed,
+        label = "classical separator" if model == "classical" else model
+        return self.s.jobs.submit(f"Separate “{song.title}” ({label})", "ml", fn, on_result=done, on_error=failed,
                                   meta={"song": song_id, "action": "separate"})
+
+    def separate_waiting(self, model: str | None) -> list[Job]:
+        """Start the songs that waited for a missing model with ``model``
+        (e.g. "classical"), or forget them (``None``)."""
+        ids, self.waiting_for_model = self.waiting_for_model, []
+        if model is None:
+            return []
+        jobs = [self.separate(i, model=model) for i in ids]
+        return [j for j in jobs if j is not None]
+
+    # -- Magic mashup -------------------------------------------------------------
+    def magic(self, a_id: int, b_id: int, *, max_stretch: float) -> Job:
+        """Magic mashup of A's vocals over B's instrumental as a job; the
+        project path arrives through :attr:`magic_ready`. Raises
+        :class:`~audio_engine.errors.StretchLimitError` at once (nothing
+        started) when the engine would refuse the pair."""
+        from audio_engine.magic.plan import check_pair
+
+        a, b = self.s.library.get(a_id), self.s.library.get(b_id)
+        if a.analysis is None or b.analysis is None:
+            raise MashupsError("Both songs must be analysed first (see Jobs).")
+        check_pair(a.analysis, b.analysis, max_stretch=max_stretch, name_a=a.title, name_b=b.title)
+        out_dir = self.s.projects_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in f"{a.title} x {b.title}").strip()
+        project_path = out_dir / f"{stem}.mashup"
+        n = 2
+        while project_path.exists():
+            project_path = out_dir / f"{stem} {n}.mashup"
+            n += 1
+        sep = self.s.settings.str("models/separation")
+        model = None if sep in ("", "htdemucs") else sep  # None: htdemucs when installed, else the classical fallback
+        kwargs: dict[str, Any] = {
+            "song_a": str(a.path), "song_b": str(b.path), "project_path": str(project_path), "model": model,
+            "model_dir": str(self.s.paths.models), "captions_a": a.captions, "max_stretch": max_stretch,
+            "title_a": a.title, "title_b": b.title,
+        }
+
+        def fn(progress: ProgressFn, cancel: CancelToken) -> dict[str, Any]:
+            from studio.tasks import magic_target
+
+            try:
+                return magic_target(**kwargs, progress=progress, cancel=cancel)
+            except StretchLimitError as e:  # say what to do in the app's words, not the CLI's
+                raise StretchLimitError(str(e), hint=STRETCH_HINT) from None
+
+        def done(result: dict[str, Any]) -> None:
+            if result.get("project"):
+                self.magic_ready.emit(str(result["project"]))
+
+        return self.s.jobs.submit(f"Magic mashup: {a.title} + {b.title}", "ml", fn, on_result=done,
+                                  meta={"action": "magic", "songs": [a_id, b_id]})
 
     # -- captions ---------------------------------------------------------------
     def caption(self, song_id: int, *, model: str | None = None) -> Job:
@@ -157,46 +241,28 @@ class SongActions(QObject):
                                   meta={"song": song_id, "action": "caption"})
 
 
-@dataclass(frozen=True)
-class Fit:
-    song: SongRecord
-    shift: int  # semitones for the vocal song (the selected one) to meet the partner's key
-    relation: str
-    target_bpm: float
-    stretch_pct: float  # the larger stretch either song needs, in percent
-    within_limit: bool
-    score: float  # 0..100
+def partner_fits(song: SongRecord, others: list[SongRecord], *, max_stretch: float,
+                 limit: int | None = None) -> list[QuickFit[SongRecord]]:
+    """Partners for ``song``'s vocals from the library's stored analyses,
+    ranked by the engine (:func:`audio_engine.magic.quick_fits`: Magic's own
+    tempo plan and key shift); pairs Magic would refuse are never listed."""
+    from audio_engine.magic.plan import quick_fits
 
-
-def rank_fits(song: SongRecord, others: list[SongRecord], limit: int = 8) -> list[Fit]:
-    """Quick partners for ``song`` from the library's stored analyses: the
-    engine's tempo plan (audio_engine.magic.plan_tempo: half/double time,
-    both songs meeting in the middle) and the smallest Camelot-compatible
-    pitch shift (audio_engine.keys). The full mashability score (harmony,
-    rhythm) is computed by Magic mashup itself."""
-    from audio_engine.keys import KeyParseError, compatible_shift, parse_key
-    from audio_engine.magic import plan_tempo
-
-    if song.analysis is None or not song.bpm or not song.key_name:
+    if song.analysis is None:
         return []
+    cands = [(o, o.analysis) for o in others if o.id != song.id and o.analysis is not None]
+    fits = quick_fits(song.analysis, cands, max_stretch=max_stretch)
+    return fits[:limit] if limit else fits
+
+
+def max_stretch_setting(services: Services) -> float:
+    """The stretch limit the person chose in the Magic mashup window (a
+    fraction; the engine's default until then)."""
+    from audio_engine.magic.plan import DEFAULT_MAX_STRETCH, MAX_STRETCH_RANGE
+
     try:
-        ka = parse_key(song.key_name)
-    except KeyParseError:
-        return []
-    out: list[Fit] = []
-    for o in others:
-        if o.id == song.id or o.analysis is None or not o.bpm or not o.key_name:
-            continue
-        try:
-            kb = parse_key(o.key_name)
-        except KeyParseError:
-            continue
-        shift, rel = compatible_shift(kb, ka)
-        plan = plan_tempo(song.bpm, o.bpm)
-        stretch = max(abs(plan.ratio_a - 1.0), abs(plan.ratio_b - 1.0)) * 100.0
-        score = 100.0 - 10.0 * abs(shift) - 2.0 * stretch - (0.0 if rel in ("same", "relative") else 5.0)
-        if not plan.within_limit:
-            score -= 40.0
-        out.append(Fit(o, shift, rel, plan.target_bpm, stretch, plan.within_limit, max(0.0, score)))
-    out.sort(key=lambda f: -f.score)
-    return out[:limit]
+        v = float(services.settings.get("magic/max_stretch") or DEFAULT_MAX_STRETCH)
+    except (TypeError, ValueError):
+        v = DEFAULT_MAX_STRETCH
+    lo, hi = MAX_STRETCH_RANGE
+    return min(hi, max(lo, v))

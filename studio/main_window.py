@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSlider,
     QStackedWidget,
     QToolButton,
@@ -151,6 +150,7 @@ class MainWindow(QMainWindow):
         self.library_page.magic_requested.connect(self.open_magic)
         self.library_page.show_captions.connect(self._show_captions)
         self.actions_ctl.model_missing.connect(self._model_missing)
+        self.actions_ctl.magic_ready.connect(self._magic_done)
         self.actions_ctl.captions_ready.connect(lambda sid, _p: self.captions_page.show_song(sid))
         self.editor_page.title_changed.connect(lambda t: self.setWindowTitle(f"{t} — Mashups Studio"))
         self.settings_page.theme_changed.connect(self._apply_theme)
@@ -309,7 +309,28 @@ class MainWindow(QMainWindow):
             self.go("Editor")
 
     def _open_songs_in_editor(self, ids: list[int]) -> None:
-        self.editor_page.add_songs(ids)
+        """A new project with the songs when the current one is empty; else ask
+        (new project by default when the current one is untitled)."""
+        from studio.views.prompts import open_target_box
+
+        ed = self.editor_page
+        if not ed.doc.project.clips():
+            self._open_songs_as(ids, "new")
+            return
+        box = open_target_box(self, ed.doc.project.title, on_choice=lambda how: self._open_songs_as(ids, how),
+                              default="add" if ed.doc.path is not None else "new")  # saved: adding is the likely wish
+        self.open_prompt = box
+        box.open()
+
+    def _open_songs_as(self, ids: list[int], how: str) -> None:
+        ed = self.editor_page
+        if how == "new":
+            before = ed.doc.project
+            titles = [self.s.library.get(i).title for i in ids[:2]]
+            ed.new_project(title=" + ".join(titles) + (" …" if len(ids) > 2 else ""))
+            if ed.doc.project is before and before.clips():
+                return  # the person kept the unsaved project (Cancel in "Save changes?")
+        ed.add_songs(ids)
         self.go("Editor")
 
     def _show_captions(self, song_id: int) -> None:
@@ -321,7 +342,6 @@ class MainWindow(QMainWindow):
 
         wiz = MagicWizard(self.s, self.actions_ctl, self)
         wiz.preselect(song_id if song_id >= 0 else None, partner if isinstance(partner, int) else None)
-        wiz.project_ready.connect(self._magic_done)
         self.magic_wizard = wiz
         wiz.open()
 
@@ -330,14 +350,20 @@ class MainWindow(QMainWindow):
             self.go("Editor")
 
     def _model_missing(self, kind: str, model: str) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("Model needed")
-        box.setText(f"The {kind} model “{model}” is not installed yet.")
-        box.setInformativeText("Nothing is downloaded without asking. Open the Models page to download it "
-                               "or import it from disk.")
-        go = box.addButton("Open Models", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(lambda b: (self.go("Models"), self.models_page.highlight(model)) if b is go else None)
+        from studio.views.prompts import model_missing_box
+
+        ctl = self.actions_ctl
+        sep = kind == "separation"
+
+        def models() -> None:
+            if sep:
+                ctl.separate_waiting(None)
+            self.go("Models")
+            self.models_page.highlight(model)
+
+        box = model_missing_box(self, kind, model, on_models=models,
+                                on_classical=(lambda: ctl.separate_waiting("classical")) if sep else None,
+                                on_cancel=(lambda: ctl.separate_waiting(None)) if sep else None)
         self.model_prompt = box
         box.open()
 

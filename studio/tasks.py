@@ -60,6 +60,9 @@ def magic_worker_target(
     captions_a: str | None,
     progress: ProgressCallback,
     cancel: CancelToken,
+    max_stretch: float = 0.2,
+    title_a: str | None = None,
+    title_b: str | None = None,
 ) -> dict[str, Any]:
     """Runs in the worker process: the whole Magic mashup (analysis, separation,
     planning, project) with the engine's default caches; no render (the editor
@@ -77,7 +80,7 @@ def magic_worker_target(
     result = magic_mashup(
         song_a, song_b, project_path=project_path, model=model or None,
         model_dir=Path(model_dir) if model_dir else None, captions_a=doc, render=False, in_worker=False,
-        progress=progress, cancel=cancel,
+        max_stretch=max_stretch, title_a=title_a, title_b=title_b, progress=progress, cancel=cancel,
     )
     return result.to_json()
 
@@ -92,6 +95,9 @@ def magic_target(
     captions_a: str | None,
     progress: ProgressCallback,
     cancel: CancelToken,
+    max_stretch: float = 0.2,
+    title_a: str | None = None,
+    title_b: str | None = None,
 ) -> dict[str, Any]:
     """Job body (job thread): hand the Magic mashup to the worker process."""
     from audio_engine.worker import run_in_worker
@@ -99,6 +105,7 @@ def magic_target(
     return run_in_worker(
         magic_worker_target,
         kwargs={"song_a": song_a, "song_b": song_b, "project_path": project_path, "model": model,
-                "model_dir": model_dir, "captions_a": captions_a},
+                "model_dir": model_dir, "captions_a": captions_a, "max_stretch": max_stretch,
+                "title_a": title_a, "title_b": title_b},
         progress=progress, cancel=cancel,
     )

