@@ -103,6 +103,7 @@ class StripeState:
     deliveries: list[tuple[str, int]] = field(default_factory=list)  # (event id, HTTP status)
     requests: list[RecordedRequest] = field(default_factory=list)
     _idempotency: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
+    _outbox: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # ------------------------------------------------------------ API (/v1)
@@ -349,8 +350,16 @@ class StripeState:
                "request": {"id": None, "idempotency_key": None}, "type": event_type}
         self.events.append(evt)
         if self.auto_deliver and self.webhook_url:
-            self.deliver(evt)
+            self._outbox.append(evt)
         return evt
+
+    def flush(self) -> None:
+        """Deliver the events emitted so far. Called with the lock released:
+        the webhook reads the subscription back from this server."""
+        with self.lock:
+            pending, self._outbox = self._outbox, []
+        for evt in pending:
+            self.deliver(evt)
 
     def deliver(self, evt: dict[str, Any], *, timestamp: int | None = None) -> int:
         """POST one event to the webhook, signed with the endpoint's secret. Returns the HTTP status."""

@@ -34,6 +34,7 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _send(self, status: int, body: bytes, ctype: str, extra: Iterable[tuple[str, str]] = ()) -> None:
+        self.server.state.flush()  # events reach the webhook before the answer (lock not held here)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -56,6 +57,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _handle(self, method: str) -> None:
+        try:
+            self._dispatch(method)
+        finally:
+            self.server.state.flush()
+
+    def _dispatch(self, method: str) -> None:
         state = self.server.state
         url = urlsplit(self.path)
         try:
@@ -80,20 +87,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _page(self, method: str, path: str) -> None:
         state = self.server.state
         parts = path.strip("/").split("/")
-        with state.lock:
-            if parts[:2] == ["c", "pay"] and len(parts) == 3 and method == "GET":
-                self._send(200, checkout_page(state, parts[2]), "text/html; charset=utf-8")
-            elif parts[:2] == ["c", "pay"] and len(parts) == 4 and parts[3] == "complete" and method == "POST":
-                session = state.complete_checkout(parts[2])
-                self._redirect(str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session["id"]))
-            elif parts[:2] == ["p", "session"] and len(parts) == 3 and method == "GET":
-                self._send(200, portal_page(state, parts[2]), "text/html; charset=utf-8")
-            elif parts[:2] == ["p", "session"] and len(parts) == 4 and method == "POST":
-                form = dict(parse_qsl(self._body().decode()))
+        if parts[:2] == ["c", "pay"] and len(parts) == 3 and method == "GET":
+            with state.lock:
+                page = checkout_page(state, parts[2])
+            self._send(200, page, "text/html; charset=utf-8")
+        elif parts[:2] == ["c", "pay"] and len(parts) == 4 and parts[3] == "complete" and method == "POST":
+            with state.lock:
+                session = dict(state.complete_checkout(parts[2]))
+            self._redirect(str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session["id"]))
+        elif parts[:2] == ["p", "session"] and len(parts) == 3 and method == "GET":
+            with state.lock:
+                page = portal_page(state, parts[2])
+            self._send(200, page, "text/html; charset=utf-8")
+        elif parts[:2] == ["p", "session"] and len(parts) == 4 and method == "POST":
+            form = dict(parse_qsl(self._body().decode()))
+            with state.lock:
                 state.portal_action(parts[2], parts[3], form.get("price"))
-                self._redirect(f"/p/session/{parts[2]}")
-            else:
-                self._send(404, b"not found", "text/plain")
+            self._redirect(f"/p/session/{parts[2]}")
+        else:
+            self._send(404, b"not found", "text/plain")
 
     def do_GET(self) -> None:  # noqa: N802
         self._handle("GET")

@@ -1,216 +1,345 @@
-"""Billing service against the real database: Checkout/portal session
-creation (Stripe's HTTP API replaced by a recording double, the only part not
-exercised), and the webhook with real Stripe-signed payloads."""
+"""Billing service on the real database, served by waitress, talking through
+the real ``stripe`` SDK to the development Stripe server, which sends its
+signed events back to the webhook over HTTP."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
 import json
+import random
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 
-from backend.billing import BillingConfig, BillingError, BillingService, PostgresBillingStore
-from backend.billing.app import make_app
+from backend.billing import BillingError, SubscriptionState
+from backend.devserver.billing_dev import WEBHOOK_SECRET, DevBilling, start_dev_billing
+from backend.devserver.fake_stripe import Price, sign_payload
 from backend.devserver.gateway import JWT_SECRET
+from backend.tiers import load_tiers
 
 from .conftest import Db, act_as
 
-WHSEC = "whsec_test_secret_for_signatures"
-PRICES = {"pro": "price_pro_monthly", "studio": "price_studio_monthly"}
-
-
-class FakeStripe:
-    """Stands in for Stripe's HTTP API: records requests, serves subscriptions' current state."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.subscriptions: dict[str, dict[str, Any]] = {}
-        self.down = False
-        self._n = 0
-
-    def create_customer(self, *, email: str | None, user_id: str, idempotency_key: str) -> str:
-        self._n += 1
-        self.calls.append(("customer", {"email": email, "user_id": user_id, "key": idempotency_key}))
-        return f"cus_{self._n}"
-
-    def create_checkout_session(self, params: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        self.calls.append(("checkout", params))
-        return {"id": "cs_1", "url": "https://checkout.stripe.com/c/pay/cs_1"}
-
-    def create_portal_session(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.calls.append(("portal", params))
-        return {"id": "bps_1", "url": "https://billing.stripe.com/p/session/1"}
-
-    def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
-        if self.down:
-            raise ConnectionError("stripe unreachable")
-        return self.subscriptions[subscription_id]
-
-    def set_sub(self, sub_id: str, user: str, customer: str, status: str, tier: str) -> dict[str, Any]:
-        sub = {"id": sub_id, "object": "subscription", "customer": customer, "status": status,
-               "metadata": {"user_id": user}, "cancel_at_period_end": False,
-               "items": {"object": "list", "data": [{"price": {"id": PRICES[tier]},
-                                                      "current_period_end": int(time.time()) + 30 * 86400}]}}
-        self.subscriptions[sub_id] = sub
-        return sub
-
-
-def sign(payload: bytes, secret: str = WHSEC, t: int | None = None) -> str:
-    t = int(time.time()) if t is None else t
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
-
-
-def event(evt_id: str, evt_type: str, obj: dict[str, Any], created: int | None = None) -> bytes:
-    return json.dumps({"id": evt_id, "object": "event", "type": evt_type, "api_version": "2025-06-30",
-                       "created": created or int(time.time()), "livemode": False,
-                       "data": {"object": obj}}).encode()
+LEGACY = Price("legacy", "price_legacy_2019", 500)
 
 
 @pytest.fixture
-def billing(fresh_db: Db) -> tuple[BillingService, FakeStripe, PostgresBillingStore]:
-    config = BillingConfig(webhook_secret=WHSEC, jwt_secret=JWT_SECRET, prices=PRICES,
-                           success_url="https://x/ok", cancel_url="https://x/cancel", portal_return_url="https://x/a")
-    store = PostgresBillingStore(fresh_db.dsn)
-    store.sync_prices(PRICES)
-    api = FakeStripe()
-    return BillingService(config, api, store), api, store
+def billing(fresh_db: Db) -> Iterator[DevBilling]:
+    stack = start_dev_billing(fresh_db.dsn, extra_stripe_prices=(LEGACY,))
+    try:
+        yield stack
+    finally:
+        stack.close()
 
 
-def tier_of(db: Db, uid: str) -> str:
+def entitlements(db: Db, uid: str) -> dict[str, Any]:
     with db.connect() as conn, conn.transaction():
         act_as(conn, "authenticated", uid)
         row = conn.execute("select public.get_entitlements() e").fetchone()
     assert row is not None
-    return str(row["e"]["tier"])
+    return dict(row["e"])
 
 
-def token(uid: str) -> str:
-    return jwt.encode({"sub": uid, "role": "authenticated", "aud": "authenticated", "email": "u@example.test",
+def tier_of(db: Db, uid: str) -> str:
+    return str(entitlements(db, uid)["tier"])
+
+
+def token(uid: str, email: str = "u@example.test") -> str:
+    return jwt.encode({"sub": uid, "role": "authenticated", "aud": "authenticated", "email": email,
                        "exp": int(time.time()) + 600}, JWT_SECRET, algorithm="HS256")
 
 
-def call(app: Any, path: str, body: bytes, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    out: dict[str, Any] = {}
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
-               "wsgi.input": io.BytesIO(body), **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}}
-    chunks = app(environ, lambda status, hdrs: out.setdefault("status", status))
-    return out["status"], json.loads(b"".join(chunks))
+def post(stack: DevBilling, path: str, uid: str | None, body: dict[str, Any] | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token(uid)}"} if uid else {}
+    return httpx.post(f"{stack.url}{path}", json=body or {}, headers=headers, timeout=10)
 
 
-def test_checkout_and_portal_for_the_signed_in_user(fresh_db: Db, billing: Any) -> None:
-    service, api, store = billing
-    app = make_app(service)
+def buy(stack: DevBilling, uid: str, tier: str) -> dict[str, Any]:
+    """Checkout as the user does it: the service's URL, then Pay on the Checkout page."""
+    url = post(stack, "/checkout", uid, {"tier": tier}).json()["url"]
+    sid = url.rsplit("/", 1)[1]
+    r = httpx.post(f"{stack.stripe.url}/c/pay/{sid}/complete", timeout=10)
+    assert r.status_code == 303
+    return stack.stripe_state.sessions[sid]
+
+
+def portal(stack: DevBilling, uid: str, action: str, price: str | None = None) -> None:
+    url = post(stack, "/portal", uid).json()["url"]
+    r = httpx.post(f"{url}/{action}", data={"price": price} if price else {}, timeout=10)
+    assert r.status_code == 303, r.text
+
+
+def test_checkout_and_portal_for_the_signed_in_user(fresh_db: Db, billing: DevBilling) -> None:
     uid = fresh_db.create_user()
-    status, body = call(app, "/checkout", b'{"tier": "pro"}', {"Authorization": f"Bearer {token(uid)}"})
-    assert status.startswith("200") and body["url"].startswith("https://checkout.stripe.com/")
-    call(app, "/checkout", b'{"tier": "studio"}', {"Authorization": f"Bearer {token(uid)}"})
-    kinds = [k for k, _ in api.calls]
-    assert kinds == ["customer", "checkout", "checkout"]  # one customer per user
-    params = api.calls[1][1]
-    assert params["client_reference_id"] == uid and params["mode"] == "subscription"
-    assert params["line_items"] == [{"price": "price_pro_monthly", "quantity": 1}]
-    assert params["subscription_data"]["metadata"]["user_id"] == uid
-    assert store.customer_for(uid) == params["customer"]
-    status, body = call(app, "/portal", b"", {"Authorization": f"Bearer {token(uid)}"})
-    assert status.startswith("200") and api.calls[-1][1]["customer"] == params["customer"]
+    r = post(billing, "/checkout", uid, {"tier": "pro", "return_url": "http://127.0.0.1:45678/billing"})
+    assert r.status_code == 200 and r.json()["url"].startswith(f"{billing.stripe.url}/c/pay/cs_test_")
+    post(billing, "/checkout", uid, {"tier": "studio"})
+    calls = [(q.method, q.path) for q in billing.stripe_state.requests]
+    assert calls == [("POST", "/v1/customers"), ("POST", "/v1/checkout/sessions"),
+                     ("POST", "/v1/checkout/sessions")]  # one customer per user
+    customer_req, checkout = billing.stripe_state.requests[0], billing.stripe_state.requests[1]
+    assert customer_req.params == {"email": "u@example.test", "metadata": {"user_id": uid}}
+    p = checkout.params
+    assert p["client_reference_id"] == uid and p["mode"] == "subscription" and p["allow_promotion_codes"] == "true"
+    assert p["line_items"] == [{"price": "price_pro_monthly", "quantity": "1"}]
+    assert p["subscription_data"] == {"metadata": {"user_id": uid}} and p["metadata"] == {"user_id": uid}
+    assert p["success_url"] == "http://127.0.0.1:45678/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}"
+    assert p["cancel_url"] == "http://127.0.0.1:45678/billing?checkout=cancel"
+    assert checkout.idempotency_key and checkout.idempotency_key.startswith(f"checkout-{uid}-pro-")
+    assert billing.service.store.customer_for(uid) == p["customer"]
+    r = post(billing, "/portal", uid, {"return_url": "http://127.0.0.1:45678/billing"})
+    assert r.status_code == 200 and r.json()["url"].startswith(f"{billing.stripe.url}/p/session/bps_test_")
+    assert billing.stripe_state.requests[-1].params == {"customer": p["customer"],
+                                                         "return_url": "http://127.0.0.1:45678/billing?portal=return"}
     # refusals
-    assert call(app, "/checkout", b'{"tier": "pro"}', {})[0].startswith("401")
+    assert post(billing, "/checkout", None, {"tier": "pro"}).status_code == 401
     forged = jwt.encode({"sub": uid, "role": "authenticated", "aud": "authenticated"}, "wrong-secret-" * 3)
-    assert call(app, "/checkout", b'{"tier": "pro"}', {"Authorization": f"Bearer {forged}"})[0].startswith("401")
-    assert call(app, "/checkout", b'{"tier": "free"}', {"Authorization": f"Bearer {token(uid)}"})[0].startswith("400")
-    other = fresh_db.create_user()
-    assert call(app, "/portal", b"", {"Authorization": f"Bearer {token(other)}"})[0].startswith("404")
+    r = httpx.post(f"{billing.url}/checkout", json={"tier": "pro"}, headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
+    assert post(billing, "/checkout", uid, {"tier": "free"}).status_code == 400
+    for evil in ("https://evil.example/phish", "http://evil.example:80/x", "http://127.0.0.1/no-port",
+                 "http://user:pw@127.0.0.1:5/x", "javascript:alert(1)"):
+        assert post(billing, "/checkout", uid, {"tier": "pro", "return_url": evil}).status_code == 400, evil
+    assert post(billing, "/portal", fresh_db.create_user()).status_code == 404
+    assert httpx.get(f"{billing.url}/checkout").status_code == 405
+    assert httpx.post(f"{billing.url}/checkout", content=b"[1]", headers={
+        "Authorization": f"Bearer {token(uid)}"}).status_code == 400
 
 
-def test_webhook_rejects_bad_signatures_and_records_nothing(fresh_db: Db, billing: Any) -> None:
-    service, api, store = billing
+def test_plans_carry_tiers_json_limits_and_stripe_prices(billing: DevBilling) -> None:
+    plans = httpx.get(f"{billing.url}/plans").json()
+    data = load_tiers()
+    assert [t["tier"] for t in plans["tiers"]] == ["free", "pro", "studio"]
+    for t in plans["tiers"]:
+        assert t["limits"] == data["tiers"][t["tier"]]["limits"] and t["label"] == data["tiers"][t["tier"]]["label"]
+    by = {t["tier"]: t for t in plans["tiers"]}
+    assert by["free"]["price"] is None and not by["free"]["purchasable"]
+    assert by["pro"]["price"] == {"id": "price_pro_monthly", "unit_amount": 900, "currency": "usd",
+                                  "interval": "month"}
+    assert by["studio"]["price"]["unit_amount"] == 2900 and plans["grace"] == data["grace"]
+    assert httpx.get(f"{billing.url}/healthz").json() == {"ok": True}
+
+
+def test_checkout_portal_lifecycle_reaches_entitlements(fresh_db: Db, billing: DevBilling) -> None:
     uid = fresh_db.create_user()
-    sub = api.set_sub("sub_1", uid, "cus_x", "active", "studio")
-    payload = event("evt_bad", "customer.subscription.created", sub)
-    app = make_app(service)
-    for sig in ("", sign(payload, "whsec_other"), sign(payload, t=int(time.time()) - 3600),
-                sign(payload.replace(b"studio", b"studix"))):
-        status, _ = call(app, "/webhook", payload.replace(b"active", b"active ") if sig == "" else payload,
-                         {"Stripe-Signature": sig} if sig else {})
-        assert status.startswith("400")
-    tampered = payload.replace(b'"active"', b'"trialing"')
-    assert call(app, "/webhook", tampered, {"Stripe-Signature": sign(payload)})[0].startswith("400")
-    assert not store.event_seen("evt_bad") and tier_of(fresh_db, uid) == "free"
+    assert tier_of(fresh_db, uid) == "free" and entitlements(fresh_db, uid)["subscription"] is None
+    session = buy(billing, uid, "pro")
+    assert [s for _, s in billing.stripe_state.deliveries] == [200, 200, 200]
+    ent = entitlements(fresh_db, uid)
+    sub = billing.stripe_state.subscriptions[session["subscription"]]
+    assert ent["tier"] == "pro" and ent["limits"] == load_tiers()["tiers"]["pro"]["limits"]
+    assert ent["subscription"]["status"] == "active" and not ent["subscription"]["cancel_at_period_end"]
+    period_end = sub["items"]["data"][0]["current_period_end"]
+    # cancel at period end in the portal: still pro, the date is known
+    portal(billing, uid, "cancel_at_period_end")
+    ent = entitlements(fresh_db, uid)
+    assert ent["tier"] == "pro" and ent["subscription"]["cancel_at_period_end"] is True
+    assert abs(_ts(ent["subscription"]["current_period_end"]) - period_end) < 1
+    portal(billing, uid, "resume")
+    assert entitlements(fresh_db, uid)["subscription"]["cancel_at_period_end"] is False
+    portal(billing, uid, "switch", "price_studio_monthly")
+    assert tier_of(fresh_db, uid) == "studio"
+    # a failed payment: past_due, the tier stays within the grace period
+    portal(billing, uid, "payment_failed")
+    ent = entitlements(fresh_db, uid)
+    assert ent["tier"] == "studio" and ent["subscription"]["status"] == "past_due"
+    assert ent["subscription"]["past_due_since"] is not None
+    portal(billing, uid, "payment_recovered")
+    ent = entitlements(fresh_db, uid)
+    assert ent["subscription"]["status"] == "active" and ent["subscription"]["past_due_since"] is None
+    portal(billing, uid, "cancel_now")
+    ent = entitlements(fresh_db, uid)
+    assert ent["tier"] == "free" and ent["subscription"]["status"] == "canceled"
 
 
-def test_webhook_entitlement_from_current_state_once_and_in_any_order(fresh_db: Db, billing: Any) -> None:
-    service, api, store = billing
-    app = make_app(service)
+def _ts(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
+
+
+def test_past_due_grace_follows_tiers_json(fresh_db: Db, billing: DevBilling) -> None:
+    grace = load_tiers()["grace"]
     uid = fresh_db.create_user()
-    sub = api.set_sub("sub_1", uid, "cus_1", "active", "pro")
-    created = event("evt_1", "customer.subscription.created", sub, created=1000)
-    status, body = call(app, "/webhook", created, {"Stripe-Signature": sign(created)})
-    assert status.startswith("200") and body == {"status": "processed", "event": "evt_1", "tier": "pro"}
+    buy(billing, uid, "pro")
+    portal(billing, uid, "payment_failed")
     assert tier_of(fresh_db, uid) == "pro"
-    # duplicate delivery: nothing happens even though Stripe's state changed meanwhile
-    api.set_sub("sub_1", uid, "cus_1", "active", "studio")
-    assert call(app, "/webhook", created, {"Stripe-Signature": sign(created)})[1]["status"] == "duplicate"
-    assert tier_of(fresh_db, uid) == "pro"
-    # upgrade
-    upd = event("evt_2", "customer.subscription.updated", api.subscriptions["sub_1"], created=2000)
-    assert call(app, "/webhook", upd, {"Stripe-Signature": sign(upd)})[1]["tier"] == "studio"
-    # cancellation arrives, then an older "updated: active" event arrives late
-    canceled = api.set_sub("sub_1", uid, "cus_1", "canceled", "studio")
-    deleted = event("evt_4", "customer.subscription.deleted", canceled, created=4000)
-    assert call(app, "/webhook", deleted, {"Stripe-Signature": sign(deleted)})[1]["tier"] == "free"
-    stale_obj = dict(canceled, status="active")
-    stale = event("evt_3", "customer.subscription.updated", stale_obj, created=3000)
-    assert call(app, "/webhook", stale, {"Stripe-Signature": sign(stale)})[1]["tier"] == "free"
-    assert tier_of(fresh_db, uid) == "free"
+    days = grace["past_due_days"]
+    for since, expected in ((days - 0.5, "pro"), (days + 0.5, "free")):
+        with fresh_db.connect(autocommit=True) as conn:
+            conn.execute("update public.subscriptions set past_due_since = now() - make_interval(secs => %s)",
+                         (since * 86400,))
+            conn.execute("set role service_role")
+            conn.execute("select private.billing_recompute_entitlement(%s)", (uid,))
+        assert tier_of(fresh_db, uid) == expected, since
+    # an active subscription keeps its tier for after_period_end_days past the period end
+    portal(billing, uid, "payment_recovered")
+    for past, expected in ((grace["after_period_end_days"] - 0.5, "pro"), (grace["after_period_end_days"] + 0.5, "free")):
+        with fresh_db.connect(autocommit=True) as conn:
+            conn.execute("update public.subscriptions set current_period_end = now() - make_interval(secs => %s)",
+                         (past * 86400,))
+            conn.execute("set role service_role")
+            conn.execute("select private.billing_recompute_entitlement(%s)", (uid,))
+        assert tier_of(fresh_db, uid) == expected, past
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shuffled_and_duplicated_events_end_in_the_latest_state(fresh_db: Db, fresh_stack: Any, seed: int) -> None:
+    stack: DevBilling = fresh_stack
+    uid = fresh_db.create_user()
+    rng = random.Random(seed)
+    buy(stack, uid, "pro")
+    for _ in range(6):
+        action = rng.choice(["cancel_at_period_end", "resume", "switch", "payment_failed", "payment_recovered"])
+        price = rng.choice(["price_pro_monthly", "price_studio_monthly"]) if action == "switch" else None
+        portal(stack, uid, action, price)
+    if rng.random() < 0.5:
+        portal(stack, uid, "cancel_now")
+    events = list(stack.stripe_state.events) * 2
+    rng.shuffle(events)
+    for evt in events:
+        assert stack.stripe_state.deliver(evt) == 200
+    sub = next(iter(stack.stripe_state.subscriptions.values()))
+    expected = "free" if sub["status"] == "canceled" else sub["items"]["data"][0]["price"]["lookup_key"]
+    ent = entitlements(fresh_db, uid)
+    assert ent["tier"] == expected
+    assert ent["subscription"]["status"] == sub["status"]
+    assert ent["subscription"]["cancel_at_period_end"] == sub["cancel_at_period_end"]
     with fresh_db.connect() as conn:
         n = conn.execute("select count(*) n from private.stripe_events").fetchone()
-        subs = conn.execute("select status from public.subscriptions").fetchall()
-    assert n is not None and n["n"] == 4 and [s["status"] for s in subs] == ["canceled"]
+    assert n is not None and n["n"] == len(stack.stripe_state.events)
 
 
-def test_older_snapshot_never_overwrites_newer(fresh_db: Db, billing: Any) -> None:
-    service, api, store = billing
+@pytest.fixture
+def fresh_stack(fresh_db: Db) -> Iterator[DevBilling]:
+    stack = start_dev_billing(fresh_db.dsn, auto_deliver=False)
+    try:
+        yield stack
+    finally:
+        stack.close()
+
+
+def webhook(stack: DevBilling, payload: bytes, signature: str | None) -> httpx.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    return httpx.post(f"{stack.url}/webhook", content=payload, headers=headers, timeout=10)
+
+
+def test_forged_stale_and_missing_signatures_record_nothing(fresh_db: Db, fresh_stack: DevBilling) -> None:
+    stack = fresh_stack
     uid = fresh_db.create_user()
-    from backend.billing.service import SubscriptionState
+    buy(stack, uid, "studio")  # events held, not delivered
+    evt = stack.stripe_state.events[0]
+    payload = json.dumps(evt).encode()
+    tampered = payload.replace(b'"active"', b'"trialing"')
+    for body, sig in ((payload, None), (payload, ""), (payload, sign_payload(payload, "whsec_other")),
+                      (payload, sign_payload(payload, WEBHOOK_SECRET, int(time.time()) - 3600)),
+                      (tampered, sign_payload(payload, WEBHOOK_SECRET)), (payload, "t=1,v1=deadbeef"),
+                      (b"not json", sign_payload(b"not json", WEBHOOK_SECRET))):
+        r = webhook(stack, body, sig)
+        assert r.status_code == 400, (sig, r.text)
+    assert not stack.service.store.event_seen(evt["id"]) and tier_of(fresh_db, uid) == "free"
+    assert stack.stripe_state.deliver(evt) == 200 and tier_of(fresh_db, uid) == "studio"
 
-    new = SubscriptionState("sub_9", uid, "cus_9", "canceled", PRICES["pro"], None, False, version=2_000)
-    old = SubscriptionState("sub_9", uid, "cus_9", "active", PRICES["pro"], None, False, version=1_000)
+
+def test_unknown_price_customer_and_user_are_ignored_and_acknowledged(fresh_db: Db, billing: DevBilling) -> None:
+    state = billing.stripe_state
+    uid = fresh_db.create_user()
+    buy(billing, uid, "pro")
+    # the subscription moves (in Stripe) to a price this service does not sell: nothing changes here
+    state.auto_deliver = False
+    sub_id = next(iter(state.subscriptions))
+    state.update_subscription(sub_id, {"items": [{"price": LEGACY.id}]})
+    r = webhook(billing, json.dumps(state.events[-1]).encode(),
+                sign_payload(json.dumps(state.events[-1]).encode(), WEBHOOK_SECRET))
+    assert r.status_code == 200 and r.json()["status"] == "ignored" and "unknown price" in r.json()["reason"]
+    assert tier_of(fresh_db, uid) == "pro"
+    # a subscription of a customer nobody here knows, without our metadata
+    stranger = state.create_customer({"email": "x@example.test"})
+    orphan = dict(state.subscriptions[sub_id], id="sub_test_orphan", customer=stranger["id"], metadata={})
+    orphan["items"] = json.loads(json.dumps(state.subscriptions[sub_id]["items"]))
+    orphan["items"]["data"][0]["price"] = state.prices["price_pro_monthly"].to_json()
+    state.subscriptions["sub_test_orphan"] = orphan
+    evt = state.emit("customer.subscription.created", orphan)
+    assert state.deliver(evt) == 200 and state.deliveries[-1][1] == 200
+    r = webhook(billing, json.dumps(evt).encode(), sign_payload(json.dumps(evt).encode(), WEBHOOK_SECRET))
+    assert r.json()["status"] == "duplicate"
+    # metadata naming a user that does not exist
+    ghost = dict(orphan, id="sub_test_ghost", metadata={"user_id": "00000000-0000-0000-0000-00000000dead"})
+    state.subscriptions["sub_test_ghost"] = ghost
+    payload = json.dumps(state.emit("customer.subscription.created", ghost)).encode()
+    r = webhook(billing, payload, sign_payload(payload, WEBHOOK_SECRET))
+    assert r.status_code == 200 and r.json() == {"status": "ignored", "event": json.loads(payload)["id"],
+                                                 "tier": None, "reason": "unknown user"}
+    # an event for a subscription Stripe does not have
+    bogus = state.emit("customer.subscription.updated", dict(orphan, id="sub_test_missing"))
+    payload = json.dumps(bogus).encode()
+    assert webhook(billing, payload, sign_payload(payload, WEBHOOK_SECRET)).json()["reason"] == \
+        "subscription does not exist"
+    with fresh_db.connect() as conn:
+        rows = conn.execute("select user_id, tier from public.subscriptions").fetchall()
+    assert [(str(r["user_id"]), r["tier"]) for r in rows] == [(uid, "pro")]
+
+
+def test_deleted_customer_ends_the_plan_and_next_checkout_makes_a_new_customer(fresh_db: Db,
+                                                                               billing: DevBilling) -> None:
+    uid = fresh_db.create_user()
+    buy(billing, uid, "studio")
+    first = billing.service.store.customer_for(uid)
+    assert tier_of(fresh_db, uid) == "studio" and first
+    # only customer.deleted arrives (the subscription events are lost): the plan still ends
+    billing.stripe_state.auto_deliver = False
+    billing.stripe_state.delete_customer(first)
+    deleted = [e for e in billing.stripe_state.events if e["type"] == "customer.deleted"]
+    assert billing.stripe_state.deliver(deleted[0]) == 200
+    assert tier_of(fresh_db, uid) == "free" and billing.service.store.customer_for(uid) is None
+    billing.stripe_state.auto_deliver = True
+    buy(billing, uid, "pro")
+    assert billing.service.store.customer_for(uid) not in (None, first) and tier_of(fresh_db, uid) == "pro"
+
+
+def test_older_snapshot_never_overwrites_newer(fresh_db: Db, billing: DevBilling) -> None:
+    store = billing.service.store
+    uid = fresh_db.create_user()
+    new = SubscriptionState("sub_9", uid, "cus_9", "canceled", "price_pro_monthly", None, False, version=2_000)
+    old = SubscriptionState("sub_9", uid, "cus_9", "active", "price_pro_monthly", None, False, version=1_000)
     assert store.apply_event("evt_a", "customer.subscription.deleted", 2, new) == "free"
     assert store.apply_event("evt_b", "customer.subscription.updated", 1, old) == "free"
     assert tier_of(fresh_db, uid) == "free"
 
 
-def test_stripe_unreachable_means_retry_later(fresh_db: Db, billing: Any) -> None:
-    service, api, store = billing
+def test_stripe_unreachable_means_retry_later(fresh_db: Db, fresh_stack: DevBilling) -> None:
+    stack = fresh_stack
     uid = fresh_db.create_user()
-    sub = api.set_sub("sub_5", uid, "cus_5", "active", "pro")
-    payload = event("evt_5", "checkout.session.completed",
-                    {"id": "cs_5", "object": "checkout.session", "subscription": "sub_5", "client_reference_id": uid})
-    api.down = True
+    buy(stack, uid, "pro")
+    evt = stack.stripe_state.events[0]
+    payload = json.dumps(evt).encode()
+    real_api = stack.service.api
+    from backend.billing.stripe_api import StripeSdkApi
+
+    stack.service.api = StripeSdkApi("sk_test_x", api_base="http://127.0.0.1:9", max_network_retries=0)
     with pytest.raises(BillingError) as err:
-        service.handle_webhook(payload, sign(payload))
-    assert err.value.status == 503 and not store.event_seen("evt_5")
-    api.down = False
-    assert service.handle_webhook(payload, sign(payload)).tier == "pro"
-    assert sub["status"] == "active" and tier_of(fresh_db, uid) == "pro"
+        stack.service.handle_webhook(payload, sign_payload(payload, WEBHOOK_SECRET))
+    assert err.value.status == 503 and not stack.service.store.event_seen(evt["id"])
+    assert webhook(stack, payload, sign_payload(payload, WEBHOOK_SECRET)).status_code == 503
+    stack.service.api = real_api
+    assert stack.stripe_state.deliver(evt) == 200 and tier_of(fresh_db, uid) == "pro"
 
 
-def test_concurrent_duplicate_deliveries_apply_once(fresh_db: Db, billing: Any) -> None:
-    service, api, store = billing
+def test_concurrent_duplicate_deliveries_apply_once(fresh_db: Db, fresh_stack: DevBilling) -> None:
+    stack = fresh_stack
     uid = fresh_db.create_user()
-    api.set_sub("sub_7", uid, "cus_7", "active", "pro")
-    payload = event("evt_7", "customer.subscription.created", api.subscriptions["sub_7"])
+    buy(stack, uid, "pro")
+    evt = stack.stripe_state.events[0]
     results: list[str] = []
 
     def deliver() -> None:
-        results.append(service.handle_webhook(payload, sign(payload)).status)
+        payload = json.dumps(evt).encode()
+        results.append(webhook(stack, payload, sign_payload(payload, WEBHOOK_SECRET)).json()["status"])
 
     threads = [threading.Thread(target=deliver) for _ in range(8)]
     for t in threads:
@@ -219,3 +348,50 @@ def test_concurrent_duplicate_deliveries_apply_once(fresh_db: Db, billing: Any) 
         t.join()
     assert results.count("processed") == 1 and results.count("duplicate") == 7
     assert tier_of(fresh_db, uid) == "pro"
+
+
+def test_collaborators_usage_is_reported(fresh_db: Db) -> None:
+    host, a, b = fresh_db.create_user(), fresh_db.create_user(), fresh_db.create_user()
+    fresh_db.set_tier(host, "pro")
+    with fresh_db.connect(autocommit=True) as conn:
+        pid = conn.execute("insert into public.projects (id, owner_id, title) values (gen_random_uuid(), %s, 'p') returning id",
+                           (host,)).fetchone()
+        assert pid is not None
+        sid = conn.execute("insert into public.collaboration_sessions (project_id, host_id) values (%s, %s) "
+                           "returning id", (pid["id"], host)).fetchone()
+        assert sid is not None
+        for u in (a, b):
+            conn.execute("insert into public.collaboration_participants (session_id, user_id) values (%s, %s)",
+                         (sid["id"], u))
+    assert entitlements(fresh_db, host)["usage"]["max_collaborators"] == 2
+    assert entitlements(fresh_db, a)["usage"]["max_collaborators"] == 0
+
+
+def test_production_command_serves_the_app(fresh_db: Db, billing: DevBilling) -> None:
+    """``python -m backend.billing`` under waitress, configured from the environment only."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "STRIPE_SECRET_KEY": "sk_test_local_backend", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+           "SUPABASE_JWT_SECRET": JWT_SECRET, "DATABASE_URL": fresh_db.dsn,
+           "STRIPE_PRICES": '{"pro": "price_pro_monthly", "studio": "price_studio_monthly"}',
+           "STRIPE_API_BASE": billing.stripe.url, "HOST": "127.0.0.1", "PORT": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "backend.billing"], cwd=Path(__file__).resolve().parents[2],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("BILLING_URL=http://127.0.0.1:"), line
+        url = line.split("=", 1)[1]
+        assert httpx.get(f"{url}/healthz", timeout=10).json() == {"ok": True}
+        plans = httpx.get(f"{url}/plans", timeout=10).json()
+        assert [t["price"]["unit_amount"] for t in plans["tiers"] if t["price"]] == [900, 2900]
+        uid = fresh_db.create_user()
+        r = httpx.post(f"{url}/checkout", json={"tier": "pro"}, headers={"Authorization": f"Bearer {token(uid)}"},
+                       timeout=10)
+        assert r.status_code == 200 and r.json()["url"].startswith(f"{billing.stripe.url}/c/pay/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
