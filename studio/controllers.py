@@ -137,7 +137,6 @@ class SongActions(QObject):
         def fn(progress: ProgressFn, cancel: CancelToken) -> dict[str, str]:
             from audio_engine.separation import separate
 
-            progress(Progress(0.0, "reading the song", None, ""))
             result = separate(song.path, model=model, device=device, model_dir=model_dir, cache=cache,
                               progress=progress, cancel=cancel, in_worker=True)
             return {k: str(v) for k, v in result.stems.items()}

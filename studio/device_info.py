@@ -91,7 +91,7 @@ class SeparationDeviceLabel(QLabel):
 
                 return run_in_worker(device_target, progress=progress, cancel=cancel)
 
-            self.s.jobs.submit("Detect GPU", "io", fn, on_result=self.set_info)
+            self.s.jobs.submit("Detect GPU", "io", fn, on_result=self.set_info, background=True)
 
     def set_info(self, info: dict[str, Any]) -> None:
         self.info = info

@@ -7,6 +7,12 @@ Each job reports progress, stage and ETA, can be cancelled and retried, and
 its result or error is delivered on the Qt main thread through signals and
 the optional ``on_result`` / ``on_error`` callbacks.
 
+Background jobs (``background=True``: waveform peaks, cache measuring, GPU
+detection, playback renders) run the same way but the Jobs page hides them
+unless asked, and they stay out of the history. Finished foreground jobs go
+to the optional :class:`~studio.job_history.JobHistory`, which outlives a
+restart.
+
 Job bodies are plain callables ``fn(progress, cancel) -> result`` run on a
 Python thread; ML bodies call :func:`audio_engine.worker.run_in_worker`, so
 the thread only waits on the worker process and the UI thread never does
@@ -28,6 +34,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from audio_engine.errors import Cancelled, MashupsError
 from audio_engine.progress import CancelToken, Progress
+from studio.job_history import HistoryEntry, JobHistory
 
 JobFn = Callable[[Callable[[Progress], None], CancelToken], Any]
 
@@ -69,6 +76,7 @@ class Job:
     finished_at: float | None = None
     cancel_token: CancelToken = field(default_factory=CancelToken)
     retry_of: int | None = None
+    background: bool = False  # internal work the Jobs page hides by default
 
     @property
     def elapsed_s(self) -> float:
@@ -99,8 +107,10 @@ class JobRunner(QObject):
     _progress_sig = Signal(int, object)
     _done_sig = Signal(int, object, object)
 
-    def __init__(self, limits: dict[str, int] | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, limits: dict[str, int] | None = None, parent: QObject | None = None, *,
+                 history: JobHistory | None = None) -> None:
         super().__init__(parent)
+        self.history = history
         self.limits = dict(DEFAULT_LIMITS)
         if limits:
             self.limits.update(limits)
@@ -122,10 +132,11 @@ class JobRunner(QObject):
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         meta: dict[str, Any] | None = None,
+        background: bool = False,
     ) -> Job:
         if kind not in self.limits:
             raise ValueError(f"Unknown job kind {kind!r}; one of {sorted(self.limits)}")
-        job = Job(next(self._ids), title, kind, fn, on_result, on_error, dict(meta or {}))
+        job = Job(next(self._ids), title, kind, fn, on_result, on_error, dict(meta or {}), background=background)
         self._jobs[job.id] = job
         self._order.append(job.id)
         self.job_added.emit(job)
@@ -147,6 +158,7 @@ class JobRunner(QObject):
             job.state = JobState.CANCELLED
             job.stage = "cancelled"
             job.finished_at = time.monotonic()
+            self._record(job)
             self.job_changed.emit(job)
             self.job_finished.emit(job)
         elif job.state == JobState.RUNNING:
@@ -162,7 +174,8 @@ class JobRunner(QObject):
         old = self._jobs[job_id]
         if not old.state.finished:
             raise ValueError("Only a finished job can be retried.")
-        new = self.submit(old.title, old.kind, old.fn, on_result=old.on_result, on_error=old.on_error, meta=old.meta)
+        new = self.submit(old.title, old.kind, old.fn, on_result=old.on_result, on_error=old.on_error, meta=old.meta,
+                          background=old.background)
         new.retry_of = old.id
         return new
 
@@ -179,6 +192,11 @@ class JobRunner(QObject):
         deadline = time.monotonic() + timeout
         for t in list(self._threads.values()):
             t.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def _record(self, job: Job) -> None:
+        if self.history is not None and not job.background:
+            self.history.add(HistoryEntry(job.title, job.kind, str(job.state), time.time(), job.elapsed_s,
+                                          job.error, job.hint))
 
     # -- scheduling ---------------------------------------------------------
     def _schedule(self) -> None:
@@ -246,6 +264,7 @@ class JobRunner(QObject):
             job.stage = "failed"
             job.exception = error
             job.error, job.hint = describe_error(error)
+        self._record(job)
         self.job_changed.emit(job)
         try:
             if job.state == JobState.DONE and job.on_result is not None:

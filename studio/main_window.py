@@ -368,7 +368,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _jobs_status(self) -> None:
-        active = self.s.jobs.active()
+        active = [j for j in self.s.jobs.active() if not j.background]  # background work is not news
         self.jobs_badge.setText(f"{len(active)} job{'s' if len(active) != 1 else ''} running" if active else "")
         btn = self.nav_buttons["Jobs"]
         btn.setText(f"  Jobs  ({len(active)})" if active else "  Jobs")

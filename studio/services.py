@@ -10,6 +10,7 @@ from pathlib import Path
 from audio_engine.cache import FileCache
 from audio_engine.library import Library
 from audio_engine.paths import StudioPaths, default_paths
+from studio.job_history import JobHistory
 from studio.jobs import JobRunner
 from studio.peaks import PeakStore
 from studio.session import SessionJournal
@@ -63,7 +64,7 @@ def build_services(*, settings_path: Path | None = None, paths: StudioPaths | No
     paths = (paths or default_paths()).ensure()
     settings = Settings(settings_path or Path(os.environ.get("MASHUPS_SETTINGS", paths.data / "settings.ini")))
     library = Library(paths.data / "library.sqlite3")
-    jobs = JobRunner()
+    jobs = JobRunner(history=JobHistory(paths.data / "job-history.json"))
     transport = Transport(jobs, device=settings.str("audio/device"), block=int(settings.get("audio/block_size")))
     return Services(
         paths=paths,

@@ -152,7 +152,7 @@ class Transport(QObject):
             self.loaded.emit(self.engine.duration)
             self.position_changed.emit(self.engine.seconds)
 
-        self._render_job = self.jobs.submit(title, "io", fn, on_result=done, meta={"playback": True})
+        self._render_job = self.jobs.submit(title, "io", fn, on_result=done, meta={"playback": True}, background=True)
 
     def load_file(self, path: Path) -> None:
         """Preview one song file."""

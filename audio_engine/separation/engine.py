@@ -205,11 +205,16 @@ def _job(
     from audio_engine.separation.streaming import Separator, separate_stream
 
     t0 = time.monotonic()
-    report = ProgressReporter(progress, stage="loading model")
+    # Each stage says what it does: the classical separator loads no model,
+    # only the signal-processing library (librosa), which takes seconds.
+    report = ProgressReporter(progress, stage="starting the classical separator" if model == CLASSICAL else "loading model")
     report(0.0, force=True)
     notes: list[str] = []
     sep: Separator
     if model == CLASSICAL:
+        report(0.0, stage="loading the signal-processing library", force=True)
+        import librosa  # noqa: F401 - imported here so that its cost is reported as its own stage
+
         from audio_engine.separation.classical import NOTE, classical_separator
 
         sep = classical_separator()
@@ -243,6 +248,7 @@ def _job(
         for n in names
     ]
     sep_report = report.sub(0.0, 1.0, stage="separating")
+    sep_report(0.0, message=f"0 s of {total / sep.samplerate:.0f} s", force=True)
     rss_start = _rss_now_mb()
 
     def sink(stems: Any) -> None:
@@ -422,6 +428,7 @@ def separate(
                 sub(p.fraction, stage=p.stage, message=p.message)
 
             if in_worker:
+                report(0.05, stage="starting the separation process", force=True)
                 result = run_in_worker(_job, kwargs=kwargs, progress=forward, cancel=cancel)
             else:
                 result = _job(**kwargs, progress=forward, cancel=cancel)

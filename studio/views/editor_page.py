@@ -612,7 +612,7 @@ class EditorPage(QWidget):
             self._pending_peaks.discard(h)
             self.timeline.viewport().update()
 
-        self.s.jobs.submit(f"Waveform of {ref.name}", "io", fn, on_result=done, meta={"peaks": h})
+        self.s.jobs.submit(f"Waveform of {ref.name}", "io", fn, on_result=done, meta={"peaks": h}, background=True)
         return None
 
     def _caption_segments(self) -> list[tuple[float, float, str]]:

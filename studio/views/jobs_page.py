@@ -1,9 +1,15 @@
-"""Jobs page: every job with progress, stage, ETA, cancel, retry and errors in words."""
+"""Jobs page: every job with progress, stage, ETA, cancel, retry and errors
+in words; background work (waveforms, cache measuring, GPU detection,
+playback renders) only with "Show background tasks"; jobs of earlier
+sessions from the saved history."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -15,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.job_history import HistoryEntry
 from studio.jobs import Job, JobRunner, JobState
 from studio.services import Services
 from studio.widgets import fmt_eta, muted, page_header
@@ -83,22 +90,64 @@ class JobRow(QFrame):
         self.error.setVisible(j.state == JobState.FAILED)
 
 
+def _when(t: float) -> str:
+    lt, now = time.localtime(t), time.localtime()
+    if lt[:3] == now[:3]:
+        return time.strftime("today %H:%M", lt)
+    return time.strftime("%d %b %H:%M", lt)
+
+
+class HistoryRow(QFrame):
+    """A job of an earlier session (from the saved history): what, when, how it ended."""
+
+    def __init__(self, entry: HistoryEntry) -> None:
+        super().__init__()
+        self.setObjectName("Card")
+        self.entry = entry
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 8, 14, 8)
+        lay.setSpacing(4)
+        top = QHBoxLayout()
+        kind = QLabel(KIND_LABEL.get(entry.kind, entry.kind))
+        kind.setObjectName("Badge")
+        self.title = QLabel(entry.title)
+        self.title.setStyleSheet("font-weight: 600;")
+        state = f"done in {entry.seconds:.1f} s" if entry.state == JobState.DONE else entry.state
+        self.stage = muted(f"{state} · {_when(entry.finished_at)}")
+        self.stage.setWordWrap(False)
+        top.addWidget(kind)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.stage)
+        lay.addLayout(top)
+        if entry.state == JobState.FAILED and entry.error:
+            err = QLabel(entry.error + (f"\nWhat to do: {entry.hint}" if entry.hint else ""))
+            err.setObjectName("Error")
+            err.setWordWrap(True)
+            err.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lay.addWidget(err)
+
+
 class JobsPage(QWidget):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.s = services
         self.runner = services.jobs
         self.rows: dict[int, JobRow] = {}
+        self.history_rows: list[HistoryRow] = []
         clear = QPushButton("Clear finished")
+        clear.setToolTip("Remove finished jobs, including the history of earlier sessions")
         clear.clicked.connect(self.clear_finished)
         cancel_all = QPushButton("Cancel all")
         cancel_all.clicked.connect(self.runner.cancel_all)
+        self.show_background = QCheckBox("Show background tasks")
+        self.show_background.setToolTip("Waveforms, playback preparation, cache measuring and GPU detection")
+        self.show_background.toggled.connect(lambda _on: self._apply_filter())
         self.summary = muted("")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 16)
         lay.setSpacing(12)
         lay.addWidget(page_header("Jobs", "Analysis, separation, captions and renders. One AI job runs at a time; "
-                                  "the rest wait in line.", [cancel_all, clear]))
+                                  "the rest wait in line.", [self.show_background, cancel_all, clear]))
         lay.addWidget(self.summary)
         self.list_host = QWidget()
         self.list_lay = QVBoxLayout(self.list_host)
@@ -113,15 +162,36 @@ class JobsPage(QWidget):
         lay.addWidget(scroll, 1)
         self.runner.job_added.connect(self._add)
         self.runner.job_changed.connect(self._changed)
+        self.earlier = QLabel("EARLIER SESSIONS")
+        self.earlier.setObjectName("SidebarSection")
+        history = self.runner.history.entries() if self.runner.history is not None else []
+        if history:
+            self.list_lay.insertWidget(self.list_lay.count() - 1, self.earlier)
+            for e in history:
+                row_h = HistoryRow(e)
+                self.history_rows.append(row_h)
+                self.list_lay.insertWidget(self.list_lay.count() - 1, row_h)
+        else:
+            self.earlier.hide()
         for j in self.runner.jobs():
             self._add(j)
-        self._summarise()
+        self._apply_filter()
 
     def _add(self, job: Job) -> None:
         row = JobRow(job, self.runner, self.s)
         self.rows[job.id] = row
         self.list_lay.insertWidget(0, row)
-        self.empty.hide()
+        row.setVisible(not job.background or self.show_background.isChecked())
+        self._apply_filter()
+
+    def visible_rows(self) -> list[JobRow]:
+        return [r for r in self.rows.values() if not r.isHidden()]
+
+    def _apply_filter(self) -> None:
+        show_bg = self.show_background.isChecked()
+        for r in self.rows.values():
+            r.setVisible(not r.job.background or show_bg)
+        self.empty.setVisible(not self.visible_rows() and not self.history_rows)
         self._summarise()
 
     def _changed(self, job: Job) -> None:
@@ -131,11 +201,13 @@ class JobsPage(QWidget):
         self._summarise()
 
     def _summarise(self) -> None:
-        jobs = self.runner.jobs()
+        jobs = [j for j in self.runner.jobs() if not j.background]
         running = sum(1 for j in jobs if j.state == JobState.RUNNING)
         queued = sum(1 for j in jobs if j.state == JobState.QUEUED)
         failed = sum(1 for j in jobs if j.state == JobState.FAILED)
-        self.summary.setText(f"{running} running · {queued} waiting · {failed} failed")
+        bg = sum(1 for j in self.runner.active() if j.background)
+        extra = f" · {bg} background task{'s' if bg != 1 else ''}" if bg and not self.show_background.isChecked() else ""
+        self.summary.setText(f"{running} running · {queued} waiting · {failed} failed{extra}")
 
     def clear_finished(self) -> None:
         for jid, row in list(self.rows.items()):
@@ -144,5 +216,11 @@ class JobsPage(QWidget):
                 row.deleteLater()
                 del self.rows[jid]
         self.runner.clear_finished()
-        self.empty.setVisible(not self.rows)
-        self._summarise()
+        for h in self.history_rows:
+            h.setParent(None)
+            h.deleteLater()
+        self.history_rows.clear()
+        self.earlier.hide()
+        if self.runner.history is not None:
+            self.runner.history.clear()
+        self._apply_filter()

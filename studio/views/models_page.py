@@ -177,7 +177,7 @@ class ModelsPage(QWidget):
             else:
                 self.device_info.setText("No GPU found: models run on the CPU (slower, but everything works).")
 
-        self.s.jobs.submit("Detect GPU", "io", fn, on_result=done)
+        self.s.jobs.submit("Detect GPU", "io", fn, on_result=done, background=True)
 
     def refresh(self) -> None:
         self._listed = True

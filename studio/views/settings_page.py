@@ -181,7 +181,8 @@ class SettingsPage(QWidget):
                 total += sum(f.stat().st_size for f in peaks_root.glob("*.npz"))
             return total
 
-        self.s.jobs.submit("Measure cache", "io", fn, on_result=lambda n: self.cache_size.setText(fmt_bytes(n)))
+        self.s.jobs.submit("Measure cache", "io", fn, on_result=lambda n: self.cache_size.setText(fmt_bytes(n)),
+                           background=True)
 
     def clean_cache(self) -> None:
         caches = self._caches()
