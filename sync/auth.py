@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import threading
 import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -120,6 +122,38 @@ class KeyringTokenStore:
             self._backend.delete_password(self._service, self._account)
         except Exception:  # keyring raises PasswordDeleteError when absent
             pass
+
+
+class FileTokenStore:
+    """The command line's fallback where no OS keychain works (a server, a
+    container): the refresh token in a file readable only by its owner (like
+    ``gh`` and ``gcloud`` do). The studio never uses it: there the session
+    then lasts until the app quits."""
+
+    persistent = True
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> StoredSession | None:
+        try:
+            return StoredSession.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, session: StoredSession) -> None:
+        text = session.dumps()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 class MemoryTokenStore:

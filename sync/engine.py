@@ -23,6 +23,7 @@ class SyncReport:
     rejected: int
     replayed: int
     pulled: int
+    changed_projects: frozenset[str] = frozenset()
 
 
 class SyncEngine:
@@ -64,6 +65,21 @@ class SyncEngine:
             if not page.get("has_more") or not changes:
                 return total
 
+    def pull_entities(self) -> tuple[int, set[str]]:
+        """Pull project contents (entities); returns (rows, projects that changed)."""
+        total = 0
+        touched: set[str] = set()
+        while True:
+            page: dict[str, Any] = self.transport.rpc("sync_pull_entities", {"p_cursor": self.store.entity_cursor,
+                                                                             "p_limit": self.page})
+            changes = page.get("changes") or []
+            if not isinstance(changes, list):
+                raise SyncError("the server answered sync_pull_entities with an unexpected shape")
+            touched |= self.store.apply_remote_entities(changes, str(page.get("cursor") or ""))
+            total += len(changes)
+            if not page.get("has_more") or not changes:
+                return total, touched
+
     def prune(self) -> int:
         """Forget shared projects whose access was revoked."""
         me = self.user_id() if self.user_id else None
@@ -77,8 +93,9 @@ class SyncEngine:
     def sync(self) -> SyncReport:
         accepted, rejected, replayed = self.push()
         pulled = self.pull()
+        n, touched = self.pull_entities()
         self.prune()
-        return SyncReport(accepted, rejected, replayed, pulled)
+        return SyncReport(accepted, rejected, replayed, pulled + n, frozenset(touched))
 
     def entitlements(self) -> Entitlements:
         """Server answer when reachable (and cached), else the cached or bundled one."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,37 +119,60 @@ class MediaStorage:
         return UploadResult(sha, size, prefix, n_chunks, uploaded)
 
     def download(self, sha256: str, dest: Path | str, *, owner_id: str | None = None,
-                 progress: Progress | None = None) -> Path:
-        """Fetch a blob; ``owner_id`` for media of a project shared by someone else."""
+                 progress: Progress | None = None, attempts: int = 3) -> Path:
+        """Fetch a blob; ``owner_id`` for media of a project shared by someone else.
+
+        Resumable: verified chunks go to ``.<dest name>.partial`` beside
+        ``dest``; a later call (after a cut connection, a crash) continues after
+        the last whole verified chunk. A chunk whose hash does not match is
+        fetched again (``attempts`` times) before :class:`IntegrityError`. The
+        whole file is checked against ``sha256`` before it replaces ``dest``."""
         dest = Path(dest)
         prefix = self._prefix(sha256, owner_id)
         manifest = json.loads(self._get(f"{prefix}/manifest.json"))
         if manifest.get("sha256") != sha256:
             raise IntegrityError("manifest does not describe the requested file")
         size = int(manifest["size"])
-        total = hashlib.sha256()
-        done = 0
+        chunk_size = int(manifest["chunk_size"])
+        chunks: list[str] = list(manifest["chunks"])
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".dl-", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for i, expected in enumerate(manifest["chunks"]):
-                    data = self._get(f"{prefix}/{i:05d}.part")
-                    if hashlib.sha256(data).hexdigest() != expected:
-                        raise IntegrityError(f"chunk {i} of {sha256} is corrupt")
-                    out.write(data)
+        partial = dest.with_name(f".{dest.name}.partial")
+        total = hashlib.sha256()
+        done_chunks = 0
+        if partial.exists():
+            have = partial.stat().st_size
+            done_chunks = min(have // chunk_size, len(chunks))
+            with partial.open("r+b") as f:
+                f.truncate(done_chunks * chunk_size)
+                for i in range(done_chunks):
+                    data = f.read(chunk_size)
+                    if hashlib.sha256(data).hexdigest() != chunks[i]:
+                        done_chunks = i
+                        f.truncate(i * chunk_size)
+                        break
                     total.update(data)
-                    done += len(data)
-                    if progress:
-                        progress(done, size)
+        done = done_chunks * chunk_size
+        if progress and done:
+            progress(done, size)
+        with partial.open("ab") as out:
+            for i in range(done_chunks, len(chunks)):
+                for attempt in range(attempts):
+                    data = self._get(f"{prefix}/{i:05d}.part")
+                    if hashlib.sha256(data).hexdigest() == chunks[i]:
+                        break
+                    if attempt == attempts - 1:
+                        raise IntegrityError(f"chunk {i} of {sha256[:12]} is corrupt ({attempts} attempts)")
+                out.write(data)
                 out.flush()
-                os.fsync(out.fileno())
-            if total.hexdigest() != sha256 or done != size:
-                raise IntegrityError(f"downloaded file does not match {sha256}")
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+                total.update(data)
+                done += len(data)
+                if progress:
+                    progress(done, size)
+            os.fsync(out.fileno())
+        if total.hexdigest() != sha256 or done != size:
+            partial.unlink(missing_ok=True)
+            raise IntegrityError(f"downloaded file does not match {sha256[:12]}")
+        os.replace(partial, dest)
         return dest
 
 

@@ -25,13 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from .clock import HybridClock, parse
+from .entity_store import EntityMixin
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "project": ("title", "bpm", "musical_key", "duration_s", "timeline", "deleted"),
+    "project": ("title", "bpm", "musical_key", "duration_s", "deleted"),
     "project_media": ("project_id", "role", "name", "sha256", "size_bytes", "mime", "storage_path", "deleted"),
 }
 TABLES = {"project": "projects", "project_media": "project_media"}
-_JSON_FIELDS = {"timeline"}
+_JSON_FIELDS: set[str] = set()
+#: Entity kinds of a project's contents (audio_engine.project.entities); their
+#: rows live in ``entities`` keyed by (project, kind, id).
+ENTITY_KINDS = ("props", "media", "track", "clip", "marker", "caption")
 _BOOL_FIELDS = {"deleted"}
 
 _SCHEMA = """
@@ -50,9 +54,13 @@ create table if not exists outbox (
   state text not null default 'pending' check (state in ('pending', 'rejected')),
   reason text, detail text, created_at real not null);
 create index if not exists outbox_state on outbox (state, seq);
+create table if not exists entities (
+  project_id text not null, kind text not null, entity_id text not null, fields text not null default '{}',
+  deleted integer not null default 0, field_clock text not null default '{}',
+  primary key (project_id, kind, entity_id));
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,17 @@ class OutboxEntry:
     reason: str | None
     detail: str | None
 
+    project_id: str | None = None
+
     def as_change(self) -> dict[str, Any]:
-        return {"key": self.key, "kind": self.kind, "id": self.entity_id, "op": self.op,
-                "fields": self.fields, "clock": self.clock}
+        out = {"key": self.key, "kind": self.kind, "id": self.entity_id, "op": self.op,
+               "fields": self.fields, "clock": self.clock}
+        if self.project_id is not None:
+            out["project"] = self.project_id
+        return out
 
 
-class LocalStore:
+class LocalStore(EntityMixin):
     def __init__(self, path: Path | str, *, device_id: str | None = None) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
@@ -87,10 +100,13 @@ class LocalStore:
                 if stmt.strip():
                     db.execute(stmt)
         version = self.get_meta("schema_version")
-        if version is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) > SCHEMA_VERSION:
+        if version is not None and int(version) > SCHEMA_VERSION:
             raise RuntimeError(f"sync store {self.path} is from a newer version ({version})")
+        with self._tx() as db:
+            cols = {r["name"] for r in db.execute("pragma table_info(outbox)").fetchall()}
+            if "project_id" not in cols:  # version 1 -> 2: per-entity project sync
+                db.execute("alter table outbox add column project_id text")
+            self.set_meta("schema_version", str(SCHEMA_VERSION), db)
         dev = self.get_meta("device_id")
         if dev is None:
             dev = device_id or uuid.uuid4().hex[:16]
@@ -180,10 +196,18 @@ class LocalStore:
                 db.execute(f"update {table} set {f} = ? where id = ?", (self._to_sql(f, v), entity_id))
                 fclock[f] = clock
             db.execute(f"update {table} set field_clock = ? where id = ?", (json.dumps(fclock), entity_id))
-            db.execute(
-                "insert into outbox (key, kind, entity_id, op, fields, clock, created_at) values (?, ?, ?, ?, ?, ?, ?)",
-                (key, kind, entity_id, op, json.dumps(fields, sort_keys=True), clock, time.time()))
-            self.set_meta("hlc", clock, db)
+            self.queue(db, kind, entity_id, op, fields, clock, key=key)
+        return key
+
+    def queue(self, db: sqlite3.Connection, kind: str, entity_id: str, op: str, fields: Mapping[str, Any],
+              clock: str, *, key: str | None = None, project_id: str | None = None) -> str:
+        """Append an outbox entry inside the caller's transaction."""
+        key = key or str(uuid.uuid4())
+        db.execute(
+            "insert into outbox (key, kind, entity_id, op, fields, clock, created_at, project_id) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, kind, entity_id, op, json.dumps(dict(fields), sort_keys=True), clock, time.time(), project_id))
+        self.set_meta("hlc", clock, db)
         return key
 
     def create_project(self, title: str, **fields: Any) -> str:
@@ -198,9 +222,11 @@ class LocalStore:
         return self.edit("project", project_id, {}, op="delete")
 
     def add_media(self, project_id: str, **fields: Any) -> str:
-        mid = str(uuid.uuid4())
-        self.edit("project_media", mid, {"project_id": project_id, **fields})
-        return mid
+        return self.add_media_row(str(uuid.uuid4()), project_id, **fields)
+
+    def add_media_row(self, media_id: str, project_id: str, **fields: Any) -> str:
+        self.edit("project_media", media_id, {"project_id": project_id, **fields})
+        return media_id
 
     # ------------------------------------------------------------ reads
     def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
@@ -227,7 +253,7 @@ class LocalStore:
             rows = self._db.execute("select * from outbox where state = ? order by seq limit ?",
                                     (state, limit)).fetchall()
         return [OutboxEntry(r["seq"], r["key"], r["kind"], r["entity_id"], r["op"], json.loads(r["fields"]),
-                            r["clock"], r["state"], r["reason"], r["detail"]) for r in rows]
+                            r["clock"], r["state"], r["reason"], r["detail"], r["project_id"]) for r in rows]
 
     def pending(self, limit: int = 500) -> list[OutboxEntry]:
         return self._entries("pending", limit)
@@ -262,7 +288,16 @@ class LocalStore:
             raise KeyError(key)
         with self._tx() as db:
             db.execute("delete from outbox where key = ?", (key,))
+            if row["project_id"] is not None:  # an entity change: same fields, new clock
+                return self.queue(db, row["kind"], row["entity_id"], row["op"], json.loads(row["fields"]),
+                                  self.clock.tick(), project_id=row["project_id"])
         return self.edit(row["kind"], row["entity_id"], json.loads(row["fields"]), op=row["op"])
+
+    def keep_local(self, key: str) -> None:
+        """The user keeps the local state of a rejected change: it leaves the
+        outbox without touching local data (it will not be sent again)."""
+        with self._tx() as db:
+            db.execute("delete from outbox where key = ? and state = 'rejected'", (key,))
 
     def discard_rejected(self, key: str) -> None:
         """The user chose to drop a rejected change: undo its local effect.
@@ -277,6 +312,9 @@ class LocalStore:
             if row is None:
                 return
             db.execute("delete from outbox where key = ?", (key,))
+            if row["project_id"] is not None:
+                self.entity_discard(db, row)
+                return
             table = TABLES[row["kind"]]
             local = db.execute(f"select field_clock from {table} where id = ?", (row["entity_id"],)).fetchone()
             if local is not None:
@@ -338,6 +376,7 @@ class LocalStore:
             gone = [r["id"] for r in rows if r["id"] not in visible]
             for pid in gone:
                 db.execute("delete from project_media where project_id = ?", (pid,))
+                self.forget_project(db, pid)
                 db.execute("delete from outbox where entity_id = ? and state = 'pending'", (pid,))
                 db.execute("delete from projects where id = ?", (pid,))
         return len(gone)

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from audio_engine import __version__
 from audio_engine.errors import MashupsError
@@ -20,6 +21,13 @@ COMMANDS: tuple[str, ...] = (
     "audio_engine.cli.render",
     "audio_engine.cli.fits",
 )
+
+#: Other packages add subcommands through this entry-point group (pyproject:
+#: ``[project.entry-points."mashups.commands"] name = "pkg.module:register"``);
+#: ``register(subparsers)`` adds the parser, the module's ``EXAMPLES`` list
+#: joins --help. This is how sync/ adds ``account``, ``projects`` and ``sync``
+#: without audio_engine importing it (docs/architecture.md).
+ENTRY_POINT_GROUP = "mashups.commands"
 
 EPILOG = """examples:
   mashups analyze song.flac --json
@@ -39,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
         mod = importlib.import_module(name)
         mod.register(sub)
         examples.extend(getattr(mod, "EXAMPLES", []))
+    seen: set[str] = set()
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            register = ep.load()
+        except Exception as e:  # a broken plug-in must not take the engine's commands down
+            print(f"warning: command {ep.name!r} ({ep.value}) could not be loaded: {e}", file=sys.stderr)
+            continue
+        register(sub)
+        if ep.module not in seen:
+            seen.add(ep.module)
+            examples.extend(getattr(sys.modules.get(ep.module), "EXAMPLES", []))
     parser.epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
     return parser
 

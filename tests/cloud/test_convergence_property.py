@@ -25,7 +25,7 @@ FIELDS = {
     "title": st.text(alphabet="abcxyz ", min_size=0, max_size=8),
     "bpm": st.integers(min_value=60, max_value=180),
     "musical_key": st.sampled_from(["Am", "C", "F#m", None]),
-    "timeline": st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 9), max_size=2),
+    "duration_s": st.integers(min_value=0, max_value=600),
 }
 
 op = st.one_of(
@@ -48,7 +48,7 @@ def gateways(db: Db) -> Any:
 
 
 def view(c: Cloud) -> list[Any]:
-    return [(p["id"], p["title"], p["bpm"], p["musical_key"], p["timeline"], p["deleted"])
+    return [(p["id"], p["title"], p["bpm"], p["musical_key"], p["duration_s"], p["deleted"])
             for p in c.store.projects(include_deleted=True)]
 
 
@@ -92,7 +92,7 @@ def test_two_devices_always_converge(db: Db, gateways: list[Gateway], program: l
                 c.engine.sync()
             assert view(devices[0]) == view(devices[1])
             with db.connect() as conn:
-                server = conn.execute("select id::text, title, bpm::float8 as bpm, musical_key, timeline, deleted "
+                server = conn.execute("select id::text, title, bpm::float8 as bpm, musical_key, duration_s::float8 as duration_s, deleted "
                                       "from public.projects where owner_id = %s order by id", (uid,)).fetchall()
             assert [tuple(r.values()) for r in server] == view(devices[0])
             assert devices[0].store.pending_count() == devices[1].store.pending_count() == 0

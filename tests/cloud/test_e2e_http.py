@@ -274,7 +274,7 @@ def test_two_clients_converge_with_one_offline_for_a_while(db: Db, client: Facto
         uid = a.auth.sign_up(addr, "secret-pw")
         db.set_tier(uid, "pro")
         assert b.auth.sign_in(addr, "secret-pw") == uid
-        p = a.store.create_project("Demo", bpm=120, timeline={"tracks": []})
+        p = a.store.create_project("Demo", bpm=120, duration_s=30)
         q = a.store.create_project("Scratch")
         a.engine.sync()
         b.engine.sync()
@@ -297,7 +297,7 @@ def test_two_clients_converge_with_one_offline_for_a_while(db: Db, client: Facto
         a.engine.sync()
 
         def view(c: Cloud) -> Any:
-            projects = [(x["id"], x["title"], x["bpm"], x["musical_key"], x["timeline"], x["deleted"])
+            projects = [(x["id"], x["title"], x["bpm"], x["musical_key"], x["duration_s"], x["deleted"])
                         for x in c.store.projects(include_deleted=True)]
             media = [(x["id"], x["name"], x["sha256"]) for x in c.store.media(p)]
             return projects, media

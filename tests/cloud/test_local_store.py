@@ -47,7 +47,7 @@ def test_remote_merge_is_per_field_by_clock(tmp_path: Path) -> None:
     older = f"{ms - 1:013d}-00000-remote"
     newer = f"{ms + 1000:013d}-00000-remote"
     s.apply_remote([{"kind": "project", "id": pid, "row": {
-        "title": "theirs-old", "bpm": 150, "timeline": {}, "deleted": False,
+        "title": "theirs-old", "bpm": 150, "deleted": False,
         "field_clock": {"title": older, "bpm": newer}}}], cursor="c1")
     p = s.project(pid)
     assert p["title"] == "mine" and p["bpm"] == 150 and s.cursor == "c1"

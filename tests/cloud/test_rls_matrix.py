@@ -84,6 +84,10 @@ SPECS: list[Spec] = [
          lambda c, a: (own("owner_id", c, a, id=str(uuid.uuid4()), project_id=c["project"], name="n")
                        if a == "service" else {"id": str(uuid.uuid4()), "project_id": c["project"], "name": "n"}),
          {"name": "changed"}, {"select": OWNER, "insert": SERVICE, "update": SERVICE, "delete": SERVICE}),
+    Spec("public.project_entities", {"project_id": "project", "kind": "ekind", "entity_id": "entity"},
+         lambda c, a: own("owner_id", c, a, project_id=c["project"], kind="clip", entity_id="clip-new",
+                          fields=Jsonb({"name": "n"})),
+         {"field_clock": Jsonb({"name": "9999999999999-00000-forged"})}, ro(OWNER)),
     Spec("public.collaboration_sessions", {"id": "session"},
          lambda c, a: own("host_id", c, a, project_id=c["project"]) if a == "service" else {"project_id": c["project"]},
          {"status": "closed"}, ro(OWNER, OWNER)),
@@ -178,6 +182,9 @@ def seed(db: Db) -> Ctx:
                              "returning id", owner)
         ctx["media"] = one("insert into public.project_media (id, owner_id, project_id, name) "
                            "values (gen_random_uuid(), %s, %s, 'm') returning id", owner, ctx["project"])
+        conn.execute("insert into public.project_entities (project_id, kind, entity_id, owner_id, fields) "
+                     "values (%s, 'clip', 'clip-seed', %s, '{}')", (ctx["project"], owner))
+        ctx["ekind"], ctx["entity"] = "clip", "clip-seed"
         ctx["session"] = one("insert into public.collaboration_sessions (project_id, host_id) values (%s, %s) "
                              "returning id", ctx["project"], owner)
         conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values (%s, %s, "
