@@ -97,7 +97,8 @@ SPECS: list[Spec] = [
     Spec("public.sync_receipts", {"user_id": "owner", "idempotency_key": "receipt"},
          lambda c, a: own("user_id", c, a, idempotency_key="key-new-0001", result=Jsonb({"status": "accepted"})),
          {"result": Jsonb({"status": "forged"})},
-         {"select": OWNER, "insert": OWNER, "update": SERVICE, "delete": SERVICE}),
+         # written only by sync_push (runs as ms_sync): issue 10, class 3
+         {"select": OWNER, "insert": SERVICE, "update": SERVICE, "delete": SERVICE}),
     Spec("public.mashups", {"id": "mashup"},
          lambda c, a: own("owner_id", c, a, title="new mashup"), {"title": "changed"},
          {"select": EVERYONE, "insert": OWNER, "update": OWNER, "delete": OWNER}),

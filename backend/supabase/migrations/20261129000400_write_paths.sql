@@ -10,8 +10,12 @@
 --  * role ms_sync (no login; a member of authenticated, so the same row level
 --    security policies apply to it with the caller's auth.uid()) holds the
 --    column grants the clients had;
---  * private.apply_change runs as ms_sync (SECURITY DEFINER owned by it): the
---    merge rules run, RLS still decides what the caller may touch.
+--  * sync_push and private.apply_change run as ms_sync (SECURITY DEFINER owned
+--    by it; their bodies are unchanged): the merge rules run, RLS still
+--    decides what the caller may touch;
+--  * sync receipts (the stored answer a replay gets) are likewise written only
+--    by sync_push: a client could otherwise store an "accepted" answer for a
+--    change that was never applied.
 -- Functions added later that must write these tables follow the same pattern
 -- (owned by ms_sync, SECURITY DEFINER, search_path pinned).
 --
@@ -31,11 +35,11 @@ grant usage on schema public, private to ms_sync;
 -- On hosted Supabase the migration role is not a superuser: it must be a member
 -- of ms_sync to hand it the function, and ms_sync must be able to own objects
 -- in schema private.
-grant create on schema private to ms_sync;
 do $$
 begin
   if not (select rolsuper from pg_roles where rolname = current_user) then
     execute format('grant ms_sync to %I', current_user);
+    grant create on schema public, private to ms_sync;
   end if;
 end
 $$;
@@ -56,6 +60,16 @@ grant insert (id, project_id, role, name, sha256, size_bytes, mime, storage_path
   on public.project_media to ms_sync;
 grant update (role, name, sha256, size_bytes, mime, storage_path, deleted, field_clock)
   on public.project_media to ms_sync;
+
+revoke insert, update on public.sync_receipts from authenticated;
+revoke insert (idempotency_key, result), update (result) on public.sync_receipts from authenticated;
+grant select, insert (idempotency_key, result), update (result) on public.sync_receipts to ms_sync;
+
+alter function public.sync_push(jsonb) security definer;
+alter function public.sync_push(jsonb) owner to ms_sync;
+alter function public.sync_push(jsonb) set search_path = pg_catalog, pg_temp;
+revoke all on function public.sync_push(jsonb) from public, anon;
+grant execute on function public.sync_push(jsonb) to authenticated, service_role;
 
 alter function private.apply_change(jsonb) security definer;
 alter function private.apply_change(jsonb) owner to ms_sync;
