@@ -154,6 +154,10 @@ class MainWindow(QMainWindow):
         self.actions_ctl.captions_ready.connect(lambda sid, _p: self.captions_page.show_song(sid))
         self.editor_page.title_changed.connect(lambda t: self.setWindowTitle(f"{t} — Mashups Studio"))
         self.settings_page.theme_changed.connect(self._apply_theme)
+        if services.cloud is not None:  # accounts, Projects page, sync status (studio/cloud_ui.py)
+            from studio.cloud_ui import install_cloud
+
+            self.projects_page = install_cloud(self, services.cloud)
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start

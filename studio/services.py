@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audio_engine.cache import FileCache
 from audio_engine.library import Library
@@ -17,6 +18,9 @@ from studio.session import SessionJournal
 from studio.settings import Settings
 from studio.theme import Theme
 from studio.transport import Transport
+
+if TYPE_CHECKING:
+    from studio.cloud import CloudController
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Services:
     transport: Transport
     theme: Theme
     session: SessionJournal
+    cloud: CloudController | None = None  # accounts and cloud sync (studio.cloud); None only in bare tests
 
     @property
     def analysis_db(self) -> Path:
@@ -52,6 +57,8 @@ class Services:
         return self.paths.data / "autosave"
 
     def close(self) -> None:
+        if self.cloud is not None:
+            self.cloud.close()
         self.session.clean_exit()  # a clean quit: nothing to restore at the next start
         self.transport.shutdown()
         self.jobs.shutdown(timeout=3.0)
@@ -76,4 +83,19 @@ def build_services(*, settings_path: Path | None = None, paths: StudioPaths | No
         transport=transport,
         theme=Theme(settings.str("theme") or "dark"),
         session=SessionJournal(paths.data / "session.json"),
+        cloud=build_cloud(paths.data, settings, jobs),
     )
+
+
+def build_cloud(data: Path, settings: Settings, jobs: JobRunner) -> CloudController:
+    """The cloud session for the configured address (Settings, environment or
+    the build's resources/cloud.json); no address: cloud off, no network."""
+    from studio.cloud import CloudController, cloud_settings
+    from sync.session import CloudSession, resolve_config
+
+    try:
+        config = resolve_config(cloud_settings(settings))
+    except ValueError:  # a bad address in the settings: cloud off, the account panel says why
+        config = None
+    session = CloudSession(config, data_dir=data)
+    return CloudController(session, jobs, settings, auto_sync=os.environ.get("MASHUPS_CLOUD_AUTOSYNC", "1") != "0")

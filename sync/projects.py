@@ -165,15 +165,11 @@ class ProjectSync:
             raise SyncError("this cloud project has no contents yet (sync first, or it was saved by an older app)")
         return compose(ents)
 
-    def download(self, project_id: str, dest: Path, *, progress: Progress | None = None) -> Path:
-        """Write the cloud project as a ``.mashup`` folder at ``dest`` with its
-        media (fetched into the cache first, resumably, hash-checked)."""
-        self.engine.sync()
+    def fetch_media(self, project_id: str, project: Project, *, progress: Progress | None = None) -> None:
+        """Bring every media file of the project into the cache (on demand,
+        resumable, each checked against its hash)."""
         row = self.store.project(project_id)
-        if row is None or row["deleted"]:
-            raise SyncError("no such cloud project (or you no longer have access to it)")
-        project = self.materialize(project_id)
-        owner = row.get("owner_id")
+        owner = row.get("owner_id") if row else None
         sizes = {m["sha256"]: int(m["size_bytes"] or 0) for m in self.store.media(project_id)}
         total = sum(sizes.values()) or 1
         got = 0
@@ -183,13 +179,33 @@ class ProjectSync:
                 continue
             if h not in sizes:
                 continue  # optional full mix that was not uploaded
-            base = got
             self.media.download(h, self.cache.path(h, ext), owner_id=owner if owner != self._user_id() else None,
-                                progress=_offset(progress, base, total))
+                                progress=_offset(progress, got, total))
             got += sizes[h]
+
+    def download(self, project_id: str, dest: Path, *, progress: Progress | None = None) -> Path:
+        """Write the cloud project as a ``.mashup`` folder at ``dest`` with its
+        media (fetched into the cache first, resumably, hash-checked)."""
+        self.engine.sync()
+        row = self.store.project(project_id)
+        if row is None or row["deleted"]:
+            raise SyncError("no such cloud project (or you no longer have access to it)")
+        project = self.materialize(project_id)
+        self.fetch_media(project_id, project, progress=progress)
         folder = save_project(project, dest, media_sources=[self.cache])
         self.link(project_id, folder, project.id)
         return folder
+
+    def refresh_local(self, project_id: str) -> Project:
+        """After a pull changed a linked project: fetch new media and write the
+        merged project to its local folder (the file holds what the cloud holds)."""
+        path = self.linked_path(project_id)
+        if path is None:
+            raise SyncError("this cloud project is not on this computer")
+        project = self.materialize(project_id)
+        self.fetch_media(project_id, project)
+        save_project(project, path, media_sources=[MediaStore(path / "media"), self.cache])
+        return project
 
     # ------------------------------------------------------------ edits
     def record(self, project_id: str, command: Command, project: Project) -> int:

@@ -57,6 +57,15 @@ class SettingsPage(QWidget):
         f.addRow("Theme", self.theme)
         body.addWidget(look)
 
+        if services.cloud is not None:  # Settings → Account (studio/views/account_page.py)
+            from studio.views.account_page import AccountPanel
+
+            account = QGroupBox("Account")
+            account.setObjectName("account_group")
+            QVBoxLayout(account).addWidget(AccountPanel(services.cloud))
+            body.insertWidget(0, account)
+            self.account_group = account
+
         # audio
         audio = QGroupBox("Audio output")
         f = QFormLayout(audio)
