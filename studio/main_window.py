@@ -31,6 +31,15 @@ from studio.views.models_page import ModelsPage
 from studio.views.settings_page import SettingsPage
 
 PAGES = ("Library", "Editor", "Captions", "Jobs", "Models", "Settings")
+
+
+def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
+    """Shortcuts without repeats (one sequence bound twice is ambiguous and fires nothing)."""
+    out: list[QKeySequence] = []
+    for k in keys:
+        if not k.isEmpty() and k not in out:
+            out.append(k)
+    return out
 LATER = ("Battles", "Challenges", "Profile", "Analytics", "Billing")
 
 
@@ -98,7 +107,8 @@ class TransportBar(QFrame):
     def _loaded(self, duration: float) -> None:
         self.total.setText(f"/ {format_time(duration)}")
         src = self.s.transport.source
-        self.now.setText(Path(src).name if src and not src.startswith("project:") else "Project mix" if src else "")
+        self.now.setText(Path(src).name if src and not src.startswith("project:") else "Project mix" if src
+                         else "Nothing loaded")
 
 
 class MainWindow(QMainWindow):
@@ -112,7 +122,7 @@ class MainWindow(QMainWindow):
 
         self.library_page = LibraryPage(services, self.actions_ctl)
         self.editor_page = EditorPage(services, self.actions_ctl)
-        self.captions_page = CaptionsPage(services)
+        self.captions_page = CaptionsPage(services, self.actions_ctl)
         self.jobs_page = JobsPage(services)
         self.models_page = ModelsPage(services)
         self.settings_page = SettingsPage(services)
@@ -283,8 +293,11 @@ class MainWindow(QMainWindow):
         act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
 
         v = mb.addMenu("&View")
-        act(v, "Zoom in", ed.zoom_in, QKeySequence.StandardKey.ZoomIn, "zoom-in")
-        act(v, "Zoom out", ed.zoom_out, QKeySequence.StandardKey.ZoomOut, "zoom-out")
+        zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")
+        zin.setShortcuts(_unique([QKeySequence("Ctrl+="), QKeySequence("Ctrl++"),
+                                  *QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomIn)]))
+        zout = act(v, "Zoom out", ed.zoom_out, "Ctrl+-", "zoom-out")
+        zout.setShortcuts(_unique([QKeySequence("Ctrl+-"), *QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut)]))
         act(v, "Zoom to fit", ed.zoom_fit, "Ctrl+0")
         v.addSeparator()
         for i, name in enumerate(PAGES, start=1):
@@ -294,6 +307,14 @@ class MainWindow(QMainWindow):
         self.play_action = act(tr, "Play / pause", self.s.transport.toggle, Qt.Key.Key_Space, "play")
         act(tr, "Stop", self.s.transport.stop, "Ctrl+.", "stop")
         act(tr, "Go to start", lambda: self.s.transport.seek(0.0), Qt.Key.Key_Home)
+        from PySide6.QtWidgets import QApplication
+
+        from studio.space_key import SpacePlays
+
+        self.space_plays = SpacePlays(self, self.s.transport.toggle)  # Space in a field nobody typed in
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.space_plays)
 
         m = mb.addMenu("&Create")
         act(m, "Magic mashup…", lambda: self.open_magic(-1, None), "Ctrl+M", "magic")
@@ -393,6 +414,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.s.theme.apply(app)
+        self.s.theme.retint(self)  # sidebar, toolbar, transport and menu icons in the new colours
         self.editor_page.theme_changed()
 
     def _first_run(self) -> None:

@@ -27,6 +27,19 @@ from audio_engine.transform import db_to_gain, pan_gains
 
 MAX_TRACKS = 64
 MAX_BLOCK = 8192
+#: Output buffer sizes offered in Settings (frames per callback); DAWs use 128-256.
+BLOCK_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
+#: PortAudio's suggested-latency presets: "low" (interactive) or "high" (robust playback).
+LATENCIES = ("low", "high")
+
+
+def check_buffer(block: int, latency: str) -> tuple[int, str]:
+    """A valid (block, latency) pair, or ValueError saying what is allowed."""
+    if int(block) not in BLOCK_SIZES:
+        raise ValueError(f"The buffer size must be one of {', '.join(map(str, BLOCK_SIZES))} samples, not {block}.")
+    if latency not in LATENCIES:
+        raise ValueError(f"The latency must be one of {', '.join(LATENCIES)}, not {latency!r}.")
+    return int(block), latency
 
 
 @dataclass(frozen=True)
@@ -206,10 +219,13 @@ class NullOutput:
 class SoundDeviceOutput:
     """A sounddevice ``OutputStream`` whose callback is the engine's."""
 
-    def __init__(self, engine: PlaybackEngine, *, device: int | str | None = None, block: int = 512) -> None:
+    def __init__(self, engine: PlaybackEngine, *, device: int | str | None = None, block: int = 512,
+                 latency: str = "low") -> None:
         import sounddevice as sd
 
         self.engine = engine
+        self.block = block
+        self.latency = latency
         self.stream = sd.OutputStream(
             samplerate=engine.sample_rate,
             channels=engine.channels,
@@ -217,7 +233,7 @@ class SoundDeviceOutput:
             blocksize=block,
             device=device,
             callback=engine.sounddevice_callback,
-            latency="low",
+            latency=latency,
         )
         info = sd.query_devices(self.stream.device)
         self.name = str(info["name"]) if isinstance(info, dict) else str(self.stream.device)
@@ -257,10 +273,11 @@ def list_output_devices() -> tuple[list[OutputDevice], str]:
 
 
 def open_output(
-    engine: PlaybackEngine, device: str, *, block: int = 512
+    engine: PlaybackEngine, device: str, *, block: int = 512, latency: str = "low"
 ) -> tuple[NullOutput | SoundDeviceOutput, str]:
-    """Open the chosen output ("" = system default, "null" = silent). Falls back
-    to the null output with a message the UI shows when no device works."""
+    """Open the chosen output ("" = system default, "null" = silent) with
+    ``block`` frames per callback and PortAudio's ``latency`` preset. Falls
+    back to the null output with a message the UI shows when no device works."""
     if device == "null":
         return NullOutput(engine, block=block), ""
     devices, problem = list_output_devices()
@@ -272,7 +289,7 @@ def open_output(
             if d.name == device:
                 chosen = d.index
     try:
-        return SoundDeviceOutput(engine, device=chosen, block=block), ""
+        return SoundDeviceOutput(engine, device=chosen, block=block, latency=latency), ""
     except Exception as e:  # noqa: BLE001
         return NullOutput(engine, block=block), f"The audio device could not be opened ({e}). Playback runs silently."
 

@@ -4,7 +4,7 @@ passed into the widgets that need them (no module-level singletons)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,7 @@ class Services:
     transport: Transport
     theme: Theme
     session: SessionJournal
+    storage_problems: list[str] = field(default_factory=list)  # chosen folders not usable at this start
     cloud: CloudController | None = None  # accounts and cloud sync (studio.cloud); None only in bare tests
 
     @property
@@ -68,11 +69,26 @@ class Services:
 def build_services(*, settings_path: Path | None = None, paths: StudioPaths | None = None) -> Services:
     """Build every service once. ``settings_path`` defaults to
     ``<data>/settings.ini`` (tests use a temp folder via MASHUPS_HOME)."""
-    paths = (paths or default_paths()).ensure()
-    settings = Settings(settings_path or Path(os.environ.get("MASHUPS_SETTINGS", paths.data / "settings.ini")))
+    chosen = paths
+    storage_problems: list[str] = []
+    base = paths or default_paths()
+    # the settings stay in the default data folder, so that moving the data folder in them works
+    settings = Settings(settings_path or Path(os.environ.get("MASHUPS_SETTINGS", base.data / "settings.ini")))
+    if chosen is None:
+        from studio.storage import configured_paths
+
+        base, export, storage_problems = configured_paths(base, settings)
+        os.environ.update(export)  # the engine's default_paths() and spawned workers use the same folders
+    paths = base.ensure()
     library = Library(paths.data / "library.sqlite3")
     jobs = JobRunner(history=JobHistory(paths.data / "job-history.json"))
-    transport = Transport(jobs, device=settings.str("audio/device"), block=int(settings.get("audio/block_size")))
+    from studio.playback import check_buffer
+
+    try:
+        block, latency = check_buffer(int(settings.get("audio/block_size")), settings.str("audio/latency"))
+    except ValueError:  # a hand-edited settings file: the defaults, not a failed start
+        block, latency = 512, "low"
+    transport = Transport(jobs, device=settings.str("audio/device"), block=block, latency=latency)
     return Services(
         paths=paths,
         settings=settings,
@@ -83,6 +99,7 @@ def build_services(*, settings_path: Path | None = None, paths: StudioPaths | No
         transport=transport,
         theme=Theme(settings.str("theme") or "dark"),
         session=SessionJournal(paths.data / "session.json"),
+        storage_problems=storage_problems,
         cloud=build_cloud(paths.data, settings, jobs),
     )
 

@@ -11,7 +11,11 @@ from PySide6.QtCore import QByteArray, QSettings
 DEFAULTS: dict[str, Any] = {
     "theme": "dark",
     "audio/device": "",  # "" = system default, "null" = no output (silent, playhead still runs)
-    "audio/block_size": 512,
+    "audio/block_size": 512,  # frames per output callback (studio.playback.BLOCK_SIZES)
+    "audio/latency": "low",  # PortAudio preset: "low" or "high"
+    "storage/data": "",  # "" = the default folder (see studio.storage)
+    "storage/cache": "",
+    "storage/models": "",
     "models/separation": "htdemucs",
     "models/captions": "tiny.en",
     "models/device": "auto",

@@ -7,13 +7,16 @@ import re
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from studio.resources import resources_dir
 
 THEMES = ("dark", "light")
+#: Where each themed icon came from (QIcon.cacheKey -> name, colour key, size), so
+#: that a theme switch can re-draw the icons already on screen (see Theme.retint).
+_ORIGIN: dict[int, tuple[str, str, int]] = {}
 
 
 class Theme:
@@ -35,7 +38,30 @@ class Theme:
         return QColor(self.colors[key])
 
     def icon(self, name: str, color_key: str = "text", size: int = 24) -> QIcon:
-        return _icon(name, self.colors[color_key], self.colors["muted"], size)
+        icon = _icon(name, self.colors[color_key], self.colors["muted"], size)
+        _ORIGIN[icon.cacheKey()] = (name, color_key, size)
+        return icon
+
+    def retint(self, root: QWidget) -> int:
+        """Re-draw every themed icon under ``root`` (buttons and actions, the
+        window's own too) in this theme's colours; returns how many changed.
+        Icons are recognised by where :meth:`icon` made them, so a widget
+        needs nothing special to follow a theme switch."""
+        changed = 0
+        holders: list[QAbstractButton | QAction] = [*root.findChildren(QAbstractButton), *root.findChildren(QAction)]
+        if isinstance(root, QAbstractButton):
+            holders.append(root)
+        holders.extend(a for a in root.actions() if a not in holders)
+        for h in holders:
+            origin = _ORIGIN.get(h.icon().cacheKey())
+            if origin is None:
+                continue
+            name, key, size = origin
+            new = self.icon(name, key, size)
+            if new.cacheKey() != h.icon().cacheKey():
+                h.setIcon(new)
+                changed += 1
+        return changed
 
     def apply(self, app: QApplication) -> None:
         pal = QPalette()

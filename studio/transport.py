@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from audio_engine.progress import CancelToken, Progress
 from studio.jobs import JobRunner
-from studio.playback import NullOutput, PlaybackEngine, SoundDeviceOutput, TrackMix, open_output
+from studio.playback import NullOutput, PlaybackEngine, SoundDeviceOutput, TrackMix, check_buffer, open_output
 from studio.render_ahead import ClipRenderCache, render_tracks, track_mix
 
 
@@ -23,12 +23,12 @@ class Transport(QObject):
     loaded = Signal(float)  # duration
     message = Signal(str)  # "no output device" etc.
 
-    def __init__(self, jobs: JobRunner, *, device: str = "", block: int = 512, sample_rate: int = 44100,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, jobs: JobRunner, *, device: str = "", block: int = 512, latency: str = "low",
+                 sample_rate: int = 44100, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs
         self.engine = PlaybackEngine(sample_rate=sample_rate, channels=2)
-        self.block = block
+        self.block, self.latency = check_buffer(block, latency)
         self.device = device
         self.output: NullOutput | SoundDeviceOutput | None = None
         self.output_problem = ""
@@ -39,19 +39,29 @@ class Transport(QObject):
         self._timer.timeout.connect(self._tick)
         self._was_playing = False
         self.source: str = ""
+        self.pending_source: str = ""  # what the render in flight will load
 
     # -- output ---------------------------------------------------------------
     def _ensure_output(self) -> None:
         if self.output is not None:
             return
-        self.output, self.output_problem = open_output(self.engine, self.device, block=self.block)
+        self.output, self.output_problem = open_output(self.engine, self.device, block=self.block, latency=self.latency)
         if self.output_problem:
             self.message.emit(self.output_problem)
 
     def set_device(self, device: str) -> None:
+        self._reopen(lambda: setattr(self, "device", device))
+
+    def set_buffer(self, block: int, latency: str) -> None:
+        """Output buffer size (frames per callback) and latency preset; used
+        at once (an open output is reopened, playback continues)."""
+        block, latency = check_buffer(block, latency)
+        self._reopen(lambda: (setattr(self, "block", block), setattr(self, "latency", latency)))
+
+    def _reopen(self, change: Callable[[], object]) -> None:
         playing = self.engine.playing
         self.close_output()
-        self.device = device
+        change()
         if playing:
             self._ensure_output()
             assert self.output is not None
@@ -131,7 +141,7 @@ class Transport(QObject):
 
     # -- loading ----------------------------------------------------------------
     def _submit_render(self, title: str, body: Callable[[CancelToken], tuple[list[np.ndarray], list[TrackMix]]],
-                       source: str, keep_position: bool) -> None:
+                       source: str, keep_position: bool, start: float | None = None, play: bool = False) -> None:
         if self._render_job is not None and not self._render_job.state.finished:
             self.jobs.cancel(self._render_job.id)
 
@@ -142,20 +152,37 @@ class Transport(QObject):
             return result
 
         def done(result: tuple[list[np.ndarray], list[TrackMix]]) -> None:
+            self.pending_source = ""
             pos = self.engine.seconds
             self.engine.set_tracks(result[0], result[1])
             self.source = source
-            if keep_position:
+            if start is not None:
+                self.engine.seek(start)
+            elif keep_position:
                 self.engine.seek(pos)
             else:
                 self.engine.seek(0.0)
             self.loaded.emit(self.engine.duration)
             self.position_changed.emit(self.engine.seconds)
+            if play:
+                self.play()
 
-        self._render_job = self.jobs.submit(title, "io", fn, on_result=done, meta={"playback": True}, background=True)
+        def failed(_e: BaseException) -> None:
+            if self.pending_source == source:
+                self.pending_source = ""
 
-    def load_file(self, path: Path) -> None:
-        """Preview one song file."""
+        self.pending_source = source
+        self._render_job = self.jobs.submit(title, "io", fn, on_result=done, on_error=failed, meta={"playback": True},
+                                            background=True)
+
+    def load_file(self, path: Path, *, start: float = 0.0, play: bool = False) -> None:
+        """Preview one song file from ``start`` seconds; ``play`` starts it as
+        soon as it is loaded (at once when it already is)."""
+        if self.source == str(path) and self.engine.frames:
+            self.seek(start)
+            if play:
+                self.play()
+            return
         from audio_engine import io as audio_io
 
         rate = self.engine.sample_rate
@@ -165,10 +192,15 @@ class Transport(QObject):
             return [a.samples], [TrackMix()]
 
         self.pause()
-        self._submit_render(f"Load {path.name} for playback", body, str(path), keep_position=False)
+        self._submit_render(f"Load {path.name} for playback", body, str(path), keep_position=False, start=start,
+                            play=play)
 
     def load_project(self, project: Any, resolver: Any, *, keep_position: bool = True, disk_cache: Any = None) -> None:
-        """Render the project's tracks ahead (on a job thread) and swap them in."""
+        """Render the project's tracks ahead (on a job thread) and swap them in.
+        Another source (a song preview) stops first and the playhead starts at 0."""
+        if not self.source.startswith("project:"):
+            self.pause()
+            keep_position = False
         snapshot = project.copy()
         rate = self.engine.sample_rate
         cache = self.clip_cache
@@ -177,6 +209,18 @@ class Transport(QObject):
             return render_tracks(snapshot, resolver, sample_rate=rate, cache=cache, disk_cache=disk_cache, cancel=cancel)
 
         self._submit_render("Prepare playback", body, f"project:{project.id}", keep_position=keep_position)
+
+    def unload(self) -> None:
+        """Nothing to play (an empty project is shown)."""
+        if self._render_job is not None and not self._render_job.state.finished:
+            self.jobs.cancel(self._render_job.id)
+        self.pending_source = ""
+        self.pause()
+        self.engine.set_tracks([], [])
+        self.engine.seek(0.0)
+        self.source = ""
+        self.loaded.emit(0.0)
+        self.position_changed.emit(0.0)
 
     def update_mix_from(self, project: Any) -> None:
         """Gain/pan/mute/solo changed: heard on the next audio block."""

@@ -1,11 +1,13 @@
-"""Captions page: a song's caption segments and words, synced to playback
-(click a line to seek, the current line is highlighted), editable text and
-times (through the engine's caption edit operations), and export."""
+"""Captions page: write a song's captions (a job, like the Library's), its
+lines and words synced to playback (click a line to hear it from there, the
+current line is highlighted), editable text and times (through the engine's
+caption edit operations), and export."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -13,7 +15,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -25,7 +29,8 @@ from PySide6.QtWidgets import (
 from audio_engine import captions as cap
 from audio_engine.captions import CaptionDoc
 from audio_engine.errors import MashupsError
-from studio.jobs import describe_error
+from studio.controllers import SongActions
+from studio.jobs import Job, JobState, describe_error
 from studio.services import Services
 from studio.widgets import muted, page_header, show_message
 
@@ -47,10 +52,12 @@ def _parse_clock(text: str) -> float:
 
 
 class CaptionsPage(QWidget):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, actions: SongActions) -> None:
         super().__init__()
         self.s = services
+        self.actions = actions
         self.song_id: int | None = None
+        self._job: Job | None = None
         self.doc: CaptionDoc | None = None
         self.current = -1
         self._filling = False
@@ -63,6 +70,18 @@ class CaptionsPage(QWidget):
         self.export_btn.clicked.connect(self.export_dialog)
         self.play_btn = QPushButton(services.theme.icon("play"), "Play song")
         self.play_btn.clicked.connect(self._play_song)
+        self.write_btn = QPushButton(services.theme.icon("captions", "accent_text"), "Write captions")
+        self.write_btn.setObjectName("Primary")
+        self.write_btn.setToolTip("Transcribe the song's words with Whisper on this computer (vocals stem when "
+                                  "the song is separated). Model and language: Settings.")
+        self.write_btn.clicked.connect(self.write_captions)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setVisible(False)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setVisible(False)
+        self.cancel_btn.clicked.connect(self._cancel_job)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Start", "End", "Text"])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -76,33 +95,50 @@ class CaptionsPage(QWidget):
         self.table.itemChanged.connect(self._edited)
         self.words = QTableWidget(0, 3)
         self.words.setHorizontalHeaderLabels(["Word", "Start", "End"])
-        self.words.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Times take what they need, the word gets the rest; a word wider than that wraps, never "wor…".
+        wh = self.words.horizontalHeader()
+        wh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        wh.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        wh.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.words.setWordWrap(True)
+        self.words.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.words.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.words.setMinimumWidth(300)
         self.words.verticalHeader().setVisible(False)
         self.words.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.words.cellClicked.connect(self._word_clicked)
-        self.info = muted("Pick a song with captions, or right-click a song in the Library → Write captions. "
-                          "Double-click a cell to edit text or times; click a line to hear it.")
+        self.info = muted("Pick a song and press “Write captions”. Click a line to hear it from there; "
+                          "double-click a cell to edit text or times.")
+        self.info.setWordWrap(True)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.words)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 16)
         lay.setSpacing(12)
         lay.addWidget(page_header("Captions", "Lyrics with word timing, written on this computer by Whisper.",
-                                  [self.song, self.play_btn, self.format, self.export_btn]))
-        lay.addWidget(self.info)
+                                  [self.song, self.write_btn, self.play_btn, self.format, self.export_btn]))
+        status = QHBoxLayout()
+        status.addWidget(self.info, 1)
+        status.addWidget(self.progress)
+        status.addWidget(self.cancel_btn)
+        lay.addLayout(status)
         lay.addWidget(split, 1)
         services.transport.position_changed.connect(self._position)
+        services.jobs.job_changed.connect(self._job_changed)
+        services.jobs.job_finished.connect(self._job_changed)
+        actions.song_updated.connect(self._song_updated)
+        self._update_buttons()
 
     # -- songs ---------------------------------------------------------------
     def refresh_songs(self) -> None:
         self.song.blockSignals(True)
         self.song.clear()
         for s in self.s.library.all():
-            if s.captions:
-                self.song.addItem(s.title, s.id)
+            self.song.addItem(s.title if s.captions else f"{s.title} · no captions yet", s.id)
         if self.song_id is not None:
             i = self.song.findData(self.song_id)
             if i >= 0:
@@ -124,19 +160,24 @@ class CaptionsPage(QWidget):
         song = self.s.library.get(song_id)
         self.song_id = song_id
         self.refresh_songs()
+        # nothing of the previous song stays on screen
+        self.doc = None
+        self.table.setRowCount(0)
+        self.words.setRowCount(0)
+        self.current = -1
+        self._update_buttons()
         if not song.captions or not Path(song.captions).is_file():
-            self.doc = None
-            self.table.setRowCount(0)
-            self.info.setText(f"“{song.title}” has no captions yet.")
+            self.info.setText(f"“{song.title}” has no captions yet: press “Write captions”.")
             return
         try:
             self.doc = CaptionDoc.from_dict(json.loads(Path(song.captions).read_text()))
         except (OSError, ValueError, MashupsError) as e:
-            self.info.setText(f"The captions of “{song.title}” cannot be read: {e}")
+            self.info.setText(f"The captions of “{song.title}” cannot be read: {e}. “Write captions” makes new ones.")
             return
         self.info.setText(f"“{song.title}” · {len(self.doc.segments)} lines · {len(self.doc.words())} words"
                           f" · language {self.doc.language or '?'}")
         self._fill()
+        self._update_buttons()
 
     def _fill(self) -> None:
         self._filling = True
@@ -152,24 +193,73 @@ class CaptionsPage(QWidget):
         self._filling = False
         self.current = -1
 
+    # -- writing captions ---------------------------------------------------------
+    def write_captions(self) -> None:
+        """Caption the chosen song as a job (progress here and on the Jobs page;
+        a missing model opens the same prompt as the Library's)."""
+        if self.song_id is None or self._busy():
+            return
+        self._job = self.actions.caption(self.song_id)
+        self._job_changed(self._job)
+
+    def _busy(self) -> bool:
+        return self._job is not None and not self._job.state.finished
+
+    def _cancel_job(self) -> None:
+        if self._busy():
+            assert self._job is not None
+            self.s.jobs.cancel(self._job.id)
+
+    def _job_changed(self, job: Any) -> None:
+        if not isinstance(job, Job):
+            return
+        if self._job is None or job.id != self._job.id:
+            if job.meta.get("action") == "caption" and job.meta.get("song") == self.song_id and not job.state.finished:
+                self._job = job  # started from the Library: show it here too
+            else:
+                return
+        running = not job.state.finished
+        self.progress.setVisible(running)
+        self.cancel_btn.setVisible(running)
+        if running:
+            self.progress.setValue(int(job.fraction * 1000))
+            self.progress.setFormat(f"{job.stage} %p%")
+        elif job.state == JobState.FAILED:
+            self.info.setText(f"Captions were not written: {job.error} {job.hint}".strip())
+        elif job.state == JobState.CANCELLED:
+            self.info.setText("Writing captions was cancelled.")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_song = self.song_id is not None
+        self.write_btn.setEnabled(has_song and not self._busy())
+        self.write_btn.setText("Write captions again" if self.doc is not None else "Write captions")
+        self.play_btn.setEnabled(has_song)
+
+    def _song_updated(self, song_id: int) -> None:
+        if song_id == self.song_id and self.isVisible():
+            song = self.s.library.get(song_id)
+            if song.captions and self.doc is None:
+                self.show_song(song_id)
+
     # -- sync with playback -----------------------------------------------------
-    def _ensure_song_loaded(self) -> None:
+    def _play_from(self, seconds: float) -> None:
+        """Hear the song from ``seconds`` (loading it first when another source is loaded)."""
         if self.song_id is None:
             return
         song = self.s.library.get(self.song_id)
-        if self.s.transport.source != str(song.path):
-            self.s.transport.load_file(song.path)
+        self.s.transport.load_file(song.path, start=seconds, play=True)
 
     def _play_song(self) -> None:
-        self._ensure_song_loaded()
-        if self.s.transport.source and self.s.transport.duration > 0:
-            self.s.transport.play()
+        self._play_from(self.s.transport.seconds if self._song_is_loaded() else 0.0)
+
+    def _song_is_loaded(self) -> bool:
+        return self.song_id is not None and self.s.transport.source == str(self.s.library.get(self.song_id).path)
 
     def _clicked(self, row: int, _col: int) -> None:
         if self.doc is None or row >= len(self.doc.segments):
             return
-        self._ensure_song_loaded()
-        self.s.transport.seek(self.doc.segments[row].start)
+        self._play_from(self.doc.segments[row].start)
         self._show_words(row)
         self._highlight(row)
 
@@ -187,14 +277,10 @@ class CaptionsPage(QWidget):
             return
         seg = self.doc.segments[getattr(self, "_word_row_segment", 0)]
         if row < len(seg.words):
-            self._ensure_song_loaded()
-            self.s.transport.seek(seg.words[row].start)
+            self._play_from(seg.words[row].start)
 
     def _position(self, seconds: float) -> None:
-        if self.doc is None or self.song_id is None:
-            return
-        song = self.s.library.get(self.song_id)
-        if self.s.transport.source != str(song.path):
+        if self.doc is None or not self._song_is_loaded():
             return
         row = next((i for i, s in enumerate(self.doc.segments) if s.start <= seconds < s.end), -1)
         if row != self.current:

@@ -18,14 +18,11 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,7 +36,8 @@ from studio.controllers import SongActions
 from studio.jobs import describe_error
 from studio.peaks import Peaks
 from studio.services import Services
-from studio.views.timeline import CAPTION_H, LANE_H, RULER_H, TimelineView
+from studio.views.timeline import CAPTION_H, RULER_H, TimelineView
+from studio.views.track_header import HEADER_W, TrackHeader
 from studio.widgets import muted, show_message
 
 KEYS = ["C major", "G major", "D major", "A major", "E major", "B major", "F# major", "Db major", "Ab major",
@@ -105,59 +103,6 @@ class ProjectDocument(QObject):
     @property
     def dirty(self) -> bool:
         return not self.undo_stack.isClean()
-
-
-class TrackHeader(QFrame):
-    def __init__(self, page: EditorPage, index: int) -> None:
-        super().__init__()
-        self.page = page
-        self.index = index
-        t = page.doc.project.tracks[index]
-        self.track_id = t.id
-        self.setFixedHeight(LANE_H)
-        self.setObjectName("Card")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(10, 6, 8, 6)
-        lay.setSpacing(4)
-        top = QHBoxLayout()
-        self.name = QLabel(t.name or f"Track {index + 1}")
-        self.name.setStyleSheet("font-weight: 600;")
-        self.mute = QToolButton()
-        self.mute.setText("M")
-        self.mute.setCheckable(True)
-        self.mute.setChecked(t.mute)
-        self.mute.setToolTip("Mute")
-        self.solo = QToolButton()
-        self.solo.setText("S")
-        self.solo.setCheckable(True)
-        self.solo.setChecked(t.solo)
-        self.solo.setToolTip("Solo")
-        top.addWidget(self.name, 1)
-        top.addWidget(self.mute)
-        top.addWidget(self.solo)
-        lay.addLayout(top)
-        row = QHBoxLayout()
-        self.gain = QSlider(Qt.Orientation.Horizontal)
-        self.gain.setRange(-600, 120)
-        self.gain.setValue(int(round(t.gain_db * 10)))
-        self.gain.setToolTip(f"Gain {t.gain_db:+.1f} dB")
-        self.pan = QSlider(Qt.Orientation.Horizontal)
-        self.pan.setRange(-100, 100)
-        self.pan.setValue(int(round(t.pan * 100)))
-        self.pan.setFixedWidth(56)
-        self.pan.setToolTip(f"Pan {t.pan:+.2f}")
-        row.addWidget(QLabel("dB"))
-        row.addWidget(self.gain, 1)
-        row.addWidget(QLabel("pan"))
-        row.addWidget(self.pan)
-        lay.addLayout(row)
-        self.mute.toggled.connect(lambda v: page.set_track(self.track_id, "mute", bool(v)))
-        self.solo.toggled.connect(lambda v: page.set_track(self.track_id, "solo", bool(v)))
-        # Live while dragging (heard at once), one undo step on release.
-        self.gain.valueChanged.connect(lambda v: page.preview_track(self.track_id, "gain_db", v / 10.0))
-        self.gain.sliderReleased.connect(lambda: page.set_track(self.track_id, "gain_db", self.gain.value() / 10.0))
-        self.pan.valueChanged.connect(lambda v: page.preview_track(self.track_id, "pan", v / 100.0))
-        self.pan.sliderReleased.connect(lambda: page.set_track(self.track_id, "pan", self.pan.value() / 100.0))
 
 
 class ExportDialog(QDialog):
@@ -229,7 +174,7 @@ class EditorPage(QWidget):
         self.undo_stack = self.doc.undo_stack
         self._pending_peaks: set[str] = set()
         self._captions_cache: tuple[int, list[tuple[float, float, str]]] = (-1, [])
-        self._waiting_songs: list[int] = []
+        self._waiting_batches: list[tuple[list[int], set[int]]] = []
         self._autoplay = False
         self.last_export: Path | None = None
         self.recovery_box: QMessageBox | None = None
@@ -240,6 +185,8 @@ class EditorPage(QWidget):
         self.title.setObjectName("ProjectTitle")
         self.title.setStyleSheet("font-size: 18px; font-weight: 700; border: none; background: transparent;")
         self.title.editingFinished.connect(self._title_edited)
+        # Only a click puts the caret in the title: opening the page must not, or Space types there.
+        self.title.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.tempo = QDoubleSpinBox()
         self.tempo.setRange(20.0, 400.0)
         self.tempo.setDecimals(2)
@@ -260,8 +207,8 @@ class EditorPage(QWidget):
             b.clicked.connect(slot)
             return b
 
-        self.zoom_in_btn = tb("zoom-in", "Zoom in (Ctrl +)", self.zoom_in)
-        self.zoom_out_btn = tb("zoom-out", "Zoom out (Ctrl −)", self.zoom_out)
+        self.zoom_in_btn = tb("zoom-in", "Zoom in (Ctrl+=)", self.zoom_in)
+        self.zoom_out_btn = tb("zoom-out", "Zoom out (Ctrl+−)", self.zoom_out)
         self.marker_btn = tb("marker", "Add marker at the playhead (M)", self.add_marker)
         self.undo_btn = tb("undo", "Undo (Ctrl+Z)", self.undo_stack.undo)
         self.redo_btn = tb("redo", "Redo (Ctrl+Shift+Z)", self.undo_stack.redo)
@@ -296,7 +243,7 @@ class EditorPage(QWidget):
         self.headers_scroll = QScrollArea()
         self.headers_scroll.setWidget(self.headers_host)
         self.headers_scroll.setWidgetResizable(True)
-        self.headers_scroll.setFixedWidth(220)
+        self.headers_scroll.setFixedWidth(HEADER_W)
         self.headers_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.headers_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.timeline.verticalScrollBar().valueChanged.connect(self.headers_scroll.verticalScrollBar().setValue)
@@ -343,6 +290,7 @@ class EditorPage(QWidget):
         if mix_only:
             self.s.transport.update_mix_from(p)
             self._sync_headers()
+            self.timeline.refresh_mix()
         else:
             if command is None or isinstance(command, (proj.AddTrack, proj.RemoveTrack, proj.Macro)):
                 self._rebuild_headers()
@@ -351,10 +299,27 @@ class EditorPage(QWidget):
             self._reload_playback()
         self._update_title()
 
+    def showEvent(self, e: Any) -> None:
+        super().showEvent(e)
+        self.take_transport()
+
+    def take_transport(self) -> None:
+        """The page shown: the transport plays this project's mix (an empty
+        project: nothing), not the song last previewed elsewhere."""
+        tr = self.s.transport
+        src = f"project:{self.doc.project.id}"
+        if self.doc.project.clips():
+            if src not in (tr.source, tr.pending_source):
+                self._reload_playback()
+        elif tr.source or tr.pending_source:
+            tr.unload()
+
     def _reload_playback(self) -> None:
         if self.doc.project.clips():
             self.s.transport.load_project(self.doc.project, self.doc.resolver(), keep_position=True,
                                           disk_cache=FileCache(self.s.paths.cache / "clip-renders"))
+        elif self.s.transport.source.startswith("project:"):
+            self.s.transport.unload()
 
     def _sync_controls(self) -> None:
         p = self.doc.project
@@ -396,18 +361,7 @@ class EditorPage(QWidget):
 
     def _sync_headers(self) -> None:
         for h, t in zip(self.track_headers, self.doc.project.tracks, strict=False):
-            for w, v in ((h.mute, t.mute), (h.solo, t.solo)):
-                w.blockSignals(True)
-                w.setChecked(v)
-                w.blockSignals(False)
-            if not h.gain.isSliderDown():
-                h.gain.blockSignals(True)
-                h.gain.setValue(int(round(t.gain_db * 10)))
-                h.gain.blockSignals(False)
-            if not h.pan.isSliderDown():
-                h.pan.blockSignals(True)
-                h.pan.setValue(int(round(t.pan * 100)))
-                h.pan.blockSignals(False)
+            h.sync_from(t)
 
     def theme_changed(self) -> None:
         self.timeline.theme_colors = self.s.theme.colors
@@ -478,6 +432,7 @@ class EditorPage(QWidget):
         self.push(proj.AddMarker(marker_id=proj.new_id("marker"), position=round(beats, 4), name=f"M{len(p.markers) + 1}"))
 
     def zoom_in(self) -> None:
+        """Zoom around the playhead when it is in view (else the view's centre)."""
         self.timeline.set_zoom(self.timeline.pps * 1.5)
 
     def zoom_out(self) -> None:
@@ -494,28 +449,33 @@ class EditorPage(QWidget):
 
     # -- songs into the project ----------------------------------------------------------
     def add_songs(self, song_ids: list[int], *, wait_for_analysis: bool = False, autoplay: bool = False) -> None:
-        """Add each song as a track (its stems as stem lanes when separated).
-        Songs still being analysed are added when their analysis lands."""
-        ready = []
-        for sid in song_ids:
-            song = self.s.library.get(sid)
-            if song.analysed or not (wait_for_analysis or sid in self.actions.analysing):
-                ready.append(sid)
-            else:
-                self._waiting_songs.append(sid)
-        if self._waiting_songs:
-            self.status.setText("Waiting for analysis before adding songs (tempo and key)…")
-            self.actions.song_updated.connect(self._song_updated)
+        """Add each song as a track (its stems as stem lanes when separated),
+        in the order given. When some are still being analysed, the whole
+        batch waits for them, so the layout never depends on which analysis
+        finishes first."""
+        waiting = [sid for sid in song_ids
+                   if not self.s.library.get(sid).analysed and (wait_for_analysis or sid in self.actions.analysing)]
         self._autoplay = autoplay
-        if ready:
-            self._add_now(ready)
+        if waiting:
+            self._waiting_batches.append((list(song_ids), set(waiting)))
+            self.status.setText("Waiting for analysis before adding songs (tempo and key)…")
+            if len(self._waiting_batches) == 1:
+                self.actions.song_updated.connect(self._song_updated)
+            return
+        self._add_now(list(song_ids))
 
     def _song_updated(self, sid: int) -> None:
-        if sid not in self._waiting_songs or sid in self.actions.analysing:
+        if sid in self.actions.analysing:
             return
-        self._waiting_songs.remove(sid)
-        self._add_now([sid])
-        if not self._waiting_songs:
+        ready = []
+        for batch in self._waiting_batches:
+            batch[1].discard(sid)
+            if not batch[1]:
+                ready.append(batch)
+        for batch in ready:
+            self._waiting_batches.remove(batch)
+            self._add_now(batch[0])
+        if not self._waiting_batches:
             self.actions.song_updated.disconnect(self._song_updated)
 
     def _add_now(self, song_ids: list[int]) -> None:

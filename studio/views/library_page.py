@@ -362,13 +362,11 @@ class LibraryPage(QWidget):
                 return
 
     def _play_row(self, index: QModelIndex) -> None:
-        song = self.model.song_at(self.proxy.mapToSource(index).row())
-        self.s.transport.load_file(song.path)
-        self.s.transport.loaded.connect(self._autoplay_once)
+        self.play_song(self.model.song_at(self.proxy.mapToSource(index).row()).id)
 
-    def _autoplay_once(self, _duration: float) -> None:
-        self.s.transport.loaded.disconnect(self._autoplay_once)
-        self.s.transport.play()
+    def play_song(self, song_id: int) -> None:
+        """Load the song into the transport and play it from the start."""
+        self.s.transport.load_file(self.s.library.get(song_id).path, play=True)
 
     def _update_fits(self) -> None:
         self._update_empty()
@@ -424,7 +422,7 @@ class LibraryPage(QWidget):
             menu.addAction(t.icon("import"), "Import songs…", self.choose_files)
             return menu
         first = ids[0]
-        menu.addAction(t.icon("play"), "Play", lambda: self.s.transport.load_file(self.s.library.get(first).path))
+        menu.addAction(t.icon("play"), "Play", lambda: self.play_song(first))
         menu.addAction(t.icon("editor"), "Open in editor", lambda: self.open_in_editor.emit(ids))
         magic = menu.addMenu(t.icon("magic"), "Magic mashup with…")
         find: QAction = magic.addAction("Find a partner for me")

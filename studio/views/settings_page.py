@@ -1,32 +1,25 @@
-"""Settings page: storage folders, cache size and clean-up, audio output
-device, default models, theme and caption language."""
+"""Settings page: theme, audio output device and buffer, default models and
+caption language, updates, storage folders and the cache."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from audio_engine.cache import FileCache
-from audio_engine.progress import CancelToken
 from studio.device_info import SeparationDeviceLabel
-from studio.playback import list_output_devices
+from studio.playback import BLOCK_SIZES, list_output_devices
 from studio.resources import build_config
 from studio.services import Services
-from studio.widgets import fmt_bytes, muted, page_header
+from studio.views.storage_settings import StorageBox
+from studio.widgets import muted, page_header
 
 LANGUAGES = [("Detect automatically", "auto"), ("English", "en"), ("Spanish", "es"), ("French", "fr"),
              ("German", "de"), ("Italian", "it"), ("Portuguese", "pt"), ("Japanese", "ja"), ("Korean", "ko"),
@@ -75,6 +68,22 @@ class SettingsPage(QWidget):
         self.device.currentIndexChanged.connect(self._device)
         f.addRow("Output device", self.device)
         f.addRow("", self.device_note)
+        # buffer: smaller answers faster, larger survives a busy computer without dropouts
+        self.buffer = QComboBox()
+        rate = services.transport.engine.sample_rate
+        for n in BLOCK_SIZES:
+            self.buffer.addItem(f"{n} samples ({n / rate * 1000:.1f} ms)", n)
+        self.buffer.setCurrentIndex(max(0, self.buffer.findData(services.transport.block)))
+        self.latency = QComboBox()
+        self.latency.addItem("Low (responsive)", "low")
+        self.latency.addItem("High (fewer dropouts on a busy computer)", "high")
+        self.latency.setCurrentIndex(max(0, self.latency.findData(services.transport.latency)))
+        self.buffer.currentIndexChanged.connect(self._buffer)
+        self.latency.currentIndexChanged.connect(self._buffer)
+        f.addRow("Buffer size", self.buffer)
+        f.addRow("Latency", self.latency)
+        f.addRow("", muted("Used at once. Raise the buffer if playback crackles; 128-256 samples is what "
+                           "music software uses when the computer keeps up."))
         body.addWidget(audio)
 
         # models
@@ -116,32 +125,8 @@ class SettingsPage(QWidget):
         body.addWidget(updates)
 
         # storage
-        storage = QGroupBox("Storage")
-        f = QFormLayout(storage)
-        p = services.paths
-        for label, path in (("Library and projects", p.data), ("Cache (stems, waveforms, analyses)", p.cache),
-                            ("Models", p.models)):
-            lab = QLabel(str(path))
-            lab.setObjectName("Muted")
-            lab.setTextInteractionFlags(lab.textInteractionFlags() | lab.textInteractionFlags().TextSelectableByMouse)
-            f.addRow(label, lab)
-        f.addRow("", muted("To move everything, start the studio with MASHUPS_HOME set to another folder "
-                           "(or MASHUPS_DATA_DIR / MASHUPS_CACHE_DIR / MASHUPS_MODEL_DIR for one of them)."))
-        self.cache_size = QLabel("…")
-        self.cache_limit = QDoubleSpinBox()
-        self.cache_limit.setRange(0.5, 2000.0)
-        self.cache_limit.setSuffix(" GB")
-        self.cache_limit.setValue(float(st.get("cache/max_gb")))
-        self.cache_limit.valueChanged.connect(lambda v: st.set("cache/max_gb", float(v)))
-        self.clean_btn = QPushButton(services.theme.icon("trash"), "Clean up now")
-        self.clean_btn.clicked.connect(self.clean_cache)
-        row = QHBoxLayout()
-        row.addWidget(self.cache_size, 1)
-        row.addWidget(QLabel("Keep at most"))
-        row.addWidget(self.cache_limit)
-        row.addWidget(self.clean_btn)
-        f.addRow("Cache size", row)
-        body.addWidget(storage)
+        self.storage = StorageBox(services)
+        body.addWidget(self.storage)
         body.addStretch(1)
 
         scroll = QScrollArea()
@@ -152,7 +137,7 @@ class SettingsPage(QWidget):
         lay.setSpacing(12)
         lay.addWidget(page_header("Settings", "Saved automatically."))
         lay.addWidget(scroll, 1)
-        self.measure_cache()
+        self.storage.measure_cache()
 
     def _fill_devices(self) -> None:
         self.device.blockSignals(True)
@@ -172,40 +157,13 @@ class SettingsPage(QWidget):
         self.s.settings.set("audio/device", value)
         self.s.transport.set_device(value)
 
+    def _buffer(self, _i: int) -> None:
+        block, latency = int(self.buffer.currentData()), str(self.latency.currentData())
+        self.s.transport.set_buffer(block, latency)
+        self.s.settings.set("audio/block_size", block)
+        self.s.settings.set("audio/latency", latency)
+
     def _theme(self, _i: int) -> None:
         name = str(self.theme.currentData())
         self.s.settings.set("theme", name)
         self.theme_changed.emit(name)
-
-    def _caches(self) -> list[FileCache]:
-        return [self.s.stems_cache, FileCache(self.s.paths.cache / "clip-renders")]
-
-    def measure_cache(self) -> None:
-        caches = self._caches()
-        peaks_root = self.s.peaks.root
-
-        def fn(progress: Any, cancel: CancelToken) -> int:
-            total = sum(c.size_bytes() for c in caches)
-            if peaks_root.is_dir():
-                total += sum(f.stat().st_size for f in peaks_root.glob("*.npz"))
-            return total
-
-        self.s.jobs.submit("Measure cache", "io", fn, on_result=lambda n: self.cache_size.setText(fmt_bytes(n)),
-                           background=True)
-
-    def clean_cache(self) -> None:
-        caches = self._caches()
-        limit = int(self.cache_limit.value() * 1e9)
-
-        def fn(progress: Any, cancel: CancelToken) -> int:
-            removed = 0
-            per = limit // len(caches)
-            for c in caches:
-                removed += len(c.prune(per))
-            return removed
-
-        def done(n: int) -> None:
-            self.cache_size.setText(f"{self.cache_size.text()} (removed {n} entries)")
-            self.measure_cache()
-
-        self.s.jobs.submit("Clean up the cache", "io", fn, on_result=done)

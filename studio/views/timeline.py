@@ -56,7 +56,12 @@ class ClipItem(QGraphicsObject):
         self.preview_x = p.clip_start_seconds(self.clip) * self.tl.pps
         self.preview_w = max(4.0, self.clip.length_seconds(p.tempo) * self.tl.pps)
         self.setPos(self.preview_x, RULER_H + self.track_index * LANE_H + 4)
+        self.sync_mix()
         self.update()
+
+    def sync_mix(self) -> None:
+        """Dim the clip while its track is not heard (muted, or another track soloed)."""
+        self.setOpacity(0.32 if self.tl.track_silent(self.track_index) else 1.0)
 
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self.preview_w, LANE_H - 8)
@@ -274,9 +279,10 @@ class TimelineScene(QGraphicsScene):
             painter.setPen(QColor(c["muted"]))
             painter.drawText(QPointF(tl.mapToScene(8, 0).x(), cap_y + 27), "Caption lane — write captions for a song to see its lyrics here")
         # playhead
+        # the playhead spans the ruler, the lanes and the caption lane, nothing below them
         x = tl.playhead * tl.pps
         painter.setPen(QPen(QColor(c["playhead"]), 2))
-        painter.drawLine(QLineF(x, top, x, max(rect.bottom(), cap_y + CAPTION_H)))
+        painter.drawLine(QLineF(x, top, x, cap_y + CAPTION_H))
 
 
 class TimelineView(QGraphicsView):
@@ -331,6 +337,17 @@ class TimelineView(QGraphicsView):
         beat_px = 60.0 / self.project.tempo * self.pps
         return round(x / beat_px) * beat_px
 
+    def track_silent(self, index: int) -> bool:
+        tracks = self.project.tracks
+        if not 0 <= index < len(tracks):
+            return False
+        any_solo = any(t.solo for t in tracks)
+        return bool(tracks[index].mute or (any_solo and not tracks[index].solo))
+
+    def refresh_mix(self) -> None:
+        for it in self.items_by_id.values():
+            it.sync_mix()
+
     def lane_at(self, y: float) -> int | None:
         lane = int((y - RULER_H) // LANE_H)
         return lane if 0 <= lane < len(self.project.tracks) else None
@@ -362,13 +379,24 @@ class TimelineView(QGraphicsView):
     def selected_clip_ids(self) -> list[str]:
         return [cid for cid, it in self.items_by_id.items() if it.isSelected()]
 
-    def set_zoom(self, pps: float) -> None:
-        centre = self.mapToScene(self.viewport().rect().center()).x() / self.pps
+    def set_zoom(self, pps: float, *, anchor_s: float | None = None, anchor_vx: float | None = None) -> None:
+        """Zoom to ``pps`` keeping time ``anchor_s`` at viewport x ``anchor_vx``
+        (the mouse for the wheel). Without an anchor: the playhead when it is in
+        view (it stays where it is on screen), else the centre of the view."""
+        left = float(self.horizontalScrollBar().value())
+        width = float(self.viewport().width())
+        if anchor_s is None or anchor_vx is None:
+            ph = self.playhead * self.pps - left
+            if 0.0 <= ph <= width:
+                anchor_s, anchor_vx = self.playhead, ph
+            else:
+                anchor_vx = width / 2.0
+                anchor_s = (left + anchor_vx) / self.pps
         self.pps = min(2000.0, max(2.0, pps))
         for it in self.items_by_id.values():
             it.sync()
         self._update_rect()
-        self.centerOn(centre * self.pps, self.mapToScene(self.viewport().rect().center()).y())
+        self.horizontalScrollBar().setValue(int(round(anchor_s * self.pps - anchor_vx)))
         self.viewport().update()
 
     def zoom_fit(self) -> None:
@@ -421,7 +449,8 @@ class TimelineView(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-            self.set_zoom(self.pps * factor)
+            vx = event.position().x()
+            self.set_zoom(self.pps * factor, anchor_s=(self.horizontalScrollBar().value() + vx) / self.pps, anchor_vx=vx)
             event.accept()
             return
         super().wheelEvent(event)
