@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,19 +103,57 @@ class FileCache:
         return d
 
     @contextmanager
+    def lock(self, key: str, *, timeout: float = -1) -> Iterator[None]:
+        """Hold the key's lock (across threads and processes) while checking
+        for an entry and building it, so concurrent users of one cache wait
+        for one build and then share it, instead of racing."""
+        from filelock import FileLock
+
+        self._dir(key)  # validates the key
+        locks = self.root / ".locks"
+        locks.mkdir(exist_ok=True)
+        with FileLock(str(locks / f"{key}.lock"), timeout=timeout):
+            yield
+
+    @contextmanager
     def build(self, key: str) -> Iterator[Path]:
-        """``with cache.build(key) as tmp: write files into tmp`` -> entry committed on success."""
+        """``with cache.build(key) as tmp: write files into tmp`` -> entry
+        committed on success. If another builder committed the same key
+        first, its entry is kept (same key, same content) and ours dropped:
+        an entry is never removed while someone may be reading it."""
         tmp = self.root / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
         try:
             yield tmp
             final = self._dir(key)
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
+            if not final.exists():
+                try:
+                    os.replace(tmp, final)
+                except OSError:
+                    if not final.is_dir():  # not a lost race: a real failure
+                        raise
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+
+    def get_or_build(self, key: str, build: Callable[[Path], None], *, valid: Callable[[Path], bool] | None = None) -> tuple[Path, bool]:
+        """The entry of ``key``, built by ``build(tmp)`` under the key's lock
+        if missing (or not ``valid``); returns ``(path, was_cached)``."""
+        hit = self.get(key)
+        if hit is not None and (valid is None or valid(hit)):
+            return hit, True
+        with self.lock(key):
+            hit = self.get(key)
+            if hit is not None and (valid is None or valid(hit)):
+                return hit, True
+            if hit is not None:  # damaged entry: nobody else builds it while we hold the lock
+                shutil.rmtree(hit, ignore_errors=True)
+            with self.build(key) as tmp:
+                build(tmp)
+        entry = self.get(key)
+        if entry is None:
+            raise FileNotFoundError(f"cache entry {key} vanished right after it was built")
+        return entry, False
 
     def entries(self) -> list[CacheEntry]:
         out = []
@@ -148,9 +186,12 @@ class FileCache:
             total -= e.size_bytes
             removed.append(e.key)
         # Leftover temp folders from a crash are garbage.
-        for d in self.root.glob(".tmp-*"):
+        for d in [*self.root.glob(".tmp-*"), *self.root.glob(".input-*")]:
             if time.time() - d.stat().st_mtime > 3600:
-                shutil.rmtree(d, ignore_errors=True)
+                if d.is_dir():
+                    shutil.rmtree(d, ignore_errors=True)
+                else:
+                    d.unlink(missing_ok=True)
         return removed
 
     def clear(self) -> None:

@@ -26,6 +26,16 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def unpack_folder(project: Path, cache: Path) -> Path | None:
+    """Where an archive is opened: the cache, in a folder named by the
+    archive's content (so the same archive is unpacked once)."""
+    if not project.is_file():
+        return None
+    from audio_engine.io import file_hash
+
+    return cache / "unpacked" / f"{file_hash(project)[:24]}.mashup"
+
+
 def run(args: Any) -> int:
     from audio_engine.cache import FileCache
     from audio_engine.cli.magic import progress_printer
@@ -33,10 +43,10 @@ def run(args: Any) -> int:
     from audio_engine.project import MediaStore, open_project
     from audio_engine.project.render import render_project
 
-    opened = open_project(Path(args.project))
+    paths = default_paths()
+    opened = open_project(Path(args.project), unpack_to=unpack_folder(Path(args.project), paths.cache))
     if opened.recovery is not None and not args.quiet:
         print("note: the project has a newer autosave; rendering the last saved version", flush=True)
-    paths = default_paths()
     r = render_project(
         opened.project, media=[opened.media, MediaStore(paths.media)], out=Path(args.output),
         sample_rate=args.sample_rate, target_lufs=None if args.no_normalize else args.target_lufs,

@@ -25,6 +25,23 @@ StretchMode = Literal["tempo", "fixed"]
 MIN_BPM = 20.0
 MAX_BPM = 400.0
 
+# Limits no real project reaches; everything loaded is checked against them
+# before it is used (a position of 1e9 beats would ask numpy for TiBs).
+#: Latest end of any clip or marker on the timeline (3 hours).
+MAX_TIMELINE_SECONDS = 3 * 3600.0
+#: Longest media a clip can come from (the loader's own cap).
+MAX_SOURCE_SECONDS = 24 * 3600.0
+MIN_GAIN_DB = -150.0
+MAX_GAIN_DB = 24.0
+MAX_FADE_SECONDS = 600.0
+MAX_TRACKS = 256
+MAX_CLIPS = 10_000
+MAX_MARKERS = 10_000
+MAX_MEDIA = 2_000
+MAX_CAPTION_LANES = 256
+MAX_TEXT = 1_000
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
@@ -34,6 +51,25 @@ def _finite(name: str, v: float) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise ProjectFileError(f"{name} must be a finite number, not {v!r}.")
     return float(v)
+
+
+def _within(what: str, v: float, lo: float, hi: float, unit: str) -> float:
+    x = _finite(what, v)
+    if not lo <= x <= hi:
+        raise ProjectFileError(f"{what} is {x:g} {unit}; it must be between {lo:g} and {hi:g} {unit}.")
+    return x
+
+
+def _short_text(what: str, v: object) -> None:
+    if not isinstance(v, str) or len(v) > MAX_TEXT:
+        raise ProjectFileError(f"{what} must be text of at most {MAX_TEXT} characters.")
+
+
+def check_stem_name(what: str, v: object) -> str:
+    """Stem names become parts of file and cache names: letters, digits, _ and - only."""
+    if not isinstance(v, str) or not 1 <= len(v) <= 32 or not set(v) <= _NAME_CHARS:
+        raise ProjectFileError(f"{what}: {v!r} is not a stem name (letters, digits, _ and - only).")
+    return v
 
 
 @dataclass
@@ -66,6 +102,33 @@ class MediaRef:
     def file_ext(self, stem: str | None) -> str:
         return self.ext if stem is None else self.stem_exts.get(stem, ".flac")
 
+    def validate(self, key: str) -> None:
+        """Names that reach the file system are checked here, on load: a
+        ``../`` in a hash, an extension or a stem name never gets further."""
+        from audio_engine.project.media import check_ext, check_hash_name
+
+        who = f"Media {self.name!r}" if isinstance(self.name, str) else "Media"
+        check_hash_name(self.hash)
+        if key != self.hash:
+            raise ProjectFileError(f"{who}: listed under {key[:16]!r} but its hash is {self.hash[:16]!r}.")
+        check_ext(self.ext)
+        if not isinstance(self.stems, dict) or not isinstance(self.stem_exts, dict) or len(self.stems) > 16:
+            raise ProjectFileError(f"{who}: stems must be a small map of stem name to content hash.")
+        for stem, h in self.stems.items():
+            check_stem_name(who, stem)
+            check_hash_name(h)
+        for stem, e in self.stem_exts.items():
+            check_stem_name(who, stem)
+            check_ext(e)
+        for label, text in (("name", self.name), ("title", self.title), ("artist", self.artist),
+                            ("separation model", self.separation_model)):
+            _short_text(f"{who} {label}", text)
+        if self.key is not None:
+            _short_text(f"{who} key", self.key)
+        _within(f"{who} duration", self.duration, 0.0, MAX_SOURCE_SECONDS, "s")
+        if self.bpm is not None:
+            _within(f"{who} tempo", self.bpm, MIN_BPM, MAX_BPM, "BPM")
+
 
 @dataclass
 class Clip:
@@ -96,9 +159,22 @@ class Clip:
         """Length on the timeline in seconds."""
         return (self.source_out - self.source_in) / self.ratio(project_tempo)
 
+    def label(self) -> str:
+        return f"Clip {self.name!r} ({self.id})" if self.name else f"Clip {self.id}"
+
     def validate(self) -> None:
+        if not isinstance(self.id, str) or not 1 <= len(self.id) <= 100:
+            raise ProjectFileError(f"Clip id {self.id!r} must be text of 1-100 characters.")
+        _short_text(f"Clip {self.id} name", self.name)
+        who = self.label()
         for n in ("source_in", "source_out", "position", "stretch_ratio", "pitch", "gain_db", "fade_in", "fade_out"):
-            _finite(f"Clip {n}", getattr(self, n))
+            _finite(f"{who} {n}", getattr(self, n))
+        if self.stem is not None:
+            check_stem_name(who, self.stem)
+        _within(f"{who} source end", self.source_out, 0.0, MAX_SOURCE_SECONDS, "s")
+        _within(f"{who} gain", self.gain_db, MIN_GAIN_DB, MAX_GAIN_DB, "dB")
+        _within(f"{who} fade-in", self.fade_in, 0.0, MAX_FADE_SECONDS, "s")
+        _within(f"{who} fade-out", self.fade_out, 0.0, MAX_FADE_SECONDS, "s")
         if self.source_in < 0 or self.source_out <= self.source_in:
             raise ProjectFileError(f"Clip {self.id}: source range {self.source_in}-{self.source_out} s is empty or negative.")
         if self.position < 0:
@@ -126,7 +202,10 @@ class Track:
     clips: list[Clip] = field(default_factory=list)
 
     def validate(self) -> None:
-        _finite("Track gain", self.gain_db)
+        if not isinstance(self.id, str) or not 1 <= len(self.id) <= 100:
+            raise ProjectFileError(f"Track id {self.id!r} must be text of 1-100 characters.")
+        _short_text(f"Track {self.id} name", self.name)
+        _within(f"Track {self.name or self.id} gain", self.gain_db, MIN_GAIN_DB, MAX_GAIN_DB, "dB")
         if not -1.0 <= _finite("Track pan", self.pan) <= 1.0:
             raise ProjectFileError(f"Track {self.name or self.id}: pan must be between -1 and 1.")
 
@@ -251,6 +330,18 @@ class Project:
             raise ProjectFileError(f"Time signature {num}/{den} is not supported.")
         if not 8000 <= self.sample_rate <= 192000:
             raise ProjectFileError(f"Project sample rate {self.sample_rate} Hz is outside 8000-192000.")
+        _short_text("Project title", self.title)
+        _short_text("Project artist", self.artist)
+        for what, items, cap in (("tracks", self.tracks, MAX_TRACKS), ("clips", self.clips(), MAX_CLIPS),
+                                 ("markers", self.markers, MAX_MARKERS), ("media", self.media, MAX_MEDIA),
+                                 ("caption lanes", self.caption_lanes, MAX_CAPTION_LANES)):
+            if len(items) > cap:
+                raise ProjectFileError(f"The project has {len(items)} {what}; at most {cap} are supported.")
+        for key, ref in self.media.items():
+            ref.validate(key)
+        max_beats = self.seconds_to_beats(MAX_TIMELINE_SECONDS)
+        for m in self.markers:
+            _within(f"Marker {m.name or m.id}", m.position, 0.0, max_beats, "beats")
         ids: set[str] = set()
         for t in self.tracks:
             t.validate()
@@ -263,8 +354,21 @@ class Project:
                     raise ProjectFileError(f"Duplicate id {c.id!r}.")
                 ids.add(c.id)
                 if c.media not in self.media:
-                    raise ProjectFileError(f"Clip {c.id} refers to media {c.media[:12]} that the project does not list.")
-                self.media[c.media].file_hash(c.stem)
+                    raise ProjectFileError(f"Clip {c.id} refers to media {str(c.media)[:12]} that the project does not list.")
+                ref = self.media[c.media]
+                ref.file_hash(c.stem)
+                _within(f"{c.label()} position", c.position, 0.0, max_beats, "beats")
+                end = self.clip_start_seconds(c) + c.length_seconds(self.tempo)
+                if end > MAX_TIMELINE_SECONDS:
+                    raise ProjectFileError(
+                        f"{c.label()} ends {end / 3600:.1f} hours into the timeline; projects are limited to "
+                        f"{MAX_TIMELINE_SECONDS / 3600:g} hours."
+                    )
+                if ref.duration > 0 and c.source_out > ref.duration + 1.0:
+                    raise ProjectFileError(
+                        f"{c.label()} plays its source up to {c.source_out:.1f} s but {ref.name!r} is only "
+                        f"{ref.duration:.1f} s long."
+                    )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

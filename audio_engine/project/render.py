@@ -36,6 +36,12 @@ RENDER_VERSION = "1"
 #: that is fixed; "high" stays available for short clips.
 DEFAULT_QUALITY: Quality = "fast"
 TAIL_SECONDS = 0.0
+#: Peak memory of a render per output frame (stereo bus, its mastered copy
+#: and the limiter's and loudness meter's working arrays), measured: ~81 MB
+#: per minute at 44.1 kHz.
+RENDER_BYTES_PER_FRAME = 32
+#: Default memory a render may use; longer mixes are refused up front.
+DEFAULT_RENDER_MAX_BYTES = 4 << 30
 
 
 @dataclass(frozen=True)
@@ -88,19 +94,41 @@ def render_clip(
     """The clip's stretched and pitched stereo audio (before gain and fades)
     and whether it came from the cache. ``split`` > 1 lets a long clip be
     stretched in that many pieces in parallel, cut only at silences."""
+
+    key = clip_cache_key(project, clip, sample_rate=sample_rate, quality=quality)
+    if cache is None:
+        return _render_clip_audio(project, clip, media=media, sample_rate=sample_rate, quality=quality, split=split), False
+    hit = _cached_clip(cache, key, sample_rate)
+    if hit is not None:
+        return hit, True
+    # Many copies of one clip render in parallel: one builds, the others wait and share.
+    with cache.lock(key):
+        hit = _cached_clip(cache, key, sample_rate)
+        if hit is not None:
+            return hit, True
+        out = _render_clip_audio(project, clip, media=media, sample_rate=sample_rate, quality=quality, split=split)
+        with cache.build(key) as tmp:
+            np.save(tmp / "clip.npy", np.ascontiguousarray(out.samples), allow_pickle=False)
+    return out, False
+
+
+def _cached_clip(cache: FileCache, key: str, sample_rate: int) -> Audio | None:
+    hit = cache.get(key)
+    if hit is not None and (hit / "clip.npy").is_file():
+        try:
+            data = np.load(hit / "clip.npy", allow_pickle=False)
+            if data.dtype == np.float32 and data.ndim == 2:
+                return Audio(data, sample_rate)
+        except (OSError, ValueError):
+            cache.remove(key)  # damaged entry: render again
+    return None
+
+
+def _render_clip_audio(project: Project, clip: Clip, *, media: MediaResolver, sample_rate: int, quality: Quality,
+                       split: int) -> Audio:
     from audio_engine.io import load
 
     ref = project.media[clip.media]
-    key = clip_cache_key(project, clip, sample_rate=sample_rate, quality=quality)
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None and (hit / "clip.npy").is_file():
-            try:
-                data = np.load(hit / "clip.npy", allow_pickle=False)
-                if data.dtype == np.float32 and data.ndim == 2:
-                    return Audio(data, sample_rate), True
-            except (OSError, ValueError):
-                pass  # damaged entry: render again
     path = media.find(ref.file_hash(clip.stem), ref.file_ext(clip.stem))
     _, n = clip_source_frames(clip, sample_rate)
     src = load(path, sample_rate=sample_rate, channels=2, offset=clip.source_in, duration=clip.source_out - clip.source_in)
@@ -108,10 +136,7 @@ def render_clip(
     ratio = clip.ratio(project.tempo)
     out = stretch_split(src, ratio=ratio, semitones=clip.pitch, quality=quality, parts=split)
     assert out.frames == stretched_length(n, ratio)
-    if cache is not None:
-        with cache.build(key) as tmp:
-            np.save(tmp / "clip.npy", np.ascontiguousarray(out.samples), allow_pickle=False)
-    return out, False
+    return out
 
 
 SPLIT_MIN_SECONDS = 20.0
@@ -230,6 +255,23 @@ def write_tags(path: Path, tags: dict[str, str]) -> None:
     # Other formats (OGG/AIFF) keep no tags.
 
 
+def check_render_memory(project: Project, jobs: list[tuple[Track, Clip]], *, sample_rate: int, max_bytes: int) -> None:
+    """Refuse, before anything is decoded, a mix whose length would need more
+    than ``max_bytes`` (mastering holds the whole mix), naming the clip that
+    makes it that long."""
+    last = max((c for _, c in jobs), key=lambda c: project.clip_start_seconds(c) + c.length_seconds(project.tempo))
+    end = project.clip_start_seconds(last) + last.length_seconds(project.tempo)
+    need = int(end * sample_rate) * RENDER_BYTES_PER_FRAME
+    if need > max_bytes:
+        from audio_engine.errors import AudioTooLargeError
+
+        raise AudioTooLargeError(
+            f"The mix would be {end / 60:.0f} minutes long (because {last.label()} ends there) and would need "
+            f"about {need / 1024**3:.1f} GiB to render; the limit is {max_bytes / 1024**3:.1f} GiB.",
+            hint="Move the clip earlier, or shorten the project.",
+        )
+
+
 def render_project(
     project: Project,
     *,
@@ -245,6 +287,7 @@ def render_project(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    max_bytes: int = DEFAULT_RENDER_MAX_BYTES,
 ) -> RenderResult:
     """Render the audible tracks to one stereo mix, master it (limiter to
     ``ceiling_db`` dBTP and, unless ``target_lufs`` is None, normalise to
@@ -261,6 +304,7 @@ def render_project(
     jobs = [(t, c) for t in tracks for c in t.clips]
     if not jobs:
         raise ProjectFileError("Nothing to render: the project has no audible clips.", hint="Unmute a track or add clips.")
+    check_render_memory(project, jobs, sample_rate=sr, max_bytes=max_bytes)
     placements: list[Placement] = []
     rendered = cached = 0
     clip_rep = rep.sub(0.0, 0.8)

@@ -10,6 +10,7 @@ import math
 import os
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -392,6 +393,7 @@ def separate(
     report(0.0, force=True)
 
     tmp_input: Path | None = None
+    held = ExitStack()  # the cache key's lock, once taken
     try:
         if isinstance(source, Audio):
             if source.frames == 0:
@@ -403,6 +405,12 @@ def separate(
             scan = _scan_path(path, report.sub(0.0, 0.05), cancel)
         key = cache_key("stems", version, scan.hash, model=model, two_stems=two_stems, shifts=shifts,
                         overlap=overlap, segment=segment)
+        hit = cache.get(key)
+        if hit is not None and (hit / META).is_file():
+            report(1.0, stage="cached", force=True)
+            return _stemset_from_entry(hit, key=key, cached=True)
+        # Two separations of one song into one cache: the second waits for the first and shares its stems.
+        held.enter_context(cache.lock(key))
         hit = cache.get(key)
         if hit is not None and (hit / META).is_file():
             report(1.0, stage="cached", force=True)
@@ -444,5 +452,6 @@ def separate(
         report(1.0, stage="done", force=True)
         return _stemset_from_entry(entry, key=key, cached=False)
     finally:
+        held.close()
         if tmp_input is not None:
             tmp_input.unlink(missing_ok=True)

@@ -169,9 +169,12 @@ def test_archive_export_and_import(tmp_path: Path) -> None:
     opened = import_archive(z, tmp_path / "unpacked")
     assert snapshot(opened.project) == snapshot(p)
     assert opened.media.verify(ref.stems["vocals"], ".flac")
-    # Opening the archive file directly unpacks it beside it.
-    again = open_project(z)
-    assert again.path.name == "share-unpacked.mashup"
+    # Opening the archive file directly unpacks it where the caller says (never beside it).
+    with pytest.raises(ProjectFileError, match="unpack_to"):
+        open_project(z)
+    again = open_project(z, unpack_to=tmp_path / "cache" / "x")
+    assert again.path == tmp_path / "cache" / "x.mashup"
+    assert open_project(z, unpack_to=tmp_path / "cache" / "x").path == again.path  # unpacked once, reopened
     with pytest.raises(ProjectFileError, match="not empty"):
         import_archive(z, tmp_path / "unpacked")
 
