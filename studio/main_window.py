@@ -367,6 +367,7 @@ class MainWindow(QMainWindow):
 
         wiz = MagicWizard(self.s, self.actions_ctl, self)
         wiz.preselect(song_id if song_id >= 0 else None, partner if isinstance(partner, int) else None)
+        wiz.finished.connect(lambda _r: self.library_page.refresh_fits())  # the stretch limit may have changed
         self.magic_wizard = wiz
         wiz.open()
 

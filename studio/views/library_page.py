@@ -368,6 +368,14 @@ class LibraryPage(QWidget):
         """Load the song into the transport and play it from the start."""
         self.s.transport.load_file(self.s.library.get(song_id).path, play=True)
 
+    def showEvent(self, e: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(e)
+        self.refresh_fits()
+
+    def refresh_fits(self) -> None:
+        """Rank the partners again (e.g. after the stretch limit changed in the Magic window)."""
+        self._update_fits()
+
     def _update_fits(self) -> None:
         self._update_empty()
         ids = self.selected_ids()
