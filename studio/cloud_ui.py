@@ -72,7 +72,11 @@ def go_billing(window: MainWindow) -> None:
         window.statusBar().showMessage("Plans and billing open in the Billing page (not in this build yet).", 8000)
 
 
-def over_limit_dialog(window: MainWindow, cloud: CloudController, limit: str, message: str) -> QMessageBox:
+def over_limit_dialog(window: MainWindow, cloud: CloudController, limit: str, message: str) -> QWidget:
+    billing = window.pages.get("Billing")
+    if billing is not None and hasattr(billing, "show_limit_dialog"):  # issue 13: offers Upgrade (Checkout)
+        window.over_limit_box = billing.show_limit_dialog(limit, message)
+        return window.over_limit_box
     box = QMessageBox(window)
     box.setObjectName("over_limit_dialog")
     box.setIcon(QMessageBox.Icon.Information)

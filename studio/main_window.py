@@ -168,6 +168,9 @@ class MainWindow(QMainWindow):
             from studio.cloud_ui import install_cloud
 
             self.projects_page = install_cloud(self, services.cloud)
+            from studio.views.billing_page import install_billing
+
+            self.billing_page = install_billing(self, services.cloud)
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start

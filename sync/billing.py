@@ -13,14 +13,18 @@ count against a plan.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from .cloud import Cloud
 from .config import CloudConfig
@@ -237,12 +241,16 @@ class BillingClient:
             return self._tiers or bundled
         return self._tiers
 
+    def plan_signed_out(self) -> Plan:
+        """What someone without an account has: the default tier (and the tiers to compare)."""
+        return plan_from_json(bundled_default(), from_server=False, tiers=self.tiers())
+
     def plan(self) -> Plan:
         """The plan from the server (cached for offline use; the last answer or the free tier offline)."""
         try:
             c = self._cloud()
         except NotConfiguredError:
-            return plan_from_json(bundled_default(), from_server=False, tiers=self.tiers())
+            return self.plan_signed_out()
         try:
             data = c.transport.rpc("get_entitlements")
         except SyncError:
@@ -264,27 +272,91 @@ class BillingClient:
         body = {"return_url": return_url} if return_url else {}
         return str(self._service().request("POST", "/portal", json_body=body).json()["url"])
 
-    def wait_for_change(self, before: Plan, *, tier: str | None = None, timeout_s: float = 120.0,
-                        first_delay_s: float = 1.0, max_delay_s: float = 8.0,
+    def wait_for_change(self, before: Plan, *, tier: str | None = None, backoff: Backoff | None = None,
                         cancelled: Callable[[], bool] = lambda: False) -> Plan | None:
         """Poll the entitlements with backoff until the plan differs from ``before``
-        (or reaches ``tier``). None after ``timeout_s`` or when cancelled."""
-        deadline = self._clock() + timeout_s
-        delay = first_delay_s
-        while not cancelled():
+        (or reaches ``tier``). None after the backoff's timeout or when cancelled."""
+        backoff = backoff or Backoff()
+        deadline = self._clock() + backoff.timeout_s
+        for delay in backoff.delays():
+            if cancelled():
+                return None
             now = self.plan()
-            if now.from_server and (now.tier == tier if tier else _changed(before, now)):
+            if confirmed(before, now, tier):
                 return now
             left = deadline - self._clock()
             if left <= 0:
                 return None
             self._sleep(min(delay, left))
-            delay = min(max_delay_s, delay * 1.6)
         return None
 
 
-def _changed(a: Plan, b: Plan) -> bool:
-    return (a.tier, a.subscription) != (b.tier, b.subscription)
+@dataclass(frozen=True)
+class Backoff:
+    """How often to ask whether a payment has arrived: 1 s, then 1.6x longer
+    each time up to 8 s, for two minutes (a webhook usually lands in seconds)."""
+
+    first_s: float = 1.0
+    max_s: float = 8.0
+    factor: float = 1.6
+    timeout_s: float = 120.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_s
+        while True:
+            yield delay
+            delay = min(self.max_s, delay * self.factor)
+
+
+def confirmed(before: Plan, now: Plan, tier: str | None) -> bool:
+    """Has the server applied the change (``tier`` reached, or anything about the plan changed)?"""
+    if not now.from_server:
+        return False
+    return now.tier == tier if tier else (before.tier, before.subscription) != (now.tier, now.subscription)
+
+
+class ReturnPage:
+    """The loopback page Checkout and the portal return to
+    (``http://127.0.0.1:PORT/billing?checkout=success|cancel`` or ``?portal=return``):
+    it tells the creator to go back to the studio and reports the query to ``on_return``
+    (called on the server's thread)."""
+
+    def __init__(self, on_return: Callable[[dict[str, str]], None]) -> None:
+        on = on_return
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlsplit(self.path)
+                if url.path != "/billing":
+                    self.send_error(404)
+                    return
+                query = dict(parse_qsl(url.query))
+                text = {"success": "Payment received. Mashups Studio is confirming it — you can close this tab.",
+                        "cancel": "Checkout cancelled: nothing was charged and your plan is unchanged."}.get(
+                    query.get("checkout", ""), "You can close this tab and go back to Mashups Studio.")
+                body = (f"<!doctype html><meta charset='utf-8'><title>Mashups Studio</title>"
+                        f"<body style='font-family:sans-serif;margin:4em'><h1>Mashups Studio</h1>"
+                        f"<p>{html.escape(text)}</p></body>").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                on(query)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/billing"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True,
+                                        name="billing-return")
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 def bundled_default() -> dict[str, Any]:

@@ -10,10 +10,19 @@ from pathlib import Path
 import pytest
 
 from backend.tiers import load_tiers
-from sync.billing import BillingClient, BillingNotConfiguredError, billing_url, format_amount
+from sync.billing import (
+    Backoff,
+    BillingClient,
+    BillingNotConfiguredError,
+    ReturnPage,
+    billing_url,
+    format_amount,
+)
 from sync.tiers import bundled_tiers
 
 from .conftest import LocalCloud
+
+FAST = Backoff(first_s=0.05, max_s=0.2, timeout_s=20)
 
 
 def test_plan_tiers_checkout_and_webhook_round_trip(local_cloud: LocalCloud, tmp_path: Path) -> None:
@@ -39,19 +48,19 @@ def test_plan_tiers_checkout_and_webhook_round_trip(local_cloud: LocalCloud, tmp
     assert session["client_reference_id"] == uid
     assert session["success_url"].startswith("http://127.0.0.1:40001/billing?checkout=success")
     local_cloud.pay(url)
-    after = c.wait_for_change(plan, tier="pro", timeout_s=20)
+    after = c.wait_for_change(plan, tier="pro", backoff=FAST)
     assert after is not None and after.tier == "pro" and after.renews_on is not None
     assert after.remaining_text("max_projects") == "97 of 100 cloud projects left"
 
     portal = c.portal_url(return_url="http://127.0.0.1:40001/billing")
     local_cloud.portal(portal, "cancel_at_period_end")
-    cancelled = c.wait_for_change(after, timeout_s=20)
+    cancelled = c.wait_for_change(after, backoff=FAST)
     assert cancelled is not None and cancelled.tier == "pro"
     assert cancelled.cancels_on is not None and cancelled.renews_on is None
     sub = next(iter(local_cloud.billing.stripe_state.subscriptions.values()))
     assert int(cancelled.cancels_on.timestamp()) == sub["items"]["data"][0]["current_period_end"]
     local_cloud.portal(portal, "payment_failed")
-    failed = c.wait_for_change(cancelled, timeout_s=20)
+    failed = c.wait_for_change(cancelled, backoff=FAST)
     assert failed is not None and failed.past_due and failed.tier == "pro"
 
 
@@ -66,7 +75,7 @@ def test_offline_shows_the_last_answer_and_waiting_times_out(local_cloud: LocalC
 
     c = BillingClient(s.require, local_cloud.billing.url, sleep=sleep, clock=lambda: clock[0])
     before = c.plan()
-    assert c.wait_for_change(before, tier="pro", timeout_s=30) is None  # no payment: gives up
+    assert c.wait_for_change(before, tier="pro", backoff=Backoff(timeout_s=30)) is None  # no payment: gives up
     assert sleeps[0] == 1.0 and sleeps[1] == pytest.approx(1.6) and max(sleeps) <= 8.0 and sum(sleeps) == 30
     local_cloud.gateway.stop()
     offline = c.plan()
@@ -94,3 +103,18 @@ def test_amounts_read_like_people_write_them() -> None:
     assert format_amount(524288000, "bytes") == "500 MB"
     assert format_amount(21474836480, "bytes") == "20.0 GB"
     assert format_amount(214748364800, "bytes") == "200 GB"
+
+
+def test_return_page_reports_the_query_and_answers_the_browser() -> None:
+    import httpx
+
+    got: list[dict[str, str]] = []
+    page = ReturnPage(got.append)
+    try:
+        r = httpx.get(f"{page.url}?checkout=success&session_id=cs_test_1")
+        assert r.status_code == 200 and "confirming" in r.text
+        assert "unchanged" in httpx.get(f"{page.url}?checkout=cancel").text
+        assert httpx.get(page.url.replace("/billing", "/other")).status_code == 404
+    finally:
+        page.close()
+    assert got == [{"checkout": "success", "session_id": "cs_test_1"}, {"checkout": "cancel"}]
