@@ -294,6 +294,8 @@ class EditorPage(QWidget):
         else:
             if command is None or isinstance(command, (proj.AddTrack, proj.RemoveTrack, proj.Macro)):
                 self._rebuild_headers()
+            else:
+                self._sync_headers()  # a renamed track
             self.timeline.rebuild()
             self._sync_controls()
             self._reload_playback()

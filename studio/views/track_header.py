@@ -141,6 +141,9 @@ class TrackHeader(QFrame):
 
     def sync_from(self, track: object) -> None:
         """Show the model's values without emitting edits."""
+        name = getattr(track, "name", "") or f"Track {self.index + 1}"
+        if name != self.name.full_text():
+            self.name.set_full_text(name)
         for w, v in ((self.mute, getattr(track, "mute", False)), (self.solo, getattr(track, "solo", False))):
             w.blockSignals(True)
             w.setChecked(bool(v))
