@@ -4,9 +4,18 @@ at all: :func:`load_config` returns ``None`` and nothing touches the network."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
+
+
+def bundled_resource(name: str) -> Path:
+    """A file of ``resources/`` beside the packages, or in a PyInstaller bundle."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    root = Path(frozen) if frozen else Path(__file__).resolve().parents[1]
+    return root / "resources" / name
 
 
 @dataclass(frozen=True)

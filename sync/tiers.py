@@ -1,14 +1,16 @@
 """Tier limits as the client sees them. The server's ``get_entitlements`` is
 authoritative; offline, the last answer is shown, and before any answer the
-bundled tier table (``backend/tiers.json``, the same file the server's
-migration is generated from)."""
+bundled tier table: ``resources/tiers.json``, a copy of ``backend/tiers.json``
+(the file the server's migration is generated from) that a test keeps equal;
+the desktop app ships no ``backend/``."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
+
+from .config import bundled_resource
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Entitlements:
 
 
 def bundled_tiers() -> dict[str, Any]:
-    text = resources.files("backend").joinpath("tiers.json").read_text(encoding="utf-8")
+    text = bundled_resource("tiers.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

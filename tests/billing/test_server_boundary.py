@@ -74,3 +74,15 @@ def test_command_refuses_an_incomplete_environment() -> None:
                           text=True, timeout=60)
     assert proc.returncode == 2
     assert "STRIPE_SECRET_KEY" in proc.stderr and "DATABASE_URL" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_app_gets_the_tiers_as_data_equal_to_the_servers() -> None:
+    """resources/tiers.json (shipped with the app) is a copy of backend/tiers.json (the server's source)."""
+    import json
+
+    from backend.tiers import load_tiers
+    from sync.tiers import bundled_tiers
+
+    assert bundled_tiers() == load_tiers() == json.loads((ROOT / "resources" / "tiers.json").read_text())
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "sync").rglob("*.py"))
+    assert 'files("backend")' not in text  # no reading of the server package's data either
