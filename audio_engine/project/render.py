@@ -139,6 +139,17 @@ def _render_clip_audio(project: Project, clip: Clip, *, media: MediaResolver, sa
     return out
 
 
+def clip_placement(project: Project, clip: Clip, audio: Audio, *, sample_rate: int, track_gain_db: float = 0.0,
+                   pan: float = 0.0) -> Placement:
+    """The clip as it sounds on the timeline: its stretched audio (from
+    :func:`render_clip`) with its fades, its gain (plus ``track_gain_db``)
+    and ``pan``, at its sample position. The one placement both export
+    (track gain and pan baked in) and playback (0 dB, centre: the transport
+    applies them live) use."""
+    audio = fade(audio, fade_in_s=clip.fade_in, fade_out_s=clip.fade_out)
+    return Placement(audio, project.beats_to_samples(clip.position, sample_rate), clip.gain_db + track_gain_db, pan)
+
+
 SPLIT_MIN_SECONDS = 20.0
 SILENCE_DBFS = -55.0
 
@@ -326,8 +337,7 @@ def render_project(
                 audio, hit = fut.result()
                 cached += int(hit)
                 rendered += int(not hit)
-                audio = fade(audio, fade_in_s=c.fade_in, fade_out_s=c.fade_out)
-                placements.append(Placement(audio, project.beats_to_samples(c.position, sr), c.gain_db + t.gain_db, t.pan))
+                placements.append(clip_placement(project, c, audio, sample_rate=sr, track_gain_db=t.gain_db, pan=t.pan))
                 clip_rep((i + 1) / len(jobs), message=c.name or c.id)
         finally:
             for f in futures:
