@@ -438,8 +438,10 @@ def audio_hash(audio: Audio) -> str:
 
 
 def file_hash(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
-    """Hash of a file's bytes (blake2b-160), streamed."""
-    h = hashlib.blake2b(digest_size=20)
+    """The content hash of a file's bytes: SHA-256, lowercase hex, streamed.
+    The one media hash of projects, the media store, the library, cloud
+    Storage paths and the sync tables (audio_engine/project/hashes.py says why)."""
+    h = hashlib.sha256()
     with open(path, "rb") as f:
         while b := f.read(chunk):
             h.update(b)

@@ -26,7 +26,7 @@ from audio_engine import io as audio_io
 from audio_engine.errors import MashupsError
 from audio_engine.formats import AUDIO_EXTENSIONS as _FORMAT_EXTENSIONS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: File name endings the library imports: the engine's one list.
 AUDIO_EXTENSIONS = _FORMAT_EXTENSIONS
@@ -182,6 +182,28 @@ class Library:
                 self._db.execute("CREATE INDEX IF NOT EXISTS songs_path ON songs(path)")
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 self._db.execute("COMMIT")
+            elif version < 2:
+                self._rehash_legacy()
+
+    def _rehash_legacy(self) -> None:
+        """Schema 1 -> 2: songs were named by blake2b-160; the one content hash
+        is now SHA-256 (audio_engine/project/hashes.py). Songs whose file is
+        still there are hashed again (once); the others keep their old hash."""
+        rows = self._db.execute("SELECT id, path, content_hash FROM songs").fetchall()
+        new: list[tuple[str, int]] = []
+        for sid, path, h in rows:
+            p = Path(path)
+            if len(str(h)) == 40 and p.is_file():
+                try:
+                    new.append((audio_io.file_hash(p), int(sid)))
+                except OSError:
+                    pass
+        self._db.execute("BEGIN IMMEDIATE")
+        for h, sid in new:
+            if self._db.execute("SELECT 1 FROM songs WHERE content_hash=? AND id<>?", (h, sid)).fetchone() is None:
+                self._db.execute("UPDATE songs SET content_hash=? WHERE id=?", (h, sid))
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

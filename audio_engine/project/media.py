@@ -1,6 +1,6 @@
 """Media stored once, immutably, under content-hash names.
 
-A store is a folder of files named ``<blake2b-160 of the bytes><ext>``. A file
+A store is a folder of files named ``<SHA-256 of the bytes><ext>``. A file
 is added by copying it to a temporary name in the same folder, fsyncing, and
 renaming, so a crash never leaves a partial file under a hash name; adding the
 same bytes twice stores them once.

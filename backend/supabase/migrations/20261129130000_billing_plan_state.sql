@@ -11,7 +11,7 @@
 alter table public.subscriptions add column past_due_since timestamptz;
 
 create or replace function private.billing_recompute_entitlement(p_user uuid) returns text
-language plpgsql security definer set search_path = '' as $$
+language plpgsql security definer set search_path = pg_catalog, pg_temp as $$
 declare
   s record;
 begin
@@ -41,7 +41,7 @@ create or replace function private.billing_apply_subscription(
   p_subscription_id text, p_user uuid, p_customer text, p_status text, p_price text,
   p_period_end timestamptz, p_cancel_at_period_end boolean, p_version bigint)
 returns text
-language plpgsql security definer set search_path = '' as $$
+language plpgsql security definer set search_path = pg_catalog, pg_temp as $$
 declare
   v_tier text;
 begin
@@ -67,7 +67,7 @@ $$;
 -- A customer deleted in Stripe: forget the mapping (the user's next Checkout
 -- creates a new customer). Returns the user it belonged to, or null.
 create function private.billing_forget_customer(p_customer text) returns uuid
-language sql security definer set search_path = '' as $$
+language sql security definer set search_path = pg_catalog, pg_temp as $$
   delete from private.stripe_customers where customer_id = p_customer returning user_id
 $$;
 revoke all on function private.billing_forget_customer(text) from public, anon, authenticated;
@@ -80,7 +80,7 @@ grant execute on function private.billing_recompute_entitlement(uuid),
   to service_role;
 
 create or replace function public.get_entitlements() returns jsonb
-language plpgsql stable security definer set search_path = '' as $$
+language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $$
 declare
   v_uid uuid := private.require_uid();
   v_tier text := private.current_tier(v_uid);
