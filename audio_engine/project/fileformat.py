@@ -23,12 +23,14 @@ import shutil
 import time
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from audio_engine.atomic import atomic_write_bytes as _atomic_write_bytes
 from audio_engine.atomic import fsync_dir
 from audio_engine.errors import ProjectFileError
 from audio_engine.project.media import (
@@ -48,25 +50,23 @@ MEDIA_DIR = "media"
 BACKUP_DIR = "backups"
 MAX_JSON_BYTES = 64 << 20
 MAX_ARCHIVE_BYTES = 16 << 30
+#: A project's JSON is about 10 levels deep (envelope > project > caption
+#: lanes > lane > doc > segments > segment > words > word).
+MAX_JSON_DEPTH = 32
+#: One media file in an archive (a 3-hour 24-bit stereo WAV is ~2.9 GB).
+MAX_MEMBER_BYTES = 4 << 30
+#: Media is stored uncompressed in archives; a member that inflates more than
+#: this is a zip bomb, not a song.
+MAX_INFLATE_RATIO = 20
+#: Disk space kept free when unpacking.
+FREE_SPACE_MARGIN = 256 << 20
 
 
 # -- atomic writes -----------------------------------------------------------
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` always holds either its old
-    content or ``data`` in full: temp in the same folder, flush, fsync,
-    os.replace, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    content or ``data`` in full (the engine's one helper, audio_engine.atomic)."""
+    _atomic_write_bytes(path, data)
 
 
 # -- upgrades ----------------------------------------------------------------
@@ -160,12 +160,35 @@ def _read_envelope(path: Path) -> Envelope:
     return parse_envelope(path.read_bytes(), name=str(path))
 
 
+def json_depth(value: object) -> int:
+    """Nesting depth of parsed JSON, walked without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            deepest = max(deepest, depth)
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            deepest = max(deepest, depth)
+            stack.extend((x, depth + 1) for x in v)
+    return deepest
+
+
 def parse_envelope(data: bytes, *, name: str = "project.json") -> Envelope:
     try:
         d = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ProjectFileError(f"{name} is not valid JSON ({e}); the file is damaged.",
                                hint="Open one of the backups in the project's backups folder.") from e
+    except RecursionError as e:
+        raise ProjectFileError(f"{name} nests its data thousands of levels deep; it is damaged or hostile.",
+                               hint="Open one of the backups in the project's backups folder.") from e
+    depth = json_depth(d)
+    if depth > MAX_JSON_DEPTH:
+        raise ProjectFileError(f"{name} nests its data {depth} levels deep (a project needs at most "
+                               f"{MAX_JSON_DEPTH}); it is damaged or hostile.",
+                               hint="Open one of the backups in the project's backups folder.")
     if not isinstance(d, dict) or d.get("format") != FORMAT_NAME:
         raise ProjectFileError(f"{name} is not a Mashups Studio project.")
     version = d.get("version")
@@ -212,6 +235,9 @@ class OpenedProject:
     saved_at: float
     recovery: Recovery | None = None
     upgraded_from: int | None = None
+    #: ``(hash, ext, problem)`` of media in the project folder that is a link
+    #: or does not match its hash (the renderer refuses those files).
+    damaged: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def media(self) -> MediaStore:
@@ -225,16 +251,30 @@ def _folder(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def _media_wanted(project: Project) -> list[tuple[str, str]]:
+    out = []
+    for ref in project.media.values():
+        out.append((ref.hash, ref.ext))
+        out.extend((h, ref.stem_exts.get(s, ".flac")) for s, h in ref.stems.items())
+    return out
+
+
 def open_project(path: str | os.PathLike[str], *, unpack_to: str | os.PathLike[str] | None = None) -> OpenedProject:
-    """Open a ``.mashup`` folder (or a ``.mashup``/``.zip`` archive, which is
-    unpacked to ``unpack_to``, default a folder beside it). Upgrades older
-    formats in memory; ``recovery`` is set when an autosave is newer than the
-    last save."""
+    """Open a ``.mashup`` folder, or a ``.mashup``/``.zip`` archive unpacked
+    into the folder ``unpack_to`` (a cache or temp folder the caller chooses;
+    never beside the archive). Upgrades older formats in memory;
+    ``recovery`` is set when an autosave is newer than the last save; the
+    project's media is checked against its hashes (cheap when unchanged
+    since the last check) and problems are listed in ``damaged``."""
     p = Path(path)
     if p.is_file():
         if not zipfile.is_zipfile(p):
             raise ProjectFileError(f"{p.name} is neither a project folder nor a project archive.")
-        dest = Path(unpack_to) if unpack_to else p.with_name(p.stem + "-unpacked.mashup")
+        if unpack_to is None:
+            raise ProjectFileError(f"{p.name} is a project archive; it must be opened into a folder (unpack_to).")
+        dest = _folder(unpack_to)
+        if (dest / PROJECT_JSON).is_file():
+            return open_project(dest)  # unpacked before (the caller names the folder by the archive's content)
         return import_archive(p, dest)
     if not p.is_dir():
         raise ProjectFileError(f"No project at {p}.")
@@ -243,7 +283,8 @@ def open_project(path: str | os.PathLike[str], *, unpack_to: str | os.PathLike[s
     if not main.is_file():
         if auto.is_file():
             env = _upgrade_media_hashes(_read_envelope(auto), p)
-            return OpenedProject(env.project, p, 0, 0.0, Recovery(auto, env.saved_at, env.revision), env.upgraded_from)
+            return OpenedProject(env.project, p, 0, 0.0, Recovery(auto, env.saved_at, env.revision), env.upgraded_from,
+                                 MediaStore(p / MEDIA_DIR).verify_all(_media_wanted(env.project)))
         raise ProjectFileError(f"{p} has no {PROJECT_JSON}; it is not a Mashups Studio project.")
     env = _upgrade_media_hashes(_read_envelope(main), p)
     recovery = None
@@ -254,7 +295,8 @@ def open_project(path: str | os.PathLike[str], *, unpack_to: str | os.PathLike[s
                 recovery = Recovery(auto, a.saved_at, a.revision)
         except ProjectFileError:
             recovery = None  # a damaged autosave is not offered
-    return OpenedProject(env.project, p, env.revision, env.saved_at, recovery, env.upgraded_from)
+    damaged = MediaStore(p / MEDIA_DIR).verify_all(_media_wanted(env.project))
+    return OpenedProject(env.project, p, env.revision, env.saved_at, recovery, env.upgraded_from, damaged)
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:
@@ -387,6 +429,59 @@ def export_archive(
     return out
 
 
+def check_archive_sizes(z: zipfile.ZipFile, archive: Path, dest: Path) -> None:
+    """Refuse, before extracting anything, archives whose members or total
+    would inflate past sane sizes or past the free disk space."""
+    infos = z.infolist()
+    total = 0
+    for i in infos:
+        if i.filename == PROJECT_JSON:
+            if i.file_size > MAX_JSON_BYTES:
+                raise ProjectFileError(f"{archive.name}: its project.json would be {i.file_size >> 20} MB; refusing.")
+            continue
+        if i.file_size > MAX_MEMBER_BYTES:
+            raise ProjectFileError(f"{archive.name}: member {i.filename!r} would unpack to "
+                                   f"{i.file_size / 1024**3:.1f} GB; refusing.")
+        if i.file_size > (1 << 20) and i.file_size > MAX_INFLATE_RATIO * max(1, i.compress_size):
+            raise ProjectFileError(
+                f"{archive.name}: member {i.filename!r} would inflate {i.compress_size} bytes to "
+                f"{i.file_size / 1024**2:.0f} MB (x{i.file_size // max(1, i.compress_size)}); that is a zip bomb, "
+                "not project media. Refusing."
+            )
+        total += i.file_size
+    if total > MAX_ARCHIVE_BYTES:
+        raise ProjectFileError(f"{archive.name} would unpack to {total / 1024**3:.1f} GB; refusing.")
+    probe = dest.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if total + FREE_SPACE_MARGIN > free:
+        raise ProjectFileError(
+            f"{archive.name} needs {total / 1024**3:.2f} GB to unpack but only {free / 1024**3:.2f} GB is free there."
+        )
+
+
+def _extract_member(z: zipfile.ZipFile, i: zipfile.ZipInfo, target: Path, archive: Path) -> None:
+    """Copy one member, never writing more than its declared size, and say
+    in words when it is damaged."""
+    written = 0
+    try:
+        with z.open(i) as fi, open(target, "wb") as fo:
+            while chunk := fi.read(1 << 20):
+                written += len(chunk)
+                if written > i.file_size:
+                    raise ProjectFileError(f"{archive.name}: member {i.filename!r} holds more than it declares; "
+                                           "the archive is damaged or hostile.")
+                fo.write(chunk)
+            fo.flush()
+            os.fsync(fo.fileno())
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise ProjectFileError(f"{archive.name}: member {i.filename!r} is damaged ({e}); the archive cannot be opened.",
+                               hint="Export the archive again, or copy it again if it came over a network.") from e
+    except OSError as e:
+        raise ProjectFileError(f"{archive.name}: cannot unpack {i.filename!r}: {e.strerror or e}.") from e
+
+
 def import_archive(archive: str | os.PathLike[str], dest: str | os.PathLike[str]) -> OpenedProject:
     """Unpack an exported archive into the project folder ``dest`` (must not
     exist or be empty). Member names are checked (no paths outside), sizes
@@ -403,13 +498,12 @@ def import_archive(archive: str | os.PathLike[str], dest: str | os.PathLike[str]
         names = z.namelist()
         if PROJECT_JSON not in names:
             raise ProjectFileError(f"{archive.name} holds no {PROJECT_JSON}; it is not a project archive.")
-        total = sum(i.file_size for i in z.infolist())
-        if total > MAX_ARCHIVE_BYTES:
-            raise ProjectFileError(f"{archive.name} would unpack to {total >> 30} GB; refusing.")
-        info = z.getinfo(PROJECT_JSON)
-        if info.file_size > MAX_JSON_BYTES:
-            raise ProjectFileError("The archive's project.json is implausibly large.")
-        env = parse_envelope(z.read(PROJECT_JSON), name=f"{archive.name}:{PROJECT_JSON}")
+        check_archive_sizes(z, archive, dest)
+        try:
+            raw_json = z.read(PROJECT_JSON)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
+            raise ProjectFileError(f"{archive.name}: its project.json is damaged ({e}).") from e
+        env = parse_envelope(raw_json, name=f"{archive.name}:{PROJECT_JSON}")
         media: list[tuple[zipfile.ZipInfo, str, str]] = []
         for i in z.infolist():
             if i.filename == PROJECT_JSON or i.is_dir():
@@ -429,10 +523,7 @@ def import_archive(archive: str | os.PathLike[str], dest: str | os.PathLike[str]
 
             for i, h, ext in media:
                 target = store.path(h, ext)
-                with z.open(i) as fi, open(target, "wb") as fo:
-                    shutil.copyfileobj(fi, fo, 1 << 20)
-                    fo.flush()
-                    os.fsync(fo.fileno())
+                _extract_member(z, i, target, archive)
                 from audio_engine.project.hashes import is_legacy, legacy_file_hash
 
                 if (legacy_file_hash(target) if is_legacy(h) and env.upgraded_from else file_hash(target)) != h:
