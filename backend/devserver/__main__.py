@@ -1,7 +1,10 @@
 """``python -m backend.devserver`` (what ``scripts/local-backend.sh`` runs):
 a throwaway PostgreSQL + bootstrap + migrations + the Supabase-compatible
-gateway on 127.0.0.1. Prints ``SUPABASE_URL=...`` and ``SUPABASE_ANON_KEY=...``
-and runs until Ctrl-C; then everything (database, stored objects) is gone."""
+gateway on 127.0.0.1, and the billing service in test mode (waitress, the
+real Stripe SDK talking to the development Stripe, whose Checkout and portal
+pages are local). Prints ``SUPABASE_URL=...``, ``SUPABASE_ANON_KEY=...`` and
+``MASHUPS_BILLING_URL=...`` and runs until Ctrl-C; then everything (database,
+stored objects) is gone."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="local-backend", description=__doc__)
     ap.add_argument("--port", type=int, default=54321, help="gateway port on 127.0.0.1 (0: any free port)")
     ap.add_argument("--access-ttl", type=int, default=3600, help="lifetime of access tokens in seconds")
+    ap.add_argument("--billing-port", type=int, default=8787,
+                    help="billing service port on 127.0.0.1 (0: any free port; -1: no billing service)")
     args = ap.parse_args(argv)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -33,8 +38,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
                   "pass --port 0 for any free port", file=sys.stderr)
             return 1
+        billing = None
+        if args.billing_port >= 0:
+            from backend.devserver.billing_dev import start_dev_billing
+
+            try:
+                billing = start_dev_billing(server.dsn(db), port=args.billing_port)
+            except OSError as exc:
+                gw.stop()
+                print(f"error: cannot listen on 127.0.0.1:{args.billing_port} ({exc.strerror}); "
+                      "pass --billing-port 0 for any free port", file=sys.stderr)
+                return 1
         print(f"SUPABASE_URL={gw.url}")
         print(f"SUPABASE_ANON_KEY={ANON_KEY}")
+        if billing is not None:
+            print(f"MASHUPS_BILLING_URL={billing.url}")
+            print(f"# billing in test mode: Checkout and the portal are pages of {billing.stripe.url}")
         print(f"# service role key (backend tools only, never the app): {SERVICE_KEY}")
         print(f"# database: psql \"{server.dsn(db)}\"", flush=True)
         print("local backend running; Ctrl-C stops it and deletes everything", file=sys.stderr, flush=True)
@@ -42,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             while not stop.wait(0.5):
                 pass
         finally:
+            if billing is not None:
+                billing.close()
             gw.stop()
     print("local backend stopped", file=sys.stderr)
     return 0

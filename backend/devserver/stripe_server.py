@@ -104,6 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.portal_action(parts[2], parts[3], form.get("price"))
             self._redirect(f"/p/session/{parts[2]}")
+        elif parts == ["done"] and method == "GET":  # the default return address of test mode
+            self._send(200, _page_html("Done", "<p>Done. You can close this tab and go back to Mashups Studio."
+                                               "</p>"), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found", "text/plain")
 
