@@ -185,6 +185,7 @@ class BillingPage(QWidget):
     """The sidebar's Billing page."""
 
     show_page = Signal()  # the window brings this page to the front
+    plan_loaded = Signal(object)  # Plan: for "what remains" beside cloud actions
 
     def __init__(self, cloud: CloudController, billing: BillingClient, theme: Theme, *,
                  backoff: Backoff | None = None) -> None:
@@ -308,6 +309,7 @@ class BillingPage(QWidget):
             self.usage_labels[metric].setText(f"{format_amount(used, unit)} of {format_amount(limit, unit)}")
             self.usage_bars[metric].setValue(0 if not limit else min(1000, int(1000 * used / limit)))
         self._show_tiers(plan)
+        self.plan_loaded.emit(plan)
 
     def _show_tiers(self, plan: Plan) -> None:
         while self.tiers_box.count():
@@ -419,4 +421,24 @@ def install_billing(window: MainWindow, cloud: CloudController) -> BillingPage:
         window.nav_buttons["Billing"] = button
         button.clicked.connect(lambda _c=False: window.go("Billing"))
     page.show_page.connect(lambda: window.go("Billing"))
+    projects = getattr(window, "projects_page", None)
+    if projects is not None:  # what remains, shown before "Save to cloud" is clicked
+        label = muted("")
+        label.setObjectName("cloud_limits")
+        lay = projects.layout()
+        lay.insertWidget(lay.count() - 1, label)
+
+        def show(plan: Plan) -> None:
+            text = limits_summary(plan) if cloud.signed_in else ""
+            label.setText(text)
+            projects.save_btn.setToolTip(text)
+
+        page.plan_loaded.connect(show)
+        cloud.projects_changed.connect(page.refresh)
     return page
+
+
+def limits_summary(plan: Plan) -> str:
+    """``Free plan: 2 of 5 cloud projects left · 480 MB of 500 MB cloud storage left``."""
+    label = plan.tiers[plan.tier].label if plan.tier in plan.tiers else plan.tier.title()
+    return f"{label} plan: " + " · ".join(plan.remaining_text(m) for m in ("max_projects", "storage_bytes"))

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel
 
 from audio_engine.project.fileformat import save_project
 from audio_engine.project.model import Project
@@ -206,6 +207,14 @@ def test_the_window_has_a_billing_page_in_the_sidebar(local_cloud: LocalCloud, t
         see_plans = next(b for b in dlg.findChildren(type(dlg.upgrade_button)) if b.text() == "See plans")
         qtbot.mouseClick(see_plans, Qt.MouseButton.LeftButton)
         assert w.current_page() == "Billing"
+        # signed in: what remains is shown on the Projects page before "Save to cloud" is clicked
+        services.cloud.session.sign_up(f"w-{time.monotonic_ns()}@example.test", "a long enough password")
+        limits = w.projects_page.findChild(QLabel, "cloud_limits")
+        wait_until(qtbot, lambda: limits.text() == "Free plan: 5 of 5 cloud projects left · "
+                                                   "500 MB of 500 MB cloud storage left")
+        assert w.projects_page.save_btn.toolTip() == limits.text()
+        assert page.plan_label.text() == "Plan: Free" and not page.sign_in_button.isVisible()
+        assert page.tier_buttons["pro"].isEnabled()
     finally:
         w.close()
         services.close()
