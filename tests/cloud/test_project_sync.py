@@ -1,0 +1,271 @@
+"""Cloud projects end to end: two computers (two homes) and one account over
+the real HTTP gateway and PostgreSQL with the migrations. A project with two
+songs is saved to the cloud on one computer and opened on the other; edits
+made on both (one of them offline) merge per entity, field by field; renders
+of the two copies are identical; tombstones stay; media transfers resume
+and are checked by hash; another user sees nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_engine.project import (
+    AddClip,
+    CommandStack,
+    MoveClip,
+    Project,
+    RemoveTrack,
+    SetClipProperty,
+    Track,
+    TrimClip,
+    open_project,
+    save_project,
+)
+from audio_engine.project.entities import canonical
+from audio_engine.project.media import MediaStore, add_song
+from audio_engine.project.render import render_project
+from backend.devserver.gateway import ANON_KEY, Gateway
+from sync.auth import MemoryTokenStore
+from sync.config import CloudConfig
+from sync.errors import IntegrityError, OfflineError, SyncError
+from sync.session import CloudSession
+from sync.transport import RetryPolicy
+from tests.project.helpers import click_track, tone
+
+from .conftest import Db
+
+Factory = Callable[[str], CloudSession]
+
+
+@pytest.fixture
+def gw(db: Db) -> Iterator[Gateway]:
+    g = Gateway(db.dsn)
+    g.start()
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def home(tmp_path: Path, gw: Gateway) -> Iterator[Factory]:
+    made: list[CloudSession] = []
+
+    def make(name: str, *, chunk_size: int | None = 64 * 1024) -> CloudSession:
+        s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=5), data_dir=tmp_path / name,
+                         token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=2, initial_s=0.01, max_s=0.02),
+                         chunk_size=chunk_size)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def email(tag: str) -> str:
+    return f"{tag}-{time.monotonic_ns()}@example.test"
+
+
+def two_song_project(tmp: Path) -> Path:
+    """A saved .mashup with two songs (one with a stem) on two tracks."""
+    src = tmp / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    store = MediaStore(tmp / "lib")
+    a = add_song(store, tone(src / "a.flac", seconds=6.0, freq=330.0), stems={"vocals": click_track(src / "av.flac",
+                                                                                                   seconds=6.0)},
+                 bpm=120.0, title="Song A")
+    b = add_song(store, tone(src / "b.flac", seconds=6.0, freq=550.0), bpm=120.0, title="Song B")
+    p = Project(title="Two songs", tempo=120.0)
+    st = CommandStack(p)
+    p.media[a.hash] = a
+    p.media[b.hash] = b
+    p.tracks += [Track(id="t1", name="A"), Track(id="t2", name="B")]
+    st.push(AddClip(track_id="t1", clip={"id": "c1", "media": a.hash, "source_in": 0.0, "source_out": 4.0,
+                                         "position": 0.0, "source_bpm": 120.0}))
+    st.push(AddClip(track_id="t2", clip={"id": "c2", "media": b.hash, "source_in": 0.0, "source_out": 4.0,
+                                         "position": 4.0, "source_bpm": 120.0}))
+    st.push(AddClip(track_id="t1", clip={"id": "c3", "media": a.hash, "stem": "vocals", "source_in": 1.0,
+                                         "source_out": 3.0, "position": 8.0, "source_bpm": 120.0}))
+    return save_project(p, tmp / "A" / "Two songs.mashup", media_sources=store)
+
+
+def edit(session: CloudSession, pid: str, folder: Path, command: object) -> Project:
+    """Apply a command to the project in ``folder`` like the editor does, save, record it for sync."""
+    opened = open_project(folder)
+    p = opened.project
+    command.apply(p)  # type: ignore[attr-defined]
+    save_project(p, folder)
+    assert session.projects is not None
+    session.projects.record(pid, command, p)  # type: ignore[arg-type]
+    return p
+
+
+def render(folder: Path) -> np.ndarray:
+    opened = open_project(folder)
+    return render_project(opened.project, media=opened.media, target_lufs=None, workers=1, tag=False).audio.samples
+
+
+def test_two_computers_one_account_edit_offline_and_converge(tmp_path: Path, gw: Gateway, db: Db,
+                                                             home: Factory) -> None:
+    folder_a = two_song_project(tmp_path)
+    a, b = home("laptop"), home("desktop")
+    addr = email("both")
+    uid = a.sign_up(addr, "secret-pw")
+    db.set_tier(uid, "pro")
+    b.sign_in(addr, "secret-pw")
+    assert a.projects is not None and b.projects is not None
+
+    pid = a.projects.upload(folder_a)
+    b.sync()
+    listed = b.projects.list()
+    assert [(x.id, x.title, x.state) for x in listed] == [(pid, "Two songs", "synced")]
+    folder_b = b.projects.download(pid, tmp_path / "B" / "Two songs.mashup")
+    assert canonical(open_project(folder_b).project).to_dict() == canonical(open_project(folder_a).project).to_dict()
+
+    # B moves clip 1 while A, offline, trims clip 2
+    edit(b, pid, folder_b, MoveClip(clip_id="c1", position=2.0))
+    gw.stop()
+    edit(a, pid, folder_a, TrimClip(clip_id="c2", source_in=0.5, source_out=3.5))
+    with pytest.raises(OfflineError):
+        a.sync()
+    assert a.status.state == "offline" and a.status.pending >= 1
+    gw.start()
+    b.sync()
+    a.sync()
+    b.sync()
+    pa, pb = a.projects.refresh_local(pid), b.projects.refresh_local(pid)
+    assert pa.to_dict() == pb.to_dict()
+    assert pa.clip("c1").position == 2.0 and (pa.clip("c2").source_in, pa.clip("c2").source_out) == (0.5, 3.5)
+    assert np.array_equal(render(folder_a), render(folder_b))
+
+
+def test_same_field_later_clock_wins_and_deleted_track_clips_stay_deleted(tmp_path: Path, gw: Gateway, db: Db,
+                                                                          home: Factory) -> None:
+    folder_a = two_song_project(tmp_path)
+    a, b = home("a"), home("b")
+    addr = email("lww")
+    uid = a.sign_up(addr, "secret-pw")
+    db.set_tier(uid, "pro")
+    b.sign_in(addr, "secret-pw")
+    assert a.projects is not None and b.projects is not None
+    pid = a.projects.upload(folder_a)
+    folder_b = b.projects.download(pid, tmp_path / "B" / "p.mashup")
+
+    # both set the gain of clip 1 offline; B's edit is later
+    edit(a, pid, folder_a, SetClipProperty(clip_id="c1", name="gain_db", value=-3.0))
+    time.sleep(0.01)
+    edit(b, pid, folder_b, SetClipProperty(clip_id="c1", name="gain_db", value=-9.0))
+    # A deletes track 1 (clips c1 and c3); B, later, moves c3 (on the deleted track)
+    edit(a, pid, folder_a, RemoveTrack(track_id="t1"))
+    time.sleep(0.01)
+    edit(b, pid, folder_b, MoveClip(clip_id="c3", position=12.0))
+    a.sync()
+    b.sync()
+    a.sync()
+    pa, pb = a.projects.refresh_local(pid), b.projects.refresh_local(pid)
+    assert pa.to_dict() == pb.to_dict()
+    assert [t.id for t in pa.tracks] == ["t2"]
+    assert {c.id for c in pa.clips()} == {"c2"}  # the deleted track's clips did not come back
+    row = a.require().store.entity_row(pid, "clip", "c1")
+    assert row is not None and row["deleted"] and row["fields"]["gain_db"] == -9.0  # later clock won the field
+    with db.connect() as conn:
+        server = conn.execute("select fields ->> 'gain_db' as g, deleted from public.project_entities "
+                              "where project_id = %s and kind = 'clip' and entity_id = 'c1'", (pid,)).fetchone()
+    assert server == {"g": "-9.0", "deleted": True}
+
+
+def test_upload_cut_in_the_middle_resumes(tmp_path: Path, gw: Gateway, db: Db, home: Factory) -> None:
+    folder = two_song_project(tmp_path)
+    a = home("a", chunk_size=16 * 1024)
+    uid = a.sign_up(email("cut"), "secret-pw")
+    db.set_tier(uid, "pro")
+    assert a.projects is not None
+    # five chunks get through, then the connection is cut in the middle of the sixth
+    sent = {"n": 0}
+    orig = a.require().media._put
+
+    def flaky_put(name: str, data: bytes, content_type: str) -> None:
+        sent["n"] += 1
+        if sent["n"] == 6:
+            gw.stop()
+        orig(name, data, content_type)
+
+    a.require().media._put = flaky_put  # type: ignore[method-assign]
+    with pytest.raises(SyncError):
+        a.projects.upload(folder)
+    gw.start()
+    a.require().media._put = orig  # type: ignore[method-assign]
+    uploaded_first = sent["n"] - 1
+    assert uploaded_first >= 5
+    puts: list[str] = []
+
+    def counting_put(name: str, data: bytes, content_type: str) -> None:
+        puts.append(name)
+        orig(name, data, content_type)
+
+    a.require().media._put = counting_put  # type: ignore[method-assign]
+    pid = a.projects.upload(folder)
+    assert pid
+    total_chunks = sum(len(json.loads(v)["chunks"]) for k, v in gw.objects.items() if k[1].endswith("manifest.json"))
+    assert total_chunks > 10
+    # the 5 chunks already there were not sent again
+    assert len([p for p in puts if p.endswith(".part")]) == total_chunks - 5
+
+
+def test_corrupted_download_is_rejected_and_retried(tmp_path: Path, gw: Gateway, db: Db, home: Factory) -> None:
+    folder = two_song_project(tmp_path)
+    a, b = home("a"), home("b")
+    addr = email("corrupt")
+    uid = a.sign_up(addr, "secret-pw")
+    db.set_tier(uid, "pro")
+    b.sign_in(addr, "secret-pw")
+    assert a.projects is not None and b.projects is not None
+    pid = a.projects.upload(folder)
+    key = next(k for k in gw.objects if k[1].endswith("00000.part"))
+    good = gw.objects[key]
+    gw.objects[key] = b"\0" * len(good)  # bit rot on the server
+    b.sync()
+    with pytest.raises(IntegrityError):
+        b.projects.download(pid, tmp_path / "B" / "p.mashup")
+    assert not (tmp_path / "B" / "p.mashup" / "project.json").exists()
+    # a transient corruption (one bad answer) is retried and the download succeeds
+    real_get = b.require().media._get
+    bad = {"left": 1}
+
+    def once_bad(name: str) -> bytes:
+        data = real_get(name)
+        if name.endswith("00000.part") and bad["left"]:
+            bad["left"] -= 1
+            return b"x" + data[1:]
+        return data
+
+    gw.objects[key] = good
+    b.require().media._get = once_bad  # type: ignore[method-assign]
+    out = b.projects.download(pid, tmp_path / "B" / "p.mashup")
+    assert bad["left"] == 0
+    opened = open_project(out)
+    for h, ref in opened.project.media.items():
+        assert opened.media.verify(h, ref.ext)
+
+
+def test_another_user_cannot_see_or_open_the_project(tmp_path: Path, gw: Gateway, db: Db, home: Factory) -> None:
+    folder = two_song_project(tmp_path)
+    a, eve = home("a"), home("eve")
+    uid = a.sign_up(email("owner"), "secret-pw")
+    db.set_tier(uid, "pro")
+    eve.sign_up(email("eve"), "secret-pw")
+    assert a.projects is not None and eve.projects is not None
+    pid = a.projects.upload(folder)
+    eve.sync()
+    assert eve.projects.list() == []
+    with pytest.raises(SyncError):
+        eve.projects.download(pid, tmp_path / "E" / "p.mashup")
+    # even knowing the blob path, Storage refuses it
+    h = next(iter(open_project(folder).project.media))
+    with pytest.raises(SyncError):
+        eve.require().media.download(h, tmp_path / "E" / "x.flac", owner_id=uid)
