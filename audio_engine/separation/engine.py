@@ -232,11 +232,15 @@ def _job(
         )
 
         device_used = pick_device(device)
-        if device_used == "cpu":
-            configure_cpu_threads(threads)
+        n_threads = configure_cpu_threads(threads) if device_used == "cpu" else 1
         m = load_model(model, model_dir=Path(model_dir) if model_dir else None)
         runner = DemucsRunner(m, device_used, notes)
         sep = demucs_separator(m, runner, segment=segment, notes=notes)
+        if device_used == "cpu":
+            from audio_engine.separation.onnx_backend import accelerate_cpu, onnx_dir
+
+            report(0.0, stage="preparing the CPU network (once per model)", force=True)
+            accelerate_cpu(runner, notes=notes, threads=n_threads, cache_dir=onnx_dir(Path(model_dir) if model_dir else None))
         bs = batch_size or (4 if device_used != "cpu" else 1)
     check(cancel)
     names = _stem_names(sep.sources, two_stems)
