@@ -104,7 +104,7 @@ class Tier:
     def price_label(self) -> str:
         if self.price is not None:
             return self.price.label
-        return "Free" if not self.purchasable else "price unavailable"
+        return "No charge" if not self.purchasable else "price unavailable"
 
 
 @dataclass(frozen=True)

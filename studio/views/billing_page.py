@@ -177,7 +177,7 @@ class LimitDialog(QDialog):
         plans = buttons.addButton("See plans", QDialogButtonBox.ButtonRole.ActionRole)
         plans.clicked.connect(lambda: (see_plans(), self.accept()))
         buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole).clicked.connect(self.reject)
-        lay.addWidget(muted("Your work is safe on this computer. " + LOCAL_NOTE))
+        lay.addWidget(muted(LOCAL_NOTE))
         lay.addWidget(buttons)
 
 
@@ -304,6 +304,10 @@ class BillingPage(QWidget):
             when += " (offline: the last known plan)"
         self.when_label.setText(when)
         self.banner.setVisible(plan.past_due)
+        # the portal needs a Stripe customer: there is one once a Checkout has been started
+        self.manage_button.setEnabled(self.cloud.signed_in and self.billing.configured
+                                      and plan.subscription is not None)
+        self.manage_button.setToolTip("" if plan.subscription else "Available once you have subscribed.")
         for metric, _label, unit in METRICS:
             used, limit = plan.usage(metric), plan.limit(metric)
             self.usage_labels[metric].setText(f"{format_amount(used, unit)} of {format_amount(limit, unit)}")
@@ -412,7 +416,12 @@ def install_billing(window: MainWindow, cloud: CloudController) -> BillingPage:
     window.pages["Billing"] = page
     window.stack.addWidget(page)
     button = window.findChild(QToolButton, "nav_Billing")
+    settings_button = window.nav_buttons.get("Settings")
     if button is not None:
+        side = button.parentWidget().layout() if button.parentWidget() else None
+        if side is not None and settings_button is not None:  # out of "soon": beside Settings
+            side.removeWidget(button)
+            side.insertWidget(side.indexOf(settings_button) + 1, button)
         button.setEnabled(True)
         button.setCheckable(True)
         button.setToolTip("Your plan, usage and billing")

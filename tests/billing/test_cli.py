@@ -42,7 +42,7 @@ def test_plan_upgrade_portal(cli_env: LocalCloud, capsys: pytest.CaptureFixture[
     data = json.loads(out)
     assert rc == 0 and data["tier"] == "free" and data["limits"]["max_projects"] == 5
     assert data["usage"]["max_projects"] == 0 and data["subscription"] is None
-    assert [t["price"] for t in data["tiers"]] == ["Free", "$9 / month", "$29 / month"]
+    assert [t["price"] for t in data["tiers"]] == ["No charge", "$9 / month", "$29 / month"]
     rc, out, _ = run(capsys, "plan")
     assert "Plan: Free" in out and "Cloud projects" in out and "never limited" in out
 

@@ -35,7 +35,7 @@ def test_plan_tiers_checkout_and_webhook_round_trip(local_cloud: LocalCloud, tmp
     assert plan.remaining_text("max_projects") == "2 of 5 cloud projects left"
     assert plan.remaining_text("storage_bytes") == "500 MB of 500 MB cloud storage left"
     tiers = c.tiers()
-    assert [t.price_label for t in sorted(tiers.values(), key=lambda t: t.rank)] == ["Free", "$9 / month",
+    assert [t.price_label for t in sorted(tiers.values(), key=lambda t: t.rank)] == ["No charge", "$9 / month",
                                                                                         "$29 / month"]
     for name, t in tiers.items():
         assert t.limits == load_tiers()["tiers"][name]["limits"]
