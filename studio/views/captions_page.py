@@ -62,7 +62,8 @@ class CaptionsPage(QWidget):
         self.current = -1
         self._filling = False
         self.song = QComboBox()
-        self.song.setMinimumWidth(260)
+        self.song.setMinimumWidth(240)
+        self.song.setMaximumWidth(480)
         self.song.currentIndexChanged.connect(self._song_chosen)
         self.format = QComboBox()
         self.format.addItems(list(EXPORT_FORMATS))
@@ -89,6 +90,9 @@ class CaptionsPage(QWidget):
         self.table.setColumnWidth(1, 100)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(32)
+        self.table.setWordWrap(True)  # a long line wraps in its row instead of ending in "…"
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.cellClicked.connect(self._clicked)
@@ -119,8 +123,16 @@ class CaptionsPage(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 16)
         lay.setSpacing(12)
-        lay.addWidget(page_header("Captions", "Lyrics with word timing, written on this computer by Whisper.",
-                                  [self.song, self.write_btn, self.play_btn, self.format, self.export_btn]))
+        lay.addWidget(page_header("Captions", "Lyrics with word timing, written on this computer by Whisper."))
+        tools = QHBoxLayout()
+        tools.setSpacing(8)
+        tools.addWidget(self.song, 1)
+        tools.addWidget(self.write_btn)
+        tools.addWidget(self.play_btn)
+        tools.addSpacing(16)
+        tools.addWidget(self.format)
+        tools.addWidget(self.export_btn)
+        lay.addLayout(tools)
         status = QHBoxLayout()
         status.addWidget(self.info, 1)
         status.addWidget(self.progress)

@@ -274,7 +274,9 @@ class TimelineScene(QGraphicsScene):
             col.setAlpha(60)
             painter.fillRect(box, col)
             painter.setPen(QColor(c["text"]))
-            painter.drawText(box.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, s[2])
+            inner = box.adjusted(4, 0, -2, 0)
+            text = painter.fontMetrics().elidedText(s[2], Qt.TextElideMode.ElideRight, int(inner.width()))
+            painter.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
         if not segs:
             painter.setPen(QColor(c["muted"]))
             painter.drawText(QPointF(tl.mapToScene(8, 0).x(), cap_y + 27), "Caption lane — write captions for a song to see its lyrics here")

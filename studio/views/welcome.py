@@ -4,7 +4,7 @@ a one-click demo project made from the bundled demo songs."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
 
 from studio.services import Services
 from studio.widgets import Card, muted
@@ -54,6 +54,9 @@ class WelcomeDialog(QDialog):
         row.addWidget(self.demo_btn)
         lay.addLayout(row)
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        # Sized by its content and not resizable: window managers then draw no resize handle
+        # (a white strip under the dialog with Openbox's default theme).
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
 
     def _done(self) -> None:
         self.s.settings.set("first_run_done", True)
