@@ -200,7 +200,9 @@ class BillingPage(QWidget):
         self.watcher.confirmed.connect(self._confirmed)
         self.watcher.timed_out.connect(lambda: self._say(
             "We haven't received the payment confirmation yet. If you paid, it can take a few minutes: "
-            "press Refresh later, or check the receipt Stripe e-mailed you. You were not charged twice."))
+            "press Refresh later, or check the receipt Stripe e-mailed you. You were not charged twice."
+            if self.watcher.tier else "No change from the billing portal has arrived yet; press Refresh if "
+            "you changed something there."))
         self.watcher.cancelled.connect(lambda: self._say("Checkout cancelled: your plan is unchanged."))
         cloud.status_changed.connect(lambda _s: self.refresh())
 
