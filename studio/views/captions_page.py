@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -51,13 +51,79 @@ def _parse_clock(text: str) -> float:
     return float(text)
 
 
+class CaptionJobControls(QObject):
+    """"Write captions" for the page's song as a job of the one job runner:
+    the button, a progress bar and Cancel. A caption job for the same song
+    started elsewhere (the Library) shows here too; a missing model is
+    handled by the window's Models prompt (SongActions.model_missing)."""
+
+    def __init__(self, page: CaptionsPage) -> None:
+        super().__init__(page)
+        self.page = page
+        self.job: Job | None = None
+        self.write_btn = QPushButton(page.s.theme.icon("captions", "accent_text"), "Write captions")
+        self.write_btn.setObjectName("Primary")
+        self.write_btn.setToolTip("Transcribe the song's words with Whisper on this computer (vocals stem when "
+                                  "the song is separated). Model and language: Settings.")
+        self.write_btn.clicked.connect(self.write)
+        bold = self.write_btn.font()
+        bold.setBold(True)
+        # room for the longer label in the bold face the theme gives primary buttons
+        self.write_btn.setMinimumWidth(QFontMetrics(bold).horizontalAdvance("Rewrite captions") + 56)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setVisible(False)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setVisible(False)
+        self.cancel_btn.clicked.connect(self.cancel)
+        page.s.jobs.job_changed.connect(self._changed)
+        page.s.jobs.job_finished.connect(self._changed)
+
+    def busy(self) -> bool:
+        return self.job is not None and not self.job.state.finished
+
+    def write(self) -> None:
+        if self.page.song_id is None or self.busy():
+            return
+        self.job = self.page.actions.caption(self.page.song_id)
+        self._changed(self.job)
+
+    def cancel(self) -> None:
+        if self.job is not None and self.busy():
+            self.page.s.jobs.cancel(self.job.id)
+
+    def _changed(self, job: Any) -> None:
+        if not isinstance(job, Job):
+            return
+        if self.job is None or job.id != self.job.id:
+            mine = job.meta.get("action") == "caption" and job.meta.get("song") == self.page.song_id
+            if not (mine and not job.state.finished):
+                return
+            self.job = job  # started from the Library: show it here too
+        running = not job.state.finished
+        self.progress.setVisible(running)
+        self.cancel_btn.setVisible(running)
+        if running:
+            self.progress.setValue(int(job.fraction * 1000))
+            self.progress.setFormat(f"{job.stage} %p%")
+        elif job.state == JobState.FAILED:
+            self.page.info.setText(f"Captions were not written: {job.error} {job.hint}".strip())
+        elif job.state == JobState.CANCELLED:
+            self.page.info.setText("Writing captions was cancelled.")
+        self.update_button()
+
+    def update_button(self) -> None:
+        self.write_btn.setEnabled(self.page.song_id is not None and not self.busy())
+        self.write_btn.setText("Rewrite captions" if self.page.doc is not None else "Write captions")
+
+
 class CaptionsPage(QWidget):
     def __init__(self, services: Services, actions: SongActions) -> None:
         super().__init__()
         self.s = services
         self.actions = actions
         self.song_id: int | None = None
-        self._job: Job | None = None
         self.doc: CaptionDoc | None = None
         self.current = -1
         self._filling = False
@@ -71,18 +137,8 @@ class CaptionsPage(QWidget):
         self.export_btn.clicked.connect(self.export_dialog)
         self.play_btn = QPushButton(services.theme.icon("play"), "Play song")
         self.play_btn.clicked.connect(self._play_song)
-        self.write_btn = QPushButton(services.theme.icon("captions", "accent_text"), "Write captions")
-        self.write_btn.setObjectName("Primary")
-        self.write_btn.setToolTip("Transcribe the song's words with Whisper on this computer (vocals stem when "
-                                  "the song is separated). Model and language: Settings.")
-        self.write_btn.clicked.connect(self.write_captions)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.progress.setVisible(False)
-        self.cancel_btn = QPushButton("Cancel")
-        self.cancel_btn.setVisible(False)
-        self.cancel_btn.clicked.connect(self._cancel_job)
+        self.jobs = CaptionJobControls(self)
+        self.write_btn, self.progress, self.cancel_btn = self.jobs.write_btn, self.jobs.progress, self.jobs.cancel_btn
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Start", "End", "Text"])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -93,6 +149,7 @@ class CaptionsPage(QWidget):
         self.table.setWordWrap(True)  # a long line wraps in its row instead of ending in "…"
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().sectionResized.connect(lambda *_a: self.table.resizeRowsToContents())
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.cellClicked.connect(self._clicked)
@@ -140,8 +197,6 @@ class CaptionsPage(QWidget):
         lay.addLayout(status)
         lay.addWidget(split, 1)
         services.transport.position_changed.connect(self._position)
-        services.jobs.job_changed.connect(self._job_changed)
-        services.jobs.job_finished.connect(self._job_changed)
         actions.song_updated.connect(self._song_updated)
         self._update_buttons()
 
@@ -205,48 +260,12 @@ class CaptionsPage(QWidget):
         self._filling = False
         self.current = -1
 
-    # -- writing captions ---------------------------------------------------------
     def write_captions(self) -> None:
-        """Caption the chosen song as a job (progress here and on the Jobs page;
-        a missing model opens the same prompt as the Library's)."""
-        if self.song_id is None or self._busy():
-            return
-        self._job = self.actions.caption(self.song_id)
-        self._job_changed(self._job)
-
-    def _busy(self) -> bool:
-        return self._job is not None and not self._job.state.finished
-
-    def _cancel_job(self) -> None:
-        if self._busy():
-            assert self._job is not None
-            self.s.jobs.cancel(self._job.id)
-
-    def _job_changed(self, job: Any) -> None:
-        if not isinstance(job, Job):
-            return
-        if self._job is None or job.id != self._job.id:
-            if job.meta.get("action") == "caption" and job.meta.get("song") == self.song_id and not job.state.finished:
-                self._job = job  # started from the Library: show it here too
-            else:
-                return
-        running = not job.state.finished
-        self.progress.setVisible(running)
-        self.cancel_btn.setVisible(running)
-        if running:
-            self.progress.setValue(int(job.fraction * 1000))
-            self.progress.setFormat(f"{job.stage} %p%")
-        elif job.state == JobState.FAILED:
-            self.info.setText(f"Captions were not written: {job.error} {job.hint}".strip())
-        elif job.state == JobState.CANCELLED:
-            self.info.setText("Writing captions was cancelled.")
-        self._update_buttons()
+        self.jobs.write()
 
     def _update_buttons(self) -> None:
-        has_song = self.song_id is not None
-        self.write_btn.setEnabled(has_song and not self._busy())
-        self.write_btn.setText("Write captions again" if self.doc is not None else "Write captions")
-        self.play_btn.setEnabled(has_song)
+        self.jobs.update_button()
+        self.play_btn.setEnabled(self.song_id is not None)
 
     def _song_updated(self, song_id: int) -> None:
         if song_id == self.song_id and self.isVisible():

@@ -219,12 +219,17 @@ class EditorPage(QWidget):
         self.export_btn.clicked.connect(self.export_dialog)
         self.add_btn = QPushButton(t.icon("library"), "Add songs from Library")
         self.add_btn.setToolTip("Select songs on the Library page, right-click → Open in editor")
+        # the title has a row of its own (with Export), so a long title and the tools both fit at 1100 px
+        head = QHBoxLayout()
+        head.setSpacing(8)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.export_btn)
         bar = QHBoxLayout()
         bar.setSpacing(8)
-        bar.addWidget(self.title, 1)
         for w in (self.tempo, self.key, self.snap, self.zoom_out_btn, self.zoom_in_btn, self.marker_btn,
-                  self.undo_btn, self.redo_btn, self.save_btn, self.export_btn):
+                  self.undo_btn, self.redo_btn, self.save_btn):
             bar.addWidget(w)
+        bar.addStretch(1)
         self.status = muted("")
 
         # timeline + headers
@@ -258,6 +263,7 @@ class EditorPage(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
+        lay.addLayout(head)
         lay.addLayout(bar)
         lay.addWidget(self.status)
         lay.addWidget(self.empty)

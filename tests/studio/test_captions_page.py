@@ -22,7 +22,7 @@ def test_write_captions_button_runs_a_job_and_asks_for_a_missing_model(window: A
     page.song.setCurrentIndex(index)
     assert page.song_id == ids[0] and page.write_btn.isEnabled() and page.write_btn.isVisible()
     qtbot.mouseClick(page.write_btn, Qt.MouseButton.LeftButton)
-    job = page._job
+    job = page.jobs.job
     assert job is not None and job.meta.get("action") == "caption" and job.meta.get("song") == ids[0]
     assert page.progress.isVisible() and not page.write_btn.isEnabled()
     qtbot.waitUntil(lambda: job.state.finished, timeout=60000)
