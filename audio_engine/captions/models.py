@@ -94,11 +94,13 @@ def canonical_name(name: str) -> str:
     return ALIASES.get(name, name)
 
 
-def models_root() -> Path:
-    return default_paths().models / "whisper"
+def models_root(root: Path | None = None) -> Path:
+    """The Whisper folder: ``<root>/whisper`` (``root`` is the models folder
+    the caller was given; the per-user default only when none is)."""
+    return (Path(root) if root is not None else default_paths().models) / "whisper"
 
 
-def model_dir(name: str) -> Path:
+def model_dir(name: str, *, root: Path | None = None) -> Path:
     n = canonical_name(name)
     if n not in MODELS:
         raise ModelNotInstalledError(
@@ -106,7 +108,7 @@ def model_dir(name: str) -> Path:
             model=name,
             hint="Pick one of the listed models, or give the path of a CTranslate2 Whisper model folder.",
         )
-    return models_root() / n
+    return models_root(root) / n
 
 
 def check_model_folder(path: Path) -> list[str]:
@@ -124,21 +126,21 @@ def check_model_folder(path: Path) -> list[str]:
     return missing
 
 
-def is_installed(name: str) -> bool:
+def is_installed(name: str, *, root: Path | None = None) -> bool:
     try:
-        d = model_dir(name)
+        d = model_dir(name, root=root)
     except ModelNotInstalledError:
         return False
     return d.is_dir() and not check_model_folder(d)
 
 
-def installed_models() -> list[str]:
+def installed_models(*, root: Path | None = None) -> list[str]:
     """Installed models: registry names (in registry order), then imported custom names (sorted)."""
-    out = [n for n in MODELS if is_installed(n)]
-    root = models_root()
-    if root.is_dir():
+    out = [n for n in MODELS if is_installed(n, root=root)]
+    folder = models_root(root)
+    if folder.is_dir():
         out += sorted(
-            d.name for d in root.iterdir()
+            d.name for d in folder.iterdir()
             if d.is_dir() and not d.name.startswith(".") and d.name not in MODELS and not check_model_folder(d)
         )
     return out
@@ -149,7 +151,7 @@ def _folder_identity(path: Path) -> str:
     return f"dir:{path.resolve()}:{st.st_size}:{int(st.st_mtime)}"
 
 
-def resolve_model(name_or_dir: str | os.PathLike[str]) -> ResolvedModel:
+def resolve_model(name_or_dir: str | os.PathLike[str], *, root: Path | None = None) -> ResolvedModel:
     """A registry name ("tiny.en", "large-v3", "turbo") or a model folder ->
     where to load it from. Raises :class:`ModelNotInstalledError` (with
     ``.model``) when the model is not installed or the folder is incomplete;
@@ -170,10 +172,10 @@ def resolve_model(name_or_dir: str | os.PathLike[str]) -> ResolvedModel:
         return ResolvedModel(p.name, p, _folder_identity(p))
     name = canonical_name(raw)
     if name not in MODELS:
-        custom = installed_path_for(name) if name and "/" not in name and not name.startswith(".") else None
+        custom = installed_path_for(name, root=root) if name and "/" not in name and not name.startswith(".") else None
         if custom is not None:
             return ResolvedModel(name, custom, _folder_identity(custom))
-    d = model_dir(name)
+    d = model_dir(name, root=root)
     if not d.is_dir() or check_model_folder(d):
         spec = MODELS[name]
         raise ModelNotInstalledError(
@@ -191,6 +193,7 @@ def install_model(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     transport: object | None = None,
+    root: Path | None = None,
 ) -> Path:
     """Download model ``name`` into its folder and return the folder.
 
@@ -202,8 +205,8 @@ def install_model(
     from audio_engine.models.download import RemoteFile, download_file
 
     n = canonical_name(name)
-    final = model_dir(n)
-    if is_installed(n):
+    final = model_dir(n, root=root)
+    if is_installed(n, root=root):
         return final
     spec = MODELS[n]
     root = final.parent
@@ -242,7 +245,7 @@ def install_model(
     return final
 
 
-def import_model(src: str | os.PathLike[str], *, name: str | None = None) -> Path:
+def import_model(src: str | os.PathLike[str], *, name: str | None = None, root: Path | None = None) -> Path:
     """Install a CTranslate2 Whisper model folder the user already has (offline
     import) under ``name`` (a registry name, or a new name for a custom model;
     default: the folder's name). The folder is checked, copied to a staging
@@ -260,17 +263,17 @@ def import_model(src: str | os.PathLike[str], *, name: str | None = None) -> Pat
     n = canonical_name(name or s.name)
     if not n or n.startswith(".") or "/" in n or "\\" in n:
         raise MashupsError(f"Bad model name {n!r}.")
-    root = models_root()
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / n
-    staging = root / f".{n}.import-{uuid.uuid4().hex[:8]}"
+    folder = models_root(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / n
+    staging = folder / f".{n}.import-{uuid.uuid4().hex[:8]}"
     try:
         shutil.copytree(s, staging)
         if check_model_folder(staging):
-            raise MashupsError(f"Copying {s} to {root} failed (disk full?); nothing was installed.")
+            raise MashupsError(f"Copying {s} to {folder} failed (disk full?); nothing was installed.")
         old = None
         if final.exists():
-            old = root / f".{n}.old-{uuid.uuid4().hex[:8]}"
+            old = folder / f".{n}.old-{uuid.uuid4().hex[:8]}"
             os.replace(final, old)
         os.replace(staging, final)
         if old is not None:
@@ -281,7 +284,7 @@ def import_model(src: str | os.PathLike[str], *, name: str | None = None) -> Pat
     return final
 
 
-def installed_path_for(name: str) -> Path | None:
+def installed_path_for(name: str, *, root: Path | None = None) -> Path | None:
     """The folder of an installed model (registry or imported custom name), else None."""
-    d = models_root() / canonical_name(name)
+    d = models_root(root) / canonical_name(name)
     return d if d.is_dir() and not check_model_folder(d) else None

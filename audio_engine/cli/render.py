@@ -26,17 +26,8 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def unpack_folder(project: Path, cache: Path) -> Path | None:
-    """Where an archive is opened: the cache, in a folder named by the
-    archive's content (so the same archive is unpacked once)."""
-    if not project.is_file():
-        return None
-    from audio_engine.io import file_hash
-
-    return cache / "unpacked" / f"{file_hash(project)[:24]}.mashup"
-
-
 def run(args: Any) -> int:
+    from audio_engine.app.context import unpack_folder
     from audio_engine.cache import FileCache
     from audio_engine.cli.magic import progress_printer
     from audio_engine.paths import default_paths

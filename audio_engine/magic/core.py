@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from audio_engine.app.songs import track_with_clip
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, JsonCache, cache_key
 from audio_engine.errors import MashupsError
@@ -42,7 +43,7 @@ from audio_engine.magic.keycheck import sure_key
 from audio_engine.magic.plan import DEFAULT_MAX_STRETCH, check_pair, refusal, track_name
 from audio_engine.magic.score import Mashability, mashability, plan_tempo
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
-from audio_engine.project.commands import AddClip, AddMarker, AddMedia, AddTrack, CommandStack, SetCaptions
+from audio_engine.project.commands import AddMarker, AddMedia, CommandStack, SetCaptions
 from audio_engine.project.media import MediaStore, add_song
 from audio_engine.project.model import Project, new_id
 from audio_engine.project.render import RenderResult, render_project
@@ -416,22 +417,21 @@ def magic_mashup(
                      bpm=b.grid.bpm, key=key_b.name, separation_model=b.stems.model, hasher=hasher)
     stack.push(AddMedia(media=ref_a.__dict__.copy()))
     stack.push(AddMedia(media=ref_b.__dict__.copy()))
-    vocal_track, vocal_clip = new_id("track"), new_id("clip")
-    stack.push(AddTrack(track={"id": vocal_track, "name": track_name(a.title, VOCALS)}))
-    stack.push(AddClip(track_id=vocal_track, clip={
-        "id": vocal_clip, "media": ref_a.hash, "stem": VOCALS, "source_in": a_in, "source_out": a_out,
+    # tracks and clips through the application layer's one songs-to-commands path
+    cmds, vocal_track, vocal_clip = track_with_clip(name=track_name(a.title, VOCALS), clip={
+        "media": ref_a.hash, "stem": VOCALS, "source_in": a_in, "source_out": a_out,
         "position": pos_a_beats, "stretch_mode": "tempo", "source_bpm": a.grid.bpm * tp.multiple,
-        "pitch": float(shift_a), "gain_db": vocal_gain, "fade_in": 0.005, "fade_out": 0.05,
-        "name": track_name(a.title, VOCALS)}))
+        "pitch": float(shift_a), "gain_db": vocal_gain, "fade_in": 0.005, "fade_out": 0.05})
+    for c in cmds:
+        stack.push(c)
     inst_ids = []
     for s in b.instrumental_stems:
-        tid, cid = new_id("track"), new_id("clip")
-        stack.push(AddTrack(track={"id": tid, "name": track_name(b.title, s)}))
-        stack.push(AddClip(track_id=tid, clip={
-            "id": cid, "media": ref_b.hash, "stem": s, "source_in": b_in, "source_out": b_out, "position": 0.0,
+        cmds, tid, cid = track_with_clip(name=track_name(b.title, s), clip={
+            "media": ref_b.hash, "stem": s, "source_in": b_in, "source_out": b_out, "position": 0.0,
             "stretch_mode": "tempo", "source_bpm": b.grid.bpm, "pitch": 0.0, "gain_db": 0.0,
-            "fade_in": 0.005, "fade_out": min(outro_bars * bar_s, (b_out - b_in) / tp.ratio_b / 2),
-            "name": track_name(b.title, s)}))
+            "fade_in": 0.005, "fade_out": min(outro_bars * bar_s, (b_out - b_in) / tp.ratio_b / 2)})
+        for c in cmds:
+            stack.push(c)
         inst_ids.append(cid)
     stack.push(AddMarker(marker_id=new_id("marker"), position=0.0, name="Intro"))
     stack.push(AddMarker(marker_id=new_id("marker"), position=float(entry_bar * bpb), name="Vocals in"))

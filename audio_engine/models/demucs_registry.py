@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,8 +158,13 @@ def get_entry(name: str) -> DemucsModel:
 
 
 def repo_dir(model_dir: Path | None = None) -> Path:
-    """The local Demucs repository folder: ``<model_dir or default models>/demucs``."""
+    """The local Demucs repository folder: ``<model_dir>/demucs``, or
+    ``model_dir`` itself when it directly holds Demucs ``.th``/``.yaml``
+    files (what demucs' own ``--repo`` accepts)."""
     base = Path(model_dir) if model_dir is not None else default_paths().models
+    if model_dir is not None and base.is_dir() and not (base / "demucs").is_dir():
+        if any(f.suffix in (".th", ".yaml") and not f.name.startswith(".") for f in base.iterdir()):
+            return base
     return base / "demucs"
 
 
@@ -252,16 +256,27 @@ def list_models(*, model_dir: Path | None = None) -> list[ModelStatus]:
             size = sum(p.stat().st_size for p in have)
             out.append(ModelStatus(y.stem, y.stem, "Custom model found in the model folder.", (),
                                    not miss, size, size, miss, registered=False))
+        # Weight files without a bag file load by their signature (as demucs' --repo does).
+        known = {f.filename.split("-")[0] for m in registry().values() for f in m.files}
+        listed = {st.name for st in out}
+        for y in repo.glob("*.yaml"):
+            try:
+                known.update(_yaml_models(y.read_text()))
+            except Exception:
+                continue
+        for sig, f in sorted(local.items()):
+            if sig in known or sig in listed:
+                continue
+            size = f.stat().st_size
+            out.append(ModelStatus(sig, sig, "Weight file found in the model folder.", (), True, size, size,
+                                   registered=False))
     return out
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    from audio_engine.atomic import atomic_write_text
+
+    atomic_write_text(path, text)
 
 
 def download_model(

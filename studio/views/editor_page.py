@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from audio_engine import project as proj
+from audio_engine.app.context import unpack_folder
+from audio_engine.app.songs import SongToAdd, add_songs
 from audio_engine.cache import FileCache
 from audio_engine.errors import MashupsError
 from audio_engine.project import Command, MediaResolver, MediaStore, Project
@@ -493,7 +495,7 @@ class EditorPage(QWidget):
         songs = [self.s.library.get(i) for i in song_ids]
         store = self.doc.media_store
 
-        def fn(progress: Any, cancel: Any) -> list[tuple[Any, dict[str, tuple[str, str]]]]:
+        def fn(progress: Any, cancel: Any) -> list[SongToAdd]:
             out = []
             for song in songs:
                 cancel.check()
@@ -502,45 +504,19 @@ class EditorPage(QWidget):
                 for name, p in song.stems.items():
                     if Path(p).is_file():
                         stems[name] = store.add_file(p)
-                out.append((song, {"__mix__": (h, ext), **stems}))
+                captions = None
+                if song.captions and Path(song.captions).is_file():
+                    import json
+
+                    captions = json.loads(Path(song.captions).read_text())
+                out.append(SongToAdd(hash=h, ext=ext, title=song.title, duration=song.duration, artist=song.artist,
+                                     bpm=song.bpm, key=song.key_name, stems=stems, captions=captions))
             return out
 
         self.s.jobs.submit("Add songs to the project", "io", fn, on_result=self._add_songs_done)
 
-    def _add_songs_done(self, result: list[tuple[Any, dict[str, tuple[str, str]]]]) -> None:
-        p = self.doc.project
-        cmds: list[Command] = []
-        first = not p.clips()
-        tempo = p.tempo
-        if first and result and result[0][0].bpm:
-            tempo = float(result[0][0].bpm)
-            cmds.append(proj.SetTempo(bpm=round(tempo, 2)))
-        if first and result and result[0][0].key_name and p.key is None:
-            cmds.append(proj.SetProjectProperty(name="key", value=result[0][0].key_name))
-        for song, files in result:
-            h, ext = files["__mix__"]
-            stems = {k: v for k, v in files.items() if k != "__mix__"}
-            media = {"hash": h, "name": song.title, "ext": ext, "bpm": song.bpm, "key": song.key_name,
-                     "duration": song.duration, "title": song.title, "artist": song.artist,
-                     "stems": {k: v[0] for k, v in stems.items()}, "stem_exts": {k: v[1] for k, v in stems.items()}}
-            cmds.append(proj.AddMedia(media=media))
-            lanes: list[str | None] = sorted(stems) if stems else [None]
-            # start each new song on the first bar after the current end, in tempo
-            start_beats = 0.0 if first else float(round(p.seconds_to_beats(p.end_seconds()) / 4.0 + 0.499) * 4)
-            for stem in lanes:
-                tid = proj.new_id("track")
-                name = f"{song.title} · {stem}" if stem else song.title
-                cmds.append(proj.AddTrack(track={"id": tid, "name": name}))
-                src_bpm = song.bpm if song.bpm and 20 <= song.bpm <= 400 else None
-                clip = {"id": proj.new_id("clip"), "media": h, "stem": stem, "source_in": 0.0,
-                        "source_out": round(song.duration, 6), "position": start_beats,
-                        "stretch_mode": "tempo", "source_bpm": src_bpm, "name": song.title}
-                cmds.append(proj.AddClip(track_id=tid, clip=clip))
-            if song.captions and Path(song.captions).is_file():
-                import json
-
-                cmds.append(proj.SetCaptions(lane_id=proj.new_id("lane"), doc=json.loads(Path(song.captions).read_text()),
-                                             clip_id=str(cmds[-1].clip["id"]), name=song.title))  # type: ignore[attr-defined]
+    def _add_songs_done(self, result: list[SongToAdd]) -> None:
+        cmds = add_songs(self.doc.project, result)  # the engine's one songs-to-commands operation
         if cmds and self.push(proj.Macro(commands=cmds, name="Add songs")):
             self.timeline.zoom_fit()
             self.status.setText(self._status_text())
@@ -614,7 +590,7 @@ class EditorPage(QWidget):
 
     def open_project(self, path: Path) -> bool:
         try:
-            opened = proj.open_project(path)
+            opened = proj.open_project(path, unpack_to=unpack_folder(path, self.s.paths.cache))
         except MashupsError as e:
             msg, hint = describe_error(e)
             show_message(self, "Open project", f"{msg}\n\n{hint}")

@@ -1,12 +1,11 @@
-"""Models page: separation (Demucs + the built-in classical fallback) and
-caption (Whisper) models with size, status, download with progress and
-cancel, import from disk and remove; the compute device (detected in a
-worker process, so torch never loads in the UI)."""
+"""Models page: every model kind of the engine's one catalog
+(:mod:`audio_engine.models.catalog`: separation and captions) with size,
+status, download with progress and cancel, import from disk and remove, all
+through the same interface (no branching on the kind); the compute device
+(detected in a worker process, so torch never loads in the UI)."""
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audio_engine.models.catalog import ModelCatalog, ModelEntry
 from audio_engine.progress import CancelToken, Progress
 from studio.device_info import device_target
 from studio.jobs import Job, JobState
@@ -30,39 +30,13 @@ from studio.services import Services
 from studio.widgets import Card, fmt_bytes, muted, page_header
 
 
-@dataclass
-class ModelInfo:
-    kind: str  # "separation" | "captions"
-    name: str
-    description: str
-    size_bytes: int
-    installed: bool
-    builtin: bool = False
-
-
-def list_separation(services: Services) -> list[ModelInfo]:
-    from audio_engine.models import demucs_registry as reg
-
-    out = [ModelInfo("separation", "classical", "Built in, no download: harmonic/percussive + vocal "
-                     "masking. Rough, but works offline on any computer.", 0, True, builtin=True)]
-    for m in reg.list_models(model_dir=services.paths.models):
-        out.append(ModelInfo("separation", m.name, f"{m.title} — {m.description} ({', '.join(m.sources)})",
-                             m.installed_bytes if m.installed else m.approx_bytes, m.installed))
-    return out
-
-
-def list_captions() -> list[ModelInfo]:
-    from audio_engine.captions import models as wm
-
-    out = [ModelInfo("captions", name, spec.description, spec.approx_mb * 1_000_000, wm.is_installed(name))
-           for name, spec in wm.MODELS.items()]
-    known = set(wm.MODELS)
-    out += [ModelInfo("captions", n, "Imported model", 0, True) for n in wm.installed_models() if n not in known]
-    return out
+def list_models(catalog: ModelCatalog) -> list[tuple[str, list[ModelEntry]]]:
+    """Each kind's label and its models, as the engine's one catalog lists them."""
+    return [(k.label, k.list()) for k in catalog.kinds.values()]
 
 
 class ModelRow(QFrame):
-    def __init__(self, page: ModelsPage, info: ModelInfo) -> None:
+    def __init__(self, page: ModelsPage, info: ModelEntry) -> None:
         super().__init__()
         self.page = page
         self.info = info
@@ -82,7 +56,8 @@ class ModelRow(QFrame):
         self.bar.hide()
         col.addWidget(self.bar)
         lay.addLayout(col, 1)
-        self.size = muted(fmt_bytes(info.size_bytes) if info.size_bytes else "—")
+        shown = info.size_bytes if info.installed else info.approx_bytes
+        self.size = muted(fmt_bytes(shown) if shown else "—")
         self.status = QLabel()
         self.status.setObjectName("Badge")
         self.download = QPushButton(page.s.theme.icon("download"), "Download")
@@ -101,8 +76,7 @@ class ModelRow(QFrame):
     def update_view(self) -> None:
         busy = self.job is not None and not self.job.state.finished
         i = self.info
-        self.status.setText("built in" if i.builtin else "installed" if i.installed else
-                            ("downloading" if busy else "not installed"))
+        self.status.setText("downloading" if busy else i.status)
         self.download.setVisible(not i.installed and not busy and not i.builtin)
         self.import_btn.setVisible(not i.installed and not busy and not i.builtin)
         self.cancel.setVisible(busy)
@@ -189,7 +163,7 @@ class ModelsPage(QWidget):
                 w.deleteLater()
         old_jobs = {k: r.job for k, r in self.rows.items()}
         self.rows = {}
-        for title, items in (("Stem separation", list_separation(self.s)), ("Captions (Whisper)", list_captions())):
+        for title, items in list_models(self.catalog()):
             head = QLabel(title)
             head.setStyleSheet("font-size: 15px; font-weight: 700; margin-top: 6px;")
             self.body.addWidget(head)
@@ -213,19 +187,16 @@ class ModelsPage(QWidget):
             self.refresh()
         return self.rows[(kind, name)]
 
-    # -- actions ------------------------------------------------------------------------
+    # -- actions (the same for every kind: the catalog's interface) -------------------
+    def catalog(self) -> ModelCatalog:
+        return ModelCatalog(self.s.paths.models)  # the folder Settings chose
+
     def download(self, row: ModelRow) -> Job:
         info = row.info
-        model_dir = self.s.paths.models
+        kind = self.catalog().kind(info.kind)
 
         def fn(progress: Any, cancel: CancelToken) -> str:
-            if info.kind == "separation":
-                from audio_engine.models import demucs_registry as reg
-
-                return str(reg.download_model(info.name, model_dir=model_dir, progress=progress, cancel=cancel))
-            from audio_engine.captions import install_model
-
-            return str(install_model(info.name, progress=progress, cancel=cancel))
+            return str(kind.download(info.name, progress=progress, cancel=cancel))
 
         row.job = self.s.jobs.submit(f"Download {info.name}", "io", fn, on_result=lambda _p: self.refresh(),
                                      meta={"model": info.name})
@@ -233,29 +204,23 @@ class ModelsPage(QWidget):
         return row.job
 
     def import_dialog(self, row: ModelRow) -> None:
-        if row.info.kind == "captions":
-            d = QFileDialog.getExistingDirectory(self, f"Import {row.info.name}: choose the folder with model.bin")
+        kind = self.catalog().kind(row.info.kind)
+        if kind.import_takes == "folder":
+            d = QFileDialog.getExistingDirectory(self, f"Import {row.info.name}: choose the model's folder")
             if d:
                 self.import_from(row, [Path(d)])
         else:
-            files, _ = QFileDialog.getOpenFileNames(self, f"Import {row.info.name}: choose its .th files", "",
-                                                    "Demucs weights (*.th);;All files (*)")
+            files, _ = QFileDialog.getOpenFileNames(self, f"Import {row.info.name}: choose its weight files")
             if files:
                 self.import_from(row, [Path(f) for f in files])
 
     def import_from(self, row: ModelRow, sources: list[Path]) -> Job:
         info = row.info
-        model_dir = self.s.paths.models
+        kind = self.catalog().kind(info.kind)
 
         def fn(progress: Any, cancel: CancelToken) -> str:
             progress(Progress(0.1, "importing"))
-            if info.kind == "captions":
-                from audio_engine.captions import import_model
-
-                return str(import_model(sources[0], name=info.name))
-            from audio_engine.models import demucs_registry as reg
-
-            return str(reg.import_model(info.name, sources, model_dir=model_dir))
+            return str(kind.import_from(sources, name=info.name))
 
         def done(_r: str) -> None:
             self.note.setText(f"Imported {info.name}.")
@@ -267,20 +232,10 @@ class ModelsPage(QWidget):
 
     def remove(self, row: ModelRow) -> Job:
         info = row.info
-        model_dir = self.s.paths.models
+        kind = self.catalog().kind(info.kind)
 
         def fn(progress: Any, cancel: CancelToken) -> int:
-            if info.kind == "separation":
-                from audio_engine.models import demucs_registry as reg
-
-                return reg.remove_model(info.name, model_dir=model_dir)
-            from audio_engine.captions.models import installed_path_for
-
-            p = installed_path_for(info.name)
-            if p is not None and p.is_dir():
-                shutil.rmtree(p)
-                return 1
-            return 0
+            return kind.remove(info.name)
 
         return self.s.jobs.submit(f"Remove {info.name}", "io", fn, on_result=lambda _n: self.refresh())
 

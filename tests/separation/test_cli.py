@@ -74,8 +74,9 @@ def test_models_cli(tmp_path: Path, studio_home: Path, capsys: pytest.CaptureFix
     assert str(studio_home / "models" / "demucs") in out
     assert main(["models", "--json", "list"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert {m["name"] for m in listed} == {"htdemucs", "htdemucs_ft", "htdemucs_6s", "mdx_extra"}
-    assert not any(m["installed"] for m in listed)
+    assert {m["name"] for m in listed if m["kind"] == "separation" and not m["builtin"]} == {"htdemucs", "htdemucs_ft", "htdemucs_6s", "mdx_extra"}
+    assert {m["kind"] for m in listed} == {"separation", "captions"}  # one catalog for both kinds
+    assert not any(m["installed"] for m in listed if not m["builtin"])
     # Offline import of a wrong file: refused by checksum, nothing installed.
     junk = tmp_path / "junk.th"
     junk.write_bytes(b"junk" * 100)
