@@ -94,9 +94,9 @@ class CloudController(QObject):
 
     # ------------------------------------------------------------ jobs
     def run(self, title: str, fn: Callable[[Callable[[int, int], None], CancelToken], Any], *,
-            on_result: Callable[[Any], None] | None = None, quiet: bool = False) -> Job:
+            on_result: Callable[[Any], None] | None = None, quiet: bool = False, background: bool = False) -> Job:
         """Run a blocking cloud call as a ``sync`` job; ``fn(progress, cancel)``
-        gets a byte-progress callback."""
+        gets a byte-progress callback. ``background``: routine reads the Jobs page hides by default."""
 
         def body(progress: Callable[[Progress], None], cancel: CancelToken) -> Any:
             def bytes_progress(done: int, total: int) -> None:
@@ -106,7 +106,8 @@ class CloudController(QObject):
             return fn(bytes_progress, cancel)
 
         return self.jobs.submit(title, "sync", body, on_result=on_result,
-                                on_error=lambda e: self.handle_error(e, quiet=quiet), meta={"cloud": True})
+                                on_error=lambda e: self.handle_error(e, quiet=quiet), meta={"cloud": True},
+                                background=background)
 
     def handle_error(self, e: BaseException, *, quiet: bool = False) -> None:
         if isinstance(e, TierLimitError):

@@ -117,7 +117,8 @@ class PaymentWatcher(QObject):
     def _poll(self) -> None:
         if not self.polling:
             return
-        self.cloud.run("Confirming payment", lambda _p, _c: self.billing.plan(), on_result=self._checked, quiet=True)
+        self.cloud.run("Confirming payment", lambda _p, _c: self.billing.plan(), on_result=self._checked, quiet=True,
+                       background=True)
 
     def _checked(self, plan: Plan) -> None:
         if not self.polling or self.before is None:
@@ -204,7 +205,8 @@ class BillingPage(QWidget):
             if self.watcher.tier else "No change from the billing portal has arrived yet; press Refresh if "
             "you changed something there."))
         self.watcher.cancelled.connect(lambda: self._say("Checkout cancelled: your plan is unchanged."))
-        cloud.status_changed.connect(lambda _s: self.refresh())
+        self._who: tuple[bool, str | None] | None = None
+        cloud.status_changed.connect(self._status)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
@@ -275,7 +277,14 @@ class BillingPage(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------ data
+    def _status(self, status: Any) -> None:
+        """Signed in or out, or someone else: reload (not on every sync's online/syncing change)."""
+        who = (self.cloud.signed_in, getattr(status, "email", None))
+        if who != self._who:
+            self.refresh()
+
     def refresh(self) -> None:
+        self._who = (self.cloud.signed_in, self.cloud.status.email)
         signed_in = self.cloud.signed_in
         self.sign_in_button.setVisible(not signed_in)
         self.manage_button.setEnabled(signed_in and self.billing.configured)
@@ -284,7 +293,8 @@ class BillingPage(QWidget):
             self.when_label.setText("Sign in to see your plan and usage. Without an account everything local "
                                     "still works.")
             self.banner.hide()
-        self.cloud.run("Plan and usage", lambda _p, _c: self._load(signed_in), on_result=self.show_plan, quiet=True)
+        self.cloud.run("Plan and usage", lambda _p, _c: self._load(signed_in), on_result=self.show_plan, quiet=True,
+                       background=True)
 
     def _load(self, signed_in: bool) -> Plan:
         return self.billing.plan() if signed_in else self.billing.plan_signed_out()
