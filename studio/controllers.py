@@ -221,10 +221,9 @@ class SongActions(QObject):
             doc = caption_song(song.path, vocals=vocals if vocals and Path(vocals).is_file() else None, model=model,
                                language=None if lang in ("", "auto") else lang, in_worker=True,
                                progress=progress, cancel=cancel)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp")
-            tmp.write_text(json.dumps(doc.to_dict()))
-            tmp.replace(out)
+            from audio_engine.atomic import atomic_write_text
+
+            atomic_write_text(out, json.dumps(doc.to_dict()))
             return str(out)
 
         def done(path: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_engine import io as audio_io
+from audio_engine.atomic import atomic_path
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
 
 BASE = 256
@@ -158,9 +159,8 @@ class PeakStore:
         peaks = compute_peaks(path, progress=progress, cancel=cancel)
         self.root.mkdir(parents=True, exist_ok=True)
         f = self._file(content_hash)
-        tmp = f.with_name(f.name + ".tmp.npz")
         arrays = {f"l{i}": lv for i, lv in enumerate(peaks.levels)}
-        np.savez(tmp, sample_rate=peaks.sample_rate, frames=peaks.frames, n_levels=len(peaks.levels), **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, f)
+        with atomic_path(f, durable=False) as tmp:  # the engine's one atomic-write helper
+            np.savez(tmp, sample_rate=peaks.sample_rate, frames=peaks.frames, n_levels=len(peaks.levels), **arrays)  # type: ignore[arg-type]
         self._mem[content_hash] = peaks
         return peaks

@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from audio_engine.atomic import atomic_path, fsync_dir
 from audio_engine.atomic import atomic_write_bytes as _atomic_write_bytes
-from audio_engine.atomic import fsync_dir
 from audio_engine.errors import ProjectFileError
 from audio_engine.project.media import (
     MediaResolver,
@@ -400,8 +400,7 @@ def export_archive(
     resolver = as_resolver(media_sources)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    with atomic_path(out) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr(PROJECT_JSON, envelope_bytes(project, revision=0))
             done: set[str] = set()
@@ -419,13 +418,6 @@ def export_archive(
                     # Audio is already compressed (FLAC/MP3): store, do not deflate again.
                     z.write(src, f"{MEDIA_DIR}/{h}{ext}", compress_type=zipfile.ZIP_STORED)
                     done.add(h + ext)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-        fsync_dir(out.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out
 
 

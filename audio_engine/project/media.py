@@ -17,11 +17,10 @@ import json
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from audio_engine.atomic import fsync_dir
+from audio_engine.atomic import atomic_path
 from audio_engine.errors import ChecksumError, ProjectFileError
 from audio_engine.io import file_hash
 from audio_engine.project.model import MediaRef
@@ -139,19 +138,11 @@ class MediaStore:
             except ProjectFileError:
                 pass  # damaged copy under the hash name: replace it with the good bytes below
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{h}.{uuid.uuid4().hex[:8]}.part"
-        try:
+        with atomic_path(dst) as tmp:  # verified before it appears under the hash name
             with open(src, "rb") as fi, open(tmp, "wb") as fo:
                 shutil.copyfileobj(fi, fo, 1 << 20)
-                fo.flush()
-                os.fsync(fo.fileno())
             if known_hash is not None and file_hash(tmp) != known_hash:
                 raise ChecksumError(f"{src.name} does not match its content hash {known_hash[:12]}.")
-            os.replace(tmp, dst)
-            fsync_dir(self.root)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
         return h, ext
 
     def verify(self, h: str, ext: str) -> bool:

@@ -355,10 +355,9 @@ class CaptionsPage(QWidget):
         song = self.s.library.get(self.song_id)
         if not song.captions:
             return
-        p = Path(song.captions)
-        tmp = p.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.doc.to_dict()))
-        tmp.replace(p)
+        from audio_engine.atomic import atomic_write_text
+
+        atomic_write_text(Path(song.captions), json.dumps(self.doc.to_dict()))
 
     def export_dialog(self) -> None:
         if self.doc is None or self.song_id is None:
