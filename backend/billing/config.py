@@ -5,7 +5,9 @@
 ``STRIPE_WEBHOOK_SECRET``   ``whsec_…`` of the webhook endpoint
 ``STRIPE_PRICES``           ``{"pro": "price_…", "studio": "price_…"}`` (or one
                             ``STRIPE_PRICE_PRO`` / ``STRIPE_PRICE_STUDIO`` per tier)
-``SUPABASE_JWT_SECRET``     verifies the users' Supabase access tokens
+``SUPABASE_JWT_SECRET``     verifies the users' Supabase access tokens (HS256, the legacy secret)
+``SUPABASE_JWKS_URL``       and/or the project's signing keys (RS256/ES256):
+                            ``https://<project>.supabase.co/auth/v1/.well-known/jwks.json``
 ``DATABASE_URL``            Postgres connection allowed to ``set role service_role``
 ``CHECKOUT_SUCCESS_URL``    where Checkout returns after paying (default below);
 ``CHECKOUT_CANCEL_URL``     a desktop client may instead ask for a loopback
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 from backend.tiers import load_tiers
 
-REQUIRED = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SUPABASE_JWT_SECRET", "DATABASE_URL")
+REQUIRED = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL")
 
 
 class ConfigError(ValueError):
@@ -47,11 +49,14 @@ class BillingConfig:
     host: str = "0.0.0.0"
     port: int = 8787
     threads: int = 8
+    jwks_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BillingConfig:
         env = os.environ if env is None else env
         missing = [name for name in REQUIRED if not env.get(name, "").strip()]
+        if not env.get("SUPABASE_JWT_SECRET", "").strip() and not env.get("SUPABASE_JWKS_URL", "").strip():
+            missing.append("SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL")
         if missing:
             raise ConfigError(f"billing service: set {', '.join(missing)} (see backend/README.md)")
         paid = [t for t in load_tiers()["tiers"] if t != load_tiers()["default_tier"]]
@@ -77,7 +82,7 @@ class BillingConfig:
             raise ConfigError(f"PORT and THREADS must be integers: {exc}") from exc
         return cls(
             webhook_secret=env["STRIPE_WEBHOOK_SECRET"].strip(),
-            jwt_secret=env["SUPABASE_JWT_SECRET"].strip(),
+            jwt_secret=env.get("SUPABASE_JWT_SECRET", "").strip(),
             prices=prices,
             success_url=env.get("CHECKOUT_SUCCESS_URL", "https://mashups.studio/billing/success"),
             cancel_url=env.get("CHECKOUT_CANCEL_URL", "https://mashups.studio/billing/cancel"),
@@ -88,4 +93,5 @@ class BillingConfig:
             host=env.get("HOST", "0.0.0.0"),
             port=port,
             threads=threads,
+            jwks_url=env.get("SUPABASE_JWKS_URL", "").strip() or None,
         )

@@ -89,16 +89,28 @@ class BillingService:
         self.store = store
         self._now_us = now_us or (lambda: time.time_ns() // 1000)
         self._prices: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._jwks = jwt.PyJWKClient(config.jwks_url, cache_keys=True, lifespan=600, timeout=10) \
+            if config.jwks_url else None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ who is asking
     def authenticate(self, authorization: str | None) -> tuple[str, str | None]:
-        """Verify the Supabase access token; returns (user id, email)."""
+        """Verify the Supabase access token (HS256 with the JWT secret, or RS256/ES256
+        with the project's published signing keys); returns (user id, email)."""
         if not authorization or not authorization.lower().startswith("bearer "):
             raise BillingError(401, "sign in required")
+        token = authorization[7:].strip()
         try:
-            claims = jwt.decode(authorization[7:], self.config.jwt_secret, algorithms=["HS256"],
-                                audience="authenticated")
+            alg = jwt.get_unverified_header(token).get("alg")
+            if alg == "HS256" and self.config.jwt_secret:
+                key: Any = self.config.jwt_secret
+            elif alg in ("RS256", "ES256") and self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+            else:
+                raise BillingError(401, f"invalid session: tokens signed with {alg!r} are not accepted")
+            claims = jwt.decode(token, key, algorithms=[str(alg)], audience="authenticated")
+        except jwt.PyJWKClientConnectionError as exc:
+            raise BillingError(503, f"could not read the signing keys: {exc}") from exc
         except jwt.PyJWTError as exc:
             raise BillingError(401, f"invalid session: {exc}") from exc
         if claims.get("role") != "authenticated" or not claims.get("sub"):

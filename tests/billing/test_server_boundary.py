@@ -86,3 +86,12 @@ def test_the_app_gets_the_tiers_as_data_equal_to_the_servers() -> None:
     assert bundled_tiers() == load_tiers() == json.loads((ROOT / "resources" / "tiers.json").read_text())
     text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "sync").rglob("*.py"))
     assert 'files("backend")' not in text  # no reading of the server package's data either
+
+
+def test_config_takes_published_signing_keys_instead_of_the_secret() -> None:
+    env = {**BASE_ENV, "STRIPE_PRICES": '{"pro": "p"}', "SUPABASE_JWT_SECRET": "",
+           "SUPABASE_JWKS_URL": "https://x.supabase.co/auth/v1/.well-known/jwks.json"}
+    cfg = BillingConfig.from_env(env)
+    assert cfg.jwt_secret == "" and cfg.jwks_url and cfg.jwks_url.endswith("jwks.json")
+    with pytest.raises(ConfigError, match="SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL"):
+        BillingConfig.from_env({**env, "SUPABASE_JWKS_URL": ""})

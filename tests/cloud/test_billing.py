@@ -395,3 +395,49 @@ def test_production_command_serves_the_app(fresh_db: Db, billing: DevBilling) ->
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_access_tokens_signed_with_the_projects_published_keys(fresh_db: Db, billing: DevBilling) -> None:
+    """Supabase projects with asymmetric signing keys: ES256 tokens checked against the JWKS endpoint."""
+    import dataclasses
+    import http.server
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from backend.billing import BillingService
+
+    key, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "k1", "alg": "ES256", "use": "sig"}]}).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = dataclasses.replace(billing.service.config, jwt_secret="",
+                                     jwks_url=f"http://127.0.0.1:{server.server_address[1]}/auth/v1/.well-known/jwks.json")
+        service = BillingService(config, billing.service.api, billing.service.store)
+        uid = fresh_db.create_user()
+        claims = {"sub": uid, "role": "authenticated", "aud": "authenticated", "email": "es@example.test",
+                  "exp": int(time.time()) + 600}
+        good = jwt.encode(claims, key, algorithm="ES256", headers={"kid": "k1"})
+        assert service.authenticate(f"Bearer {good}") == (uid, "es@example.test")
+        for bad in (jwt.encode(claims, other, algorithm="ES256", headers={"kid": "k1"}),  # not the project's key
+                    jwt.encode(claims, key, algorithm="ES256", headers={"kid": "k9"}),  # unknown key id
+                    token(uid),  # HS256, but no secret configured
+                    jwt.encode(claims, None, algorithm="none")):
+            with pytest.raises(BillingError) as err:
+                service.authenticate(f"Bearer {bad}")
+            assert err.value.status == 401
+    finally:
+        server.shutdown()
+        server.server_close()
