@@ -4,7 +4,10 @@
 --  * a past_due subscription keeps its tier for past_due_days after the first
 --    failed payment (never past the period end + after_period_end_days);
 --  * get_entitlements() also returns the subscription's status, period end and
---    scheduled cancellation, and the collaborators usage (largest session);
+--    scheduled cancellation, and the collaborators usage (the most people one
+--    of the user's projects is shared with, the grain 20261129000500 limits);
+--  * every SECURITY DEFINER function here pins search_path = pg_catalog, pg_temp
+--    (20261129000900).
 --  * a deleted Stripe customer is forgotten, so the next Checkout makes a new one.
 -- A test checks these numbers against tiers.json.
 
@@ -110,9 +113,10 @@ begin
       'published_mashups_per_month', coalesce((select used from public.usage_counters
                          where user_id = v_uid and metric = 'published_mashups_per_month' and period_start = v_period), 0),
       'max_collaborators', coalesce((select max(n) from (
-                         select count(*) n from public.collaboration_participants cp
+                         select count(distinct cp.user_id) n from public.collaboration_participants cp
                            join public.collaboration_sessions cs on cs.id = cp.session_id
-                          where cs.host_id = v_uid and cs.status = 'open' group by cs.id) per_session), 0)));
+                           join public.projects p on p.id = cs.project_id
+                          where p.owner_id = v_uid and cp.user_id <> v_uid group by p.id) per_project), 0)));
 end
 $$;
 revoke all on function public.get_entitlements() from public, anon;
