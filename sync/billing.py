@@ -37,7 +37,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("max_projects", "Cloud projects", "count"),
     ("storage_bytes", "Cloud storage", "bytes"),
     ("published_mashups_per_month", "Publishes this month", "count"),
-    ("max_collaborators", "Collaborators per session", "count"),
+    ("max_collaborators", "Collaborators per project", "count"),
     ("ai_jobs_per_month", "Cloud AI jobs this month", "count"),
 )
 LOCAL_NOTE = ("Local processing (separation, captions, Magic, render, export) is never limited: "
