@@ -30,6 +30,8 @@ from sync.session import CloudSession, Status, resolve_config
 
 SYNC_INTERVAL_MS = 30_000
 PUSH_DELAY_MS = 1_500
+SESSION_ENDED = ("Your session ended (signed out elsewhere, or it expired). Sign in again; nothing on this "
+                 "computer was lost and your pending changes will sync.")
 SETTING_URL = "cloud/supabase_url"
 SETTING_KEY = "cloud/supabase_anon_key"
 
@@ -115,7 +117,9 @@ class CloudController(QObject):
             self.over_limit.emit(limit, f"Your plan's limit on {describe_limit(limit)} is reached ({e.message}). "
                                         "Your work is safe on this computer.")
         elif isinstance(e, AuthRequiredError):
-            self.sign_in_needed.emit(str(e))
+            self.session.refresh_status(SESSION_ENDED)
+            self.sign_in_needed.emit(SESSION_ENDED)
+            return
         elif isinstance(e, (OfflineError, ServerError)):
             if not quiet:
                 self.message.emit(str(e))
@@ -155,9 +159,9 @@ class CloudController(QObject):
         for pid in report.changed_projects:
             self.remote_project_changed.emit(pid)
         self.projects_changed.emit()
-        if self._again:
+        if self._again:  # asked for during that sync: run it now (the runner never looks idle in between)
             self._again = False
-            QTimer.singleShot(0, self.sync_now)
+            self.sync_now()
 
     def record(self, model_id: str, command: Any, project: Any) -> bool:
         """An edit of the open project: queue its entity changes when the

@@ -93,8 +93,7 @@ def over_limit_dialog(window: MainWindow, cloud: CloudController, limit: str, me
 
 def sign_in_prompt(window: MainWindow, cloud: CloudController, message: str) -> QWidget:
     dlg = AccountDialog(cloud, window)
-    dlg.panel.error.setText("Your session ended (signed out elsewhere or expired). Sign in again; "
-                            "nothing on this computer was lost.")
+    dlg.panel.error.setText(message)
     window.sign_in_dialog = dlg
     dlg.open()
     return dlg

@@ -119,6 +119,12 @@ class ProjectSync:
         opened = open_project(path)
         project = opened.project
         pid = self.project_for(project.id) or str(uuid.uuid4())
+        # the project row first: a plan limit refuses it before any media is sent
+        self.store.edit("project", pid, {"title": title or project.title, "bpm": round(project.tempo, 2),
+                                         "musical_key": (project.key or "")[:8] or None,
+                                         "duration_s": round(project.end_seconds(), 3)})
+        self.engine.push()
+        self._check_limits(pid)
         files = media_files(project)
         store = opened.media
         total = sum(store.path(h, e).stat().st_size for h, e, _, _ in files if store.has(h, e)) or 1
@@ -134,9 +140,6 @@ class ProjectSync:
                                      "(re-open and save the project to upgrade it)")
             sent += res.size
             uploaded.append((h, ext, role, name, res.size, res.storage_path))
-        self.store.edit("project", pid, {"title": title or project.title, "bpm": round(project.tempo, 2),
-                                         "musical_key": (project.key or "")[:8] or None,
-                                         "duration_s": round(project.end_seconds(), 3)})
         for h, ext, role, name, size, spath in uploaded:
             mid = str(uuid.uuid5(_NS, f"{pid}:{h}"))
             if self.store.get("project_media", mid) is None:
@@ -153,10 +156,13 @@ class ProjectSync:
         """Push and pull; a plan limit that refused this project's changes raises :class:`TierLimitError`."""
         report = self.engine.sync()
         if project_id is not None:
-            for e in self.store.rejected():
-                if (e.entity_id == project_id or e.project_id == project_id) and e.reason == "tier_limit":
-                    raise TierLimitError(403, "MS001", e.detail or "plan limit reached", _limit_name(e.detail))
+            self._check_limits(project_id)
         return report
+
+    def _check_limits(self, project_id: str) -> None:
+        for e in self.store.rejected():
+            if (e.entity_id == project_id or e.project_id == project_id) and e.reason == "tier_limit":
+                raise TierLimitError(403, "MS001", e.detail or "plan limit reached", _limit_name(e.detail))
 
     # ------------------------------------------------------------ open on another computer
     def materialize(self, project_id: str) -> Project:

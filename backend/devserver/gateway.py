@@ -508,6 +508,9 @@ class _Handler(BaseHTTPRequestHandler):
             except psycopg.errors.InsufficientPrivilege:
                 self._send(403, {"statusCode": "403", "error": "Unauthorized",
                                  "message": "new row violates row-level security policy"})
+            except psycopg.Error as exc:  # like Storage: a database failure is a 500, never a dropped connection
+                self._send(500, {"statusCode": "500", "error": "DatabaseError",
+                                 "message": exc.diag.message_primary or str(exc)})
 
 
 def object_url(base: str, bucket: str, name: str) -> str:
