@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from .auth import KeyringTokenStore, TokenStore
 from .cloud import Cloud, open_cloud
-from .config import CloudConfig, load_config
+from .config import CloudConfig, bundled_resource, load_config
 from .engine import SyncReport
 from .errors import AuthRequiredError, NotConfiguredError, OfflineError, ServerError, SyncError
 from .projects import ProjectSync
@@ -33,9 +32,7 @@ from .transport import RetryPolicy
 
 def bundled_config_path() -> Path:
     """``resources/cloud.json`` beside the packages (or in a PyInstaller bundle)."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    root = Path(frozen) if frozen else Path(__file__).resolve().parents[1]
-    return root / "resources" / "cloud.json"
+    return bundled_resource("cloud.json")
 
 
 def resolve_config(settings: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None,
