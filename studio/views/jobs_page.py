@@ -9,7 +9,6 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -139,9 +138,12 @@ class JobsPage(QWidget):
         clear.clicked.connect(self.clear_finished)
         cancel_all = QPushButton("Cancel all")
         cancel_all.clicked.connect(self.runner.cancel_all)
-        self.show_background = QCheckBox("Show background tasks")
+        self.show_background = QPushButton("Show background tasks")
+        self.show_background.setCheckable(True)
         self.show_background.setToolTip("Waveforms, playback preparation, cache measuring and GPU detection")
-        self.show_background.toggled.connect(lambda _on: self._apply_filter())
+        self.show_background.toggled.connect(
+            lambda on: (self.show_background.setText("Hide background tasks" if on else "Show background tasks"),
+                        self._apply_filter()))
         self.summary = muted("")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 16)

@@ -15,7 +15,15 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QFontMetrics,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -152,23 +160,31 @@ class SongTable(QTableView):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
 
+    def column_widths(self) -> dict[str, int]:
+        """:data:`WIDTHS`, widened where the (bold) header text needs more."""
+        f = QFont(self.horizontalHeader().font())
+        f.setBold(True)
+        fm = QFontMetrics(f)
+        return {n: max(w, fm.horizontalAdvance(n) + 32) for n, w in WIDTHS.items()}
+
     def fit_columns(self) -> None:
         if self.model() is None:
             return
+        widths = self.column_widths()
         avail = self.viewport().width()
         hidden: set[str] = set()
-        need = sum(WIDTHS.values())
+        need = sum(widths.values())
         for name in HIDE_ORDER:
             if need <= avail:
                 break
             hidden.add(name)
-            need -= WIDTHS[name]
+            need -= widths[name]
         for i, name in enumerate(COLUMNS):
             self.setColumnHidden(i, name in hidden)
             if name != "Title":
-                self.setColumnWidth(i, WIDTHS[name])
-        shown = sum(WIDTHS[n] for n in COLUMNS if n not in hidden and n != "Title")
-        self.setColumnWidth(0, max(WIDTHS["Title"], avail - shown))
+                self.setColumnWidth(i, widths[name])
+        shown = sum(widths[n] for n in COLUMNS if n not in hidden and n != "Title")
+        self.setColumnWidth(0, max(widths["Title"], avail - shown))
 
     def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
@@ -206,6 +222,7 @@ class FitsList(QTreeWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("FitsList")
+        self.setStyleSheet("QTreeWidget#FitsList::item { padding: 5px 0px; }")
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setColumnCount(len(self.HEADERS))

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -27,6 +30,8 @@ from studio.services import Services
 from studio.widgets import Card, muted
 
 FIND = -1
+RELATION_WORDS = {"same": "the same key", "relative": "relative keys", "adjacent": "a fifth apart (one Camelot step)",
+                  "no clear key": "no clear key in one song"}
 FIND_TEXT = "Find a partner for me (best fit)"
 
 
@@ -52,8 +57,8 @@ class MagicWizard(QDialog):
         self.job: Job | None = None
         self.pair: tuple[int, int] | None = None  # (A, B) when Generate may start
         self.setWindowTitle("Magic mashup")
-        self.setMinimumWidth(600)
         lay = QVBoxLayout(self)
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with a longer plan text
         lay.setContentsMargins(24, 20, 24, 18)
         lay.setSpacing(12)
         title = QLabel("Magic mashup")
@@ -79,8 +84,10 @@ class MagicWizard(QDialog):
         form.addRow("Tempo stretch limit", self.stretch)
         lay.addLayout(form)
         self.card = Card()
+        self.card.setMinimumWidth(600)  # the dialog's width (its layout sets the dialog's minimum size)
         self.plan = QLabel("")
         self.plan.setWordWrap(True)
+        self.plan.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.card.body.addWidget(self.plan)
         lay.addWidget(self.card)
         self.stage = muted("Generating runs in the background (Jobs page: progress and cancel); "
@@ -136,9 +143,24 @@ class MagicWizard(QDialog):
         return (a if isinstance(a, int) else None), (b if isinstance(b, int) and b != FIND else None)
 
     # -- the plan ---------------------------------------------------------------
+    def _set_plan(self, text: str) -> None:
+        """Show ``text`` and keep the dialog tall enough for all of it (a
+        word-wrapped label does not grow its dialog by itself)."""
+        self.plan.setText(text)
+        self._fit_plan()
+
+    def _fit_plan(self) -> None:
+        w = self.plan.width() if self.plan.isVisible() else self.card.minimumWidth() - 32
+        lines = self.plan.fontMetrics().lineSpacing()
+        self.plan.setMinimumHeight(max(6 * lines, self.plan.heightForWidth(max(200, w)) + lines // 2))
+
+    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        self._fit_plan()
+
     def _refuse(self, text: str) -> None:
         self.pair = None
-        self.plan.setText(text)
+        self._set_plan(text)
         self.generate_btn.setEnabled(False)
 
     def update_plan(self) -> None:
@@ -184,14 +206,13 @@ class MagicWizard(QDialog):
         half = {0.5: " counted in half time", 2.0: " counted in double time"}.get(plan.multiple, "")
         shift = f"vocals shifted <b>{fit.shift:+d}</b> semitones" if fit.shift else "no pitch shift"
         self.pair = (sa.id, sb.id)
-        self.plan.setText(
+        self._set_plan(
             f"<b>{ta}</b> (vocals) + <b>{tb}</b> (instrumental)<br>"
             f"Tempo: <b>{plan.target_bpm:.1f} BPM</b>: A {bpm_a:.1f} BPM{half} {_pct(plan.ratio_a)}, "
             f"B {bpm_b:.1f} BPM {_pct(plan.ratio_b)}; the tempos are {apart:.1f}% apart "
             f"(limit {limit * 100:.0f}%)<br>"
-            f"Key: <b>{sb.key_name or '?'}</b> ({sb.camelot or '?'}) · {shift}: {fit.relation}<br>"
-            f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100 "
-            "(the full mashability score comes with the result)")
+            f"Key: <b>{sb.key_name or '?'}</b> ({sb.camelot or '?'}) · {shift}: {RELATION_WORDS.get(fit.relation, fit.relation)}<br>"
+            f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100; the full score comes with the result")
         self.generate_btn.setEnabled(magic_available())
         if not magic_available():
             self.stage.setText("The Magic mashup engine (audio_engine.magic) is not installed in this build.")
