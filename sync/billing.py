@@ -192,8 +192,10 @@ def tiers_from_json(data: Mapping[str, Any]) -> dict[str, Tier]:
         p = t.get("price")
         price = Price(int(p["unit_amount"]), str(p["currency"]), str(p.get("interval") or "month")) if (
             p and p.get("unit_amount") is not None) else None
-        out[str(t["tier"])] = Tier(str(t["tier"]), str(t.get("label") or t["tier"]), int(t.get("rank", 0)),
-                                   dict(t.get("limits") or {}), price, bool(t.get("purchasable", price is not None)))
+        name = str(t["tier"])
+        sold = t.get("purchasable", name != data.get("default_tier", "free"))  # tiers.json: all but the default
+        out[name] = Tier(name, str(t.get("label") or name), int(t.get("rank", 0)), dict(t.get("limits") or {}),
+                         price, bool(sold))
     return out
 
 

@@ -218,3 +218,22 @@ def test_the_window_has_a_billing_page_in_the_sidebar(local_cloud: LocalCloud, t
     finally:
         w.close()
         services.close()
+
+
+def test_without_a_billing_service_the_page_says_so_and_compares_the_bundled_tiers(
+        local_cloud: LocalCloud, tmp_path: Path, qtbot: Any) -> None:
+    session, _uid = local_cloud.signed_up(tmp_path / "home")
+    jobs = JobRunner()
+    ctl = CloudController(session, jobs, Settings(tmp_path / "settings.ini"), auto_sync=False)
+    page = BillingPage(ctl, BillingClient(session.require, None), Theme("light"))
+    qtbot.addWidget(page)
+    page.show()
+    try:
+        wait_until(qtbot, lambda: page.plan is not None and "not available" in page.state_label.text())
+        assert page.plan_label.text() == "Plan: Free" and page.usage_labels["max_projects"].text() == "0 of 5"
+        assert [page.tier_buttons[t].isEnabled() for t in ("free", "pro", "studio")] == [False, False, False]
+        assert not page.manage_button.isEnabled()
+        assert page.plan.tiers["pro"].price_label == "price unavailable"
+    finally:
+        page.watcher.close()
+        jobs.shutdown(timeout=3)
