@@ -148,3 +148,30 @@ def test_form_decoding() -> None:
         decode_form("a[0]=1&a[2]=2")
     with pytest.raises(StripeRequestError):
         decode_form("a=1&a[b]=2")
+
+
+def test_subscription_update_and_cancel_through_the_sdk(stripe_dev: DevStripeServer, api: StripeSdkApi) -> None:
+    """What the customer portal does to a subscription, over the same wire protocol (SDK calls)."""
+    cid = api.create_customer(email=None, user_id="u", idempotency_key="c")
+    session = api.create_checkout_session({"mode": "subscription", "customer": cid,
+                                           "line_items": [{"price": "price_pro", "quantity": 1}],
+                                           "success_url": "http://127.0.0.1:5/ok"}, idempotency_key="s")
+    sub_id = stripe_dev.state.complete_checkout(session["id"])["subscription"]
+    client = stripe.StripeClient(KEY, base_addresses={"api": stripe_dev.url}, max_network_retries=0)
+    sub = client.v1.subscriptions.update(sub_id, {"cancel_at_period_end": True})
+    req = stripe_dev.state.requests[-1]
+    assert (req.method, req.path, req.params) == ("POST", f"/v1/subscriptions/{sub_id}",
+                                                  {"cancel_at_period_end": "true"})
+    assert sub.cancel_at_period_end and sub.cancel_at == sub["items"]["data"][0]["current_period_end"]
+    sub = client.v1.subscriptions.update(sub_id, {"items": [{"price": "price_studio"}]})
+    assert sub["items"]["data"][0]["price"]["id"] == "price_studio"
+    with pytest.raises(stripe.InvalidRequestError, match="Received unknown parameter: cancel_now"):
+        client.v1.subscriptions.update(sub_id, {"cancel_now": True})  # type: ignore[typeddict-unknown-key]
+    sub = client.v1.subscriptions.cancel(sub_id)
+    assert stripe_dev.state.requests[-1].method == "DELETE" and sub.status == "canceled"
+    with pytest.raises(stripe.InvalidRequestError, match="canceled subscription"):
+        client.v1.subscriptions.update(sub_id, {"cancel_at_period_end": False})
+    types = [e["type"] for e in stripe_dev.state.events]
+    assert types == ["customer.subscription.created", "checkout.session.completed", "invoice.paid",
+                     "customer.subscription.updated", "customer.subscription.updated",
+                     "customer.subscription.deleted"]
