@@ -269,3 +269,60 @@ def test_another_user_cannot_see_or_open_the_project(tmp_path: Path, gw: Gateway
     h = next(iter(open_project(folder).project.media))
     with pytest.raises(SyncError):
         eve.require().media.download(h, tmp_path / "E" / "x.flac", owner_id=uid)
+
+
+def test_5xx_and_expired_token_are_absorbed_and_a_full_disk_resumes(tmp_path: Path, gw: Gateway, db: Db,
+                                                                     home: Factory) -> None:
+    import resource
+    import signal
+
+    folder = two_song_project(tmp_path)
+    a, b = home("a"), home("b", chunk_size=16 * 1024)
+    addr = email("faults")
+    uid = a.sign_up(addr, "secret-pw")
+    db.set_tier(uid, "pro")
+    b.sign_in(addr, "secret-pw")
+    assert a.projects is not None and b.projects is not None
+    # an expired access token is refreshed silently; a 503 is retried
+    session = a.require().auth._session
+    assert session is not None
+    gw.expired.add(session.access_token)
+    gw.fail_next(1, 503, prefix="/rest/")
+    pid = a.projects.upload(folder)
+    assert a.require().auth._session is not None and a.require().auth._session.access_token != session.access_token
+    assert a.status.state == "online"
+
+    # the disk fills up in the middle of a download: an error, a partial file kept, then a resume
+    b.sync()
+    assert b.projects is not None
+    project = b.projects.materialize(pid)
+    old = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    gets: list[str] = []
+    real_get = b.require().media._get
+
+    def counting_get(name: str) -> bytes:
+        gets.append(name)
+        return real_get(name)
+
+    b.require().media._get = counting_get  # type: ignore[method-assign]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, old[1]))  # no file may grow past 100 kB
+    try:
+        with pytest.raises(OSError):
+            b.projects.fetch_media(pid, project)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    partial = list((tmp_path / "b" / "media-cache").glob(".*.partial"))
+    assert len(partial) == 1 and 0 < partial[0].stat().st_size <= 100_000
+    kept = partial[0].stat().st_size // (64 * 1024)  # whole chunks (the uploader's chunk size) on disk
+    assert kept >= 1
+    first = len(gets)
+    gets.clear()
+    out = b.projects.download(pid, tmp_path / "B" / "p.mashup")
+    opened = open_project(out)
+    for h, ref in opened.project.media.items():
+        assert opened.media.verify(h, ref.ext)
+    chunks_again = [g for g in gets if g.endswith(".part")]
+    total = sum(len(json.loads(v)["chunks"]) for k, v in gw.objects.items() if k[1].endswith("manifest.json"))
+    assert first > 0 and len(chunks_again) == total - kept  # the chunks kept on disk were not fetched again
