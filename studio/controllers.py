@@ -244,13 +244,12 @@ def partner_fits(song: SongRecord, others: list[SongRecord], *, max_stretch: flo
     """Partners for ``song``'s vocals from the library's stored analyses,
     ranked by the engine (:func:`audio_engine.magic.quick_fits`: Magic's own
     tempo plan and key shift); pairs Magic would refuse are never listed."""
-    from audio_engine.magic.plan import quick_fits
+    from audio_engine.app.fits import partners
 
     if song.analysis is None:
         return []
     cands = [(o, o.analysis) for o in others if o.id != song.id and o.analysis is not None]
-    fits = quick_fits(song.analysis, cands, max_stretch=max_stretch)
-    return fits[:limit] if limit else fits
+    return partners(song.analysis, cands, max_stretch=max_stretch, limit=limit)
 
 
 def max_stretch_setting(services: Services) -> float:

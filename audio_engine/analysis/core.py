@@ -231,6 +231,8 @@ def _analyze_mono(
         beats=rhythm.beats,
         downbeats=rhythm.downbeats,
         beats_per_bar=rhythm.beats_per_bar,
+        beat_period=rhythm.beat_period,
+        beat_phase=rhythm.beat_phase,
         key=est.key,
         lufs=round(float(lufs), 2),
         true_peak_db=round(float(true_peak), 2),

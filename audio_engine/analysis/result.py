@@ -46,6 +46,10 @@ class Analysis:
     #: Low confidence, or the runner-up is a relative/parallel/fifth neighbour:
     #: Magic settles such keys on the separated harmonic stems.
     key_uncertain: bool = False
+    #: The fitted beat grid (seconds per beat, first beat's time; 0 when
+    #: unknown, e.g. a record cached before it was kept).
+    beat_period: float = 0.0
+    beat_phase: float = 0.0
 
     @property
     def camelot(self) -> str:
@@ -80,6 +84,8 @@ class Analysis:
             "true_peak_db": round(self.true_peak_db, 2),
             "beats": list(self.beats),
             "downbeats": list(self.downbeats),
+            "beat_period": self.beat_period,
+            "beat_phase": self.beat_phase,
         }
 
     @classmethod
@@ -112,6 +118,8 @@ class Analysis:
                 true_peak_db=float(d["true_peak_db"]),
                 key_alternative=alt,
                 key_uncertain=bool(d.get("key_uncertain", False)),
+                beat_period=float(d.get("beat_period") or 0.0),
+                beat_phase=float(d.get("beat_phase") or 0.0),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise AnalysisRecordError(f"Not a valid analysis record ({e}).") from e

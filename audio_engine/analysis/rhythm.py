@@ -69,6 +69,10 @@ class Rhythm:
     beats: list[float]
     downbeats: list[float]
     beats_per_bar: int
+    #: The fitted constant-tempo grid (seconds per beat, time of the first
+    #: beat), unrounded: consumers use it instead of fitting it again.
+    beat_period: float = 0.0
+    beat_phase: float = 0.0
 
 
 EMPTY = Rhythm(0.0, 0.0, 0.0, [], [], 4)
@@ -328,6 +332,8 @@ def analyze_rhythm(feat: RhythmFeatures, chroma: ChromaFeatures | None, *, tempo
         beats=[round(float(t), 4) for t in beats],
         downbeats=[round(float(t), 4) for t in downbeats],
         beats_per_bar=per_bar,
+        beat_period=float(grid.period),
+        beat_phase=float(beats[0]),
     )
 
 

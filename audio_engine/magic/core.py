@@ -142,7 +142,8 @@ def prepare_song(
                      progress=(lambda pr: sep_rep(pr.fraction)) if progress else None,
                      cancel=cancel)
     check(cancel)
-    grid = grid_from_analysis(a.beats, a.downbeats, a.beats_per_bar, a.duration, a.bpm)
+    grid = grid_from_analysis(a.beats, a.downbeats, a.beats_per_bar, a.duration, a.bpm,
+                              period=a.beat_period, phase=a.beat_phase)
     src = stems.stems.get("drums")
     key = cache_key("magic-phase", FEATURE_VERSION, a.content_hash, grid=grid.to_dict(), src="drums" if src else "mix",
                     stems=stems.key)

@@ -68,9 +68,13 @@ class Grid:
 
 
 def grid_from_analysis(beats: list[float], downbeats: list[float], beats_per_bar: int, duration: float,
-                       bpm: float) -> Grid:
+                       bpm: float, *, period: float = 0.0, phase: float = 0.0) -> Grid:
+    """Magic's grid from an analysis: the analysis's own fitted grid
+    (``period``/``phase``) when it carries one, else fitted to ``beats``."""
     b = np.asarray(beats, dtype=np.float64)
-    if b.size >= 4:
+    if period > 0:
+        pass  # the analyser's fit, not fitted again
+    elif b.size >= 4:
         period0 = float(np.median(np.diff(b)))
         idx = np.round((b - b[0]) / period0)
         period, phase = np.polyfit(idx, b, 1)

@@ -74,7 +74,8 @@ def mix_features(path: Path, *, caches: Caches, cancel: CancelToken | None = Non
     if a.bpm <= 0:
         raise MashupsError(f"{path.name} has no steady beat.")
     check(cancel)
-    grid = grid_from_analysis(a.beats, a.downbeats, a.beats_per_bar, a.duration, a.bpm)
+    grid = grid_from_analysis(a.beats, a.downbeats, a.beats_per_bar, a.duration, a.bpm,
+                              period=a.beat_period, phase=a.beat_phase)
     audio = io.load(path, sample_rate=FEATURE_RATE, channels=1)
     env = onset_envelope(audio)
     grid = refine_phase(grid, *env)
@@ -105,10 +106,27 @@ def what_fits(
     """Library songs ranked best first for ``song`` (``role``: the part the
     query song plays), and the files that could not be used (with why)."""
     caches = caches or Caches.default()
+    fits, skipped = rank_candidates(Path(song), library_files(library), caches=caches, role=role,
+                                    max_stretch=max_stretch, progress=progress, cancel=cancel)
+    return (fits[:limit] if limit else fits), skipped
+
+
+def rank_candidates(
+    song: Path,
+    candidates: list[Path],
+    *,
+    caches: Caches,
+    role: Role | str = "vocals",
+    max_stretch: float = 0.2,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[list[Fit], list[str]]:
+    """``candidates`` (files) ranked best first on the full mashability score
+    for ``song``, and the files that could not be used (with why)."""
     q = Path(song)
     rep = ProgressReporter(progress, stage="ranking")
     aq, fq = mix_features(q, caches=caches, cancel=cancel)
-    files = [p for p in library_files(library) if p.resolve() != q.resolve()]
+    files = [p for p in candidates if p.resolve() != q.resolve()]
     fits: list[Fit] = []
     skipped: list[str] = []
     for i, p in enumerate(files):
@@ -120,11 +138,12 @@ def what_fits(
             continue
         s = (mashability(fq, fc, max_stretch=max_stretch, use_balance=False) if role == "vocals"
              else mashability(fc, fq, max_stretch=max_stretch, use_balance=False))
-        fits.append(Fit(p, a.bpm, a.key.name, a.key.camelot, s, role, a.content_hash))
+        fits.append(Fit(p, a.bpm, a.key.name, a.key.camelot, s, "vocals" if role == "vocals" else "instrumental",
+                        a.content_hash))
         rep((i + 1) / max(1, len(files)))
     fits.sort(key=lambda f: -f.score.total)
     del aq
-    return (fits[:limit] if limit else fits), skipped
+    return fits, skipped
 
 
 def magic_with_library(

@@ -99,7 +99,9 @@ class MediaStore:
         with self._lock:
             if self._record().get(p.name) == _stamp(st):
                 return p
-        if file_hash(p) != h:
+        from audio_engine.project.hashes import is_legacy, legacy_file_hash
+
+        if (legacy_file_hash(p) if is_legacy(h) else file_hash(p)) != h:  # names from before format 3: blake2b
             raise ProjectFileError(
                 f"Media {h[:12]}{ext} in {self.root} does not match its content hash: the file was changed or damaged "
                 "after it was added.",
