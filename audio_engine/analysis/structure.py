@@ -73,7 +73,7 @@ class Structure:
         return cls([Section(**s) for s in d["sections"]], int(d["phrase_phase"]), [float(v) for v in d["novelty"]])
 
 
-def _segment_means(values: F64, times: F64, edges: Sequence[float]) -> F64:
+def _segment_means(values: F64, times: F64, edges: Sequence[float] | F64) -> F64:
     """Mean of ``values`` (dims, frames) over each interval of ``edges``."""
     out = np.zeros((values.shape[0], len(edges) - 1))
     idx = np.searchsorted(times, np.asarray(edges))
