@@ -22,7 +22,8 @@ from pathlib import Path
 
 #: Never in the desktop bundle: server code and server SDKs, development tools,
 #: other Qt bindings and GUI toolkits.
-SERVER_MODULES = ("backend", "stripe", "waitress", "psycopg", "psycopg_binary", "psycopg2", "jwt", "gunicorn")
+# (PyJWT is not one: supabase_auth, the client, imports it. The smoke test found that.)
+SERVER_MODULES = ("backend", "stripe", "waitress", "psycopg", "psycopg_binary", "psycopg2", "gunicorn")
 EXCLUDED_MODULES = list(SERVER_MODULES) + [
     "tests", "pytest", "_pytest", "pytestqt", "hypothesis", "mypy", "ruff", "IPython", "jupyter_client",
     "notebook", "tkinter", "_tkinter", "matplotlib", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "mir_eval",

