@@ -48,10 +48,15 @@ def commit(tmp: str | os.PathLike[str], dest: str | os.PathLike[str], *, durable
     return Path(dest)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (this process counts). Where the OS
+    gives no safe probe (Windows: ``os.kill(pid, 0)`` sends a Ctrl+C event
+    there) the answer is True, i.e. "assume it may still be writing"."""
+    if pid <= 0:
+        return False
     if pid == os.getpid():
         return True
-    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+    if sys.platform == "win32":
         return True
     try:
         os.kill(pid, 0)
@@ -59,6 +64,8 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    except OSError:
+        return False
     return True
 
 
@@ -85,7 +92,7 @@ def clean_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
             age = now - p.stat().st_mtime
         except OSError:
             continue
-        if not _pid_alive(int(pid_text)) or age > STALE_AFTER_S:
+        if not pid_alive(int(pid_text)) or age > STALE_AFTER_S:
             try:
                 p.unlink()
                 removed.append(p)

@@ -47,17 +47,10 @@ class OpenEntry:
 
 
 def _pid_alive(pid: int) -> bool:
-    if pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
+    """Another process that still runs (this one does not count)."""
+    from audio_engine.atomic import pid_alive
+
+    return pid != os.getpid() and pid_alive(pid)
 
 
 class SessionJournal:
