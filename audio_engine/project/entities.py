@@ -200,7 +200,7 @@ def command_changes(command: cmd.Command, project: Project) -> list[EntityChange
     """The entity changes a command made, read from ``project`` right after
     the command was applied or reverted. An entity the project no longer has
     becomes a tombstone."""
-    current = decompose(project)
+    current = _Lazy(project)
     out: dict[Key, EntityChange] = {}
 
     def put(kind: str, eid: str, names: Iterable[str] | None) -> None:
@@ -233,6 +233,48 @@ def command_changes(command: cmd.Command, project: Project) -> list[EntityChange
             if ("track", tid) in current:
                 put("track", tid, None)
     return list(out.values())
+
+
+class _Lazy:
+    """The entities of a project, each built only when asked for (an edit
+    touches a few; decomposing a big project for each would cost ~ms)."""
+
+    def __init__(self, project: Project) -> None:
+        self.p = project
+        self._tracks: dict[str, tuple[int, Track]] | None = None
+
+    def _track_index(self) -> dict[str, tuple[int, Track]]:
+        if self._tracks is None:
+            self._tracks = {t.id: (i, t) for i, t in enumerate(self.p.tracks)}
+        return self._tracks
+
+    def get(self, key: Key) -> dict[str, Any] | None:
+        kind, eid = key
+        p = self.p
+        if kind == "props":
+            return _props(p) if eid == PROPS_ID else None
+        if kind == "media":
+            m = p.media.get(eid)
+            return None if m is None else _media(m)
+        if kind == "track":
+            hit = self._track_index().get(eid)
+            return None if hit is None else _track(hit[1], hit[0])
+        if kind == "clip":
+            try:
+                t, _, c = p.find_clip(eid)
+            except KeyError:
+                return None
+            return _clip(c, t.id)
+        if kind == "marker":
+            mk = next((m for m in p.markers if m.id == eid), None)
+            return None if mk is None else {"position": mk.position, "name": mk.name}
+        if kind == "caption":
+            ln = next((x for x in p.caption_lanes if x.id == eid), None)
+            return None if ln is None else {"name": ln.name, "clip_id": ln.clip_id, "doc": ln.doc}
+        return None
+
+    def __contains__(self, key: Key) -> bool:
+        return self.get(key) is not None
 
 
 def _iter_commands(c: cmd.Command) -> Iterable[cmd.Command]:
