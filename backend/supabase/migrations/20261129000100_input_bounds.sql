@@ -71,3 +71,47 @@ begin
                             'allowed', v_limit is null or v_used + p_amount <= v_limit);
 end
 $$;
+
+-- creator_timeseries echoed an unbounded event type into every row of its
+-- answer (up to three years of days): the type must be a known one.
+create or replace function public.creator_timeseries(
+  p_bucket text, p_from timestamptz, p_to timestamptz, p_event_type text default null)
+returns table (bucket_start timestamptz, event_type text, events bigint)
+language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $$
+declare
+  v_uid uuid := private.require_uid();
+  v_step interval;
+  v_types text[] := array['view', 'play', 'complete', 'like', 'share', 'download', 'comment', 'follow', 'remix'];
+begin
+  if p_bucket is null or p_bucket not in ('day', 'week', 'month') then
+    raise exception 'p_bucket must be day, week or month' using errcode = 'MS003';
+  end if;
+  if p_event_type is not null and not (p_event_type = any (v_types)) then
+    raise exception 'unknown event type' using errcode = 'MS003';
+  end if;
+  if p_from is null or p_to is null or p_to <= p_from or p_to - p_from > interval '3 years' then
+    raise exception 'bad time range' using errcode = 'MS003';
+  end if;
+  v_step := ('1 ' || p_bucket)::interval;
+  return query
+    with buckets as (
+      select generate_series(date_trunc(p_bucket, p_from at time zone 'utc'),
+                             date_trunc(p_bucket, (p_to at time zone 'utc') - interval '1 microsecond'),
+                             v_step) at time zone 'utc' as b
+    ), types as (
+      select distinct t as event_type from unnest(
+        case when p_event_type is null then v_types else array[p_event_type] end) t
+    ), counts as (
+      select date_trunc(p_bucket, e.occurred_at at time zone 'utc') at time zone 'utc' as b,
+             e.event_type, count(*) as n
+        from public.analytics_events e join public.mashups m on m.id = e.mashup_id
+       where m.owner_id = v_uid and e.occurred_at >= p_from and e.occurred_at < p_to
+         and (p_event_type is null or e.event_type = p_event_type)
+       group by 1, 2
+    )
+    select buckets.b, types.event_type, coalesce(counts.n, 0)::bigint
+      from buckets cross join types
+      left join counts on counts.b = buckets.b and counts.event_type = types.event_type
+     order by 1, 2;
+end
+$$;

@@ -62,6 +62,12 @@ def test_check_entitlement_does_not_echo_a_huge_metric(cast: Cast) -> None:
     assert refused(r) and len(str(r)) < 1000
 
 
+def test_timeseries_does_not_echo_a_huge_event_type(cast: Cast) -> None:
+    r = attempt(lambda: sql_as(cast.db, "authenticated", cast.owner, "select count(*) n from public.creator_timeseries("
+                               "'day', now() - interval '3 years' + interval '1 hour', now(), %s)", "x" * 100_000))
+    assert refused(r)
+
+
 def test_split_recipient_email_is_bounded(cast: Cast) -> None:
     split = str(sql_as(cast.db, "authenticated", cast.owner, "insert into public.revenue_splits (mashup_id) "
                        "values (%s) returning id", cast.public_mashup)[0]["id"])

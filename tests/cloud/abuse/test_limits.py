@@ -110,3 +110,22 @@ def test_monthly_publish_quota_holds_under_concurrent_publishes(adb: Db) -> None
                          for i in range(N_CONCURRENT)])
     assert unexpected(results, "MS001") == []
     assert scalar(adb, "select count(*) from public.mashups where owner_id = %s", u) == limit
+
+
+def test_media_storage_limit_holds_under_concurrent_pushes(adb: Db) -> None:
+    u = adb.create_user()
+    quota = LIMITS["free"]["limits"]["storage_bytes"]
+    project = str(uuid.uuid4())
+    first = {"key": str(uuid.uuid4()), "kind": "project", "id": project, "op": "upsert", "fields": {"title": "p"},
+             "clock": "1700000000000-00000-d"}
+    assert sql_as(adb, "authenticated", u, "select public.sync_push(%s) r", Jsonb([first]))[0]["r"][0]["status"] \
+        == "accepted"
+    calls = []
+    for i in range(N_CONCURRENT):
+        ch = {"key": str(uuid.uuid4()), "kind": "project_media", "id": str(uuid.uuid4()), "op": "upsert",
+              "fields": {"project_id": project, "size_bytes": quota // 5}, "clock": f"1700000000001-{i:05d}-d"}
+        calls.append(("authenticated", u, "select public.sync_push(%s) r", (Jsonb([ch]),)))
+    results = race(adb, calls)
+    assert unexpected(results) == []
+    assert [r[0]["r"][0]["status"] for r in results].count("accepted") == 5
+    assert scalar(adb, "select sum(size_bytes) from public.project_media where owner_id = %s", u) <= quota
