@@ -223,15 +223,32 @@ end
 $$;
 
 -- ---------------------------------------------------------------- recommendation events
+-- Recommendation events feed what others are shown, so they follow the same
+-- rules as analytics events: refused on invisible mashups (like missing ones),
+-- and a listener's repeat of the same event on the same mashup within the
+-- window, or beyond the daily cap, is dropped without an error (a bulk insert
+-- of a client's buffered events still succeeds).
 create function private.reco_event_guard() returns trigger
 language plpgsql security definer set search_path = pg_catalog, pg_temp as $$
 begin
   if not private.mashup_visible(new.mashup_id, new.user_id) then
     raise exception 'mashup not found' using errcode = 'MS004';
   end if;
+  if tg_op = 'INSERT' then
+    perform pg_advisory_xact_lock(hashtextextended('reco:' || new.user_id::text, 0));
+    if exists (select 1 from public.recommendation_events r
+                where r.user_id = new.user_id and r.mashup_id = new.mashup_id and r.event_type = new.event_type
+                  and r.created_at > now() - private.event_window())
+       or (select count(*) from public.recommendation_events r
+            where r.user_id = new.user_id and r.created_at > now() - interval '1 day') >= private.events_daily_cap() then
+      return null;
+    end if;
+  end if;
   return new;
 end
 $$;
+create index recommendation_events_user_time on public.recommendation_events (user_id, created_at);
+create index analytics_events_user_time on public.analytics_events (user_id, received_at);
 create trigger recommendation_events_guard before insert or update of mashup_id on public.recommendation_events
   for each row execute function private.reco_event_guard();
 

@@ -116,6 +116,19 @@ def test_recommendation_events_on_invisible_mashups_refused_like_missing_ones(ca
     assert scalar(db, "select count(*) from public.recommendation_events") == 0
 
 
+def test_recommendation_signals_count_once_per_listener_and_window(cast: Cast) -> None:
+    db, m = cast.db, cast.public_mashup
+    q = "insert into public.recommendation_events (mashup_id, event_type) values (%s, 'like')"
+    results = race(db, [("authenticated", cast.stranger, q, (m,)) for _ in range(N_CONCURRENT)])
+    assert [r for r in results if isinstance(r, Exception)] == []  # a client's bulk upload still succeeds
+    sql_as(db, "authenticated", cast.stranger, "insert into public.recommendation_events (mashup_id, event_type) "
+           "select %s, 'play' from generate_series(1, 50)", m)
+    per_type = {r["event_type"]: r["n"] for r in sql_as(
+        db, "service_role", None, "select event_type, count(*) n from public.recommendation_events "
+        "where user_id = %s group by 1", cast.stranger)}
+    assert per_type == {"like": 1, "play": 1}
+
+
 def test_daily_event_cap_holds_under_concurrent_batches(cast: Cast) -> None:
     db = cast.db
     u = cast.stranger
