@@ -206,6 +206,7 @@ class BillingPage(QWidget):
             "you changed something there."))
         self.watcher.cancelled.connect(lambda: self._say("Checkout cancelled: your plan is unchanged."))
         self._who: tuple[bool, str | None] | None = None
+        self._generation = 0
         cloud.status_changed.connect(self._status)
 
         outer = QVBoxLayout(self)
@@ -293,7 +294,14 @@ class BillingPage(QWidget):
             self.when_label.setText("Sign in to see your plan and usage. Without an account everything local "
                                     "still works.")
             self.banner.hide()
-        self.cloud.run("Plan and usage", lambda _p, _c: self._load(signed_in), on_result=self.show_plan, quiet=True,
+        self._generation += 1
+        gen = self._generation
+
+        def loaded(plan: Plan) -> None:
+            if gen == self._generation:  # an older read finishing late never overwrites a newer one
+                self.show_plan(plan)
+
+        self.cloud.run("Plan and usage", lambda _p, _c: self._load(signed_in), on_result=loaded, quiet=True,
                        background=True)
 
     def _load(self, signed_in: bool) -> Plan:
@@ -398,6 +406,7 @@ class BillingPage(QWidget):
         self.cloud.run("Billing portal", lambda _p, _c: self.billing.portal_url(return_url=back), on_result=opened)
 
     def _confirmed(self, plan: Plan) -> None:
+        self._generation += 1  # reads started before the confirmation are older than it
         self.show_plan(plan)
         label = plan.tiers[plan.tier].label if plan.tier in plan.tiers else plan.tier
         self._say(f"Payment confirmed: you are on {label} now." if self.watcher.tier else "Your plan is up to date.")
