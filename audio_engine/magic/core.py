@@ -34,13 +34,12 @@ from audio_engine.magic.features import (
     Grid,
     SongFeatures,
     active_bars,
-    grid_from_analysis,
     onset_envelope,
     refine_phase,
     song_features,
 )
 from audio_engine.magic.keycheck import sure_key
-from audio_engine.magic.plan import DEFAULT_MAX_STRETCH, check_pair, refusal, track_name
+from audio_engine.magic.plan import DEFAULT_MAX_STRETCH, analysis_grid, check_pair, refusal, track_name
 from audio_engine.magic.score import Mashability, mashability, plan_tempo
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
 from audio_engine.project.commands import AddMarker, AddMedia, CommandStack, SetCaptions
@@ -142,8 +141,7 @@ def prepare_song(
                      progress=(lambda pr: sep_rep(pr.fraction)) if progress else None,
                      cancel=cancel)
     check(cancel)
-    grid = grid_from_analysis(a.beats, a.downbeats, a.beats_per_bar, a.duration, a.bpm,
-                              period=a.beat_period, phase=a.beat_phase)
+    grid = analysis_grid(a)  # the grid the studio's preview plans with (audio_engine.magic.plan)
     src = stems.stems.get("drums")
     key = cache_key("magic-phase", FEATURE_VERSION, a.content_hash, grid=grid.to_dict(), src="drums" if src else "mix",
                     stems=stems.key)

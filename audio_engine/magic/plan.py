@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from audio_engine.errors import MashupsError, StretchLimitError
 from audio_engine.keys import Key
-from audio_engine.magic.features import grid_from_analysis
+from audio_engine.magic.features import Grid, grid_from_analysis
 from audio_engine.magic.score import WEIGHTS, TempoPlan, key_part, plan_tempo, tempo_part
 
 #: How far apart two tempos may be (after half/double time) by default: 0.2 = 20 %.
@@ -39,17 +39,25 @@ def _field(analysis: Any, name: str, default: Any = None) -> Any:
     return getattr(analysis, name, default)
 
 
-def grid_bpm(analysis: Any) -> float:
-    """The tempo of the constant beat grid Magic fits to ``analysis`` (0.0
-    when the song has no steady beat)."""
-    bpm = float(_field(analysis, "bpm", 0.0) or 0.0)
-    beats = [float(x) for x in (_field(analysis, "beats", None) or [])]
-    if len(beats) < 4 and bpm <= 0:
-        return 0.0
+def analysis_grid(analysis: Any) -> Grid:
+    """The constant beat grid Magic works on for ``analysis``: the analyser's
+    own fit when it carries one, else fitted to its beats (MashupsError when
+    the song has no steady beat). :func:`prepare_song` uses this too."""
     downbeats = [float(x) for x in (_field(analysis, "downbeats", None) or [])]
-    bpb = int(_field(analysis, "beats_per_bar", 4) or 4)
-    duration = float(_field(analysis, "duration", 0.0) or 0.0)
-    return grid_from_analysis(beats, downbeats, bpb, duration, bpm).bpm
+    return grid_from_analysis(
+        [float(x) for x in (_field(analysis, "beats", None) or [])], downbeats,
+        int(_field(analysis, "beats_per_bar", 4) or 4), float(_field(analysis, "duration", 0.0) or 0.0),
+        float(_field(analysis, "bpm", 0.0) or 0.0),
+        period=float(_field(analysis, "beat_period", 0.0) or 0.0), phase=float(_field(analysis, "beat_phase", 0.0) or 0.0),
+    )
+
+
+def grid_bpm(analysis: Any) -> float:
+    """The tempo of Magic's beat grid for ``analysis`` (0.0 when the song has no steady beat)."""
+    try:
+        return analysis_grid(analysis).bpm
+    except MashupsError:
+        return 0.0
 
 
 def analysis_key(analysis: Any) -> Key | None:

@@ -12,9 +12,9 @@ import pytest
 from audio_engine.analysis import analyze_file
 from audio_engine.errors import MashupsError, StretchLimitError
 from audio_engine.magic import Caches, magic_mashup
-from audio_engine.magic.features import grid_from_analysis
 from audio_engine.magic.plan import (
     DEFAULT_MAX_STRETCH,
+    analysis_grid,
     check_pair,
     grid_bpm,
     pair_plan,
@@ -35,8 +35,8 @@ def test_plan_from_stored_analysis_is_the_generation_plan(analyses: list[Any]) -
     # The studio stores analyses as dicts; Magic fits its grid to the result object.
     for a, b in ((0, 3), (2, 4), (1, 5)):
         ra, rb = analyses[a], analyses[b]
-        ga = grid_from_analysis(ra.beats, ra.downbeats, ra.beats_per_bar, ra.duration, ra.bpm)
-        gb = grid_from_analysis(rb.beats, rb.downbeats, rb.beats_per_bar, rb.duration, rb.bpm)
+        ga, gb = analysis_grid(ra), analysis_grid(rb)  # what prepare_song fits for Magic
+        assert analysis_grid(ra.to_dict()) == ga and analysis_grid(rb.to_dict()) == gb
         want = plan_tempo(ga.bpm, gb.bpm, max_stretch=0.25)
         assert pair_plan(ra.to_dict(), rb.to_dict(), max_stretch=0.25) == want
         assert pair_plan(ra, rb, max_stretch=0.25) == want
