@@ -50,7 +50,7 @@ def _add_nav_button(window: MainWindow, name: str, *, after: str) -> None:
     assert isinstance(lay, QVBoxLayout)
     b = QToolButton()
     b.setText(f"  {name}")
-    b.setIcon(window.s.theme.icon("library"))
+    b.setIcon(window.s.theme.icon("open"))
     b.setIconSize(QSize(18, 18))
     b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     b.setCheckable(True)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenuBar,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -120,13 +121,13 @@ class AccountPanel(QWidget):
         pf.addRow("Plan", self.tier)
         pf.addRow("Cloud projects", self.projects_bar)
         pf.addRow("Cloud storage", self.storage_bar)
+        v.addWidget(plan)
         self.plan_note = muted("")
-        pf.addRow("", self.plan_note)
+        v.addWidget(self.plan_note)
         self.upgrade_btn = QPushButton("Plans and billing…")
         self.upgrade_btn.clicked.connect(self.billing_requested.emit)
         self.upgrade_btn.clicked.connect(self.cloud.billing_requested.emit)
-        pf.addRow("", self.upgrade_btn)
-        v.addWidget(plan)
+        v.addWidget(self.upgrade_btn, 0, Qt.AlignmentFlag.AlignLeft)
         v.addStretch(1)
         return w
 
@@ -134,7 +135,10 @@ class AccountPanel(QWidget):
         box = QGroupBox("Cloud address (advanced)")
         box.setCheckable(True)
         box.setChecked(False)
-        f = QFormLayout(box)
+        outer = QVBoxLayout(box)
+        body = QWidget()
+        f = QFormLayout(body)
+        f.setContentsMargins(0, 0, 0, 0)
         self.url = QLineEdit(self.cloud.settings.str(SETTING_URL))
         self.url.setPlaceholderText("from the build or SUPABASE_URL")
         self.key = QLineEdit(self.cloud.settings.str(SETTING_KEY))
@@ -144,10 +148,9 @@ class AccountPanel(QWidget):
         f.addRow("Supabase URL", self.url)
         f.addRow("Anon key", self.key)
         f.addRow("", apply)
-        content = [self.url, self.key, apply]
-        for c in content:
-            c.setVisible(False)
-        box.toggled.connect(lambda on: [c.setVisible(on) for c in content])
+        outer.addWidget(body)
+        body.setVisible(False)
+        box.toggled.connect(body.setVisible)
         self.advanced = box
         return box
 
@@ -241,7 +244,7 @@ class AccountDialog(QDialog):
     def __init__(self, cloud: CloudController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Account")
-        self.setMinimumWidth(520)
+        self.setMinimumSize(580, 480)
         lay = QVBoxLayout(self)
         self.panel = AccountPanel(cloud)
         lay.addWidget(self.panel)
@@ -272,6 +275,11 @@ class AccountButton(QToolButton):
         else:
             self.setText(st.email or "Account")
         self.setToolTip("Your account, plan and cloud sync")
+        # the menu bar places its corner widget when it is set: set it again at the new width
+        self.setFixedWidth(self.fontMetrics().horizontalAdvance(self.text()) + 28)
+        bar = self.parentWidget()
+        if isinstance(bar, QMenuBar) and bar.cornerWidget(Qt.Corner.TopRightCorner) is self:
+            bar.setCornerWidget(self, Qt.Corner.TopRightCorner)
 
     def open_dialog(self) -> None:
         self.dialog = AccountDialog(self.cloud, self.window())

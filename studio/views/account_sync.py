@@ -6,6 +6,7 @@ discarded (the cloud's version comes back) or kept as a local copy."""
 from __future__ import annotations
 
 import json
+import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -82,12 +83,14 @@ class SyncPanel(QDialog):
         self.pending = QTableWidget(0, 2)
         self.pending.setHorizontalHeaderLabels(["Change", "Made"])
         self.pending.horizontalHeader().setStretchLastSection(True)
+        self.pending.setColumnWidth(0, 420)
         lay.addWidget(self.pending, 1)
         lay.addWidget(QLabel("Refused by the cloud"))
         self.rejected = QTableWidget(0, 2)
         self.rejected.setObjectName("rejected_table")
         self.rejected.setHorizontalHeaderLabels(["Change", "Why"])
         self.rejected.horizontalHeader().setStretchLastSection(True)
+        self.rejected.setColumnWidth(0, 320)
         self.rejected.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         lay.addWidget(self.rejected, 1)
         lay.addWidget(muted("Retry sends it again (e.g. after an upgrade); Discard takes the cloud's version back; "
@@ -121,7 +124,8 @@ class SyncPanel(QDialog):
         self.pending.setRowCount(len(pend))
         for i, e in enumerate(pend):
             self.pending.setItem(i, 0, QTableWidgetItem(describe(e)))
-            self.pending.setItem(i, 1, QTableWidgetItem(e.clock[:13]))
+            self.pending.setItem(i, 1, QTableWidgetItem(time.strftime("%Y-%m-%d %H:%M:%S",
+                                                                      time.localtime(int(e.clock[:13]) / 1000))))
         rej = self.cloud.session.rejected()
         self.rejected.setRowCount(len(rej))
         for i, e in enumerate(rej):

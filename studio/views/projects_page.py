@@ -76,7 +76,7 @@ class ProjectsPage(QWidget):
         self.table.setHorizontalHeaderLabels(["Title", "Where", "Sync", "Size", "Last edit"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 320)
-        self.table.setColumnWidth(1, 150)
+        self.table.setColumnWidth(1, 160)
         self.table.setColumnWidth(2, 140)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -149,7 +149,7 @@ class ProjectsPage(QWidget):
         self.rows = sorted(rows, key=lambda r: (-r.modified, r.title.lower()))
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
-            where = "this computer + cloud" if r.local and r.cloud_id else "cloud" if r.cloud_id else "this computer"
+            where = "here + cloud" if r.local and r.cloud_id else "cloud" if r.cloud_id else "here"
             cells = [r.title, where, r.state, fmt_bytes(r.size),
                      time.strftime("%Y-%m-%d %H:%M", time.localtime(r.modified)) if r.modified else "—"]
             for j, text in enumerate(cells):
