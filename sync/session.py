@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .auth import KeyringTokenStore, TokenStore
+from .auth import KeyringTokenStore, MemoryTokenStore, TokenStore
 from .cloud import Cloud, open_cloud
 from .config import CloudConfig, bundled_resource, load_config
 from .engine import SyncReport
@@ -90,6 +90,7 @@ class CloudSession:
         self.cloud: Cloud | None = None
         self.projects: ProjectSync | None = None
         self._status = Status("not_configured")
+        self.keychain_available = False
         self.configure(config)
 
     # ------------------------------------------------------------ set-up
@@ -105,6 +106,8 @@ class CloudSession:
             self.cloud = open_cloud(config, data_dir=sub, token_store=store, open_url=self._open_url,
                                     retry=self._retry, chunk_size=self._chunk_size)
             self.projects = None
+            #: an OS keychain works here ("stay signed in" is possible)
+            self.keychain_available = isinstance(store, KeyringTokenStore) and store.persistent
             if self.cloud is not None:
                 c = self.cloud
                 self.projects = ProjectSync(c.store, c.engine, c.media, cache_dir=self.data_dir / "media-cache",
@@ -127,11 +130,28 @@ class CloudSession:
             raise AuthRequiredError()
         return self.projects
 
+    def remember(self, stay_signed_in: bool) -> None:
+        """"Stay signed in": keep the session in the OS keychain (when one
+        works), or only until the app quits (the keychain entry is removed)."""
+        c = self.require()
+        auth = c.auth
+        want_keychain = stay_signed_in and isinstance(self._token_store, (KeyringTokenStore, type(None)))
+        current = auth.store.load() if auth.signed_in else None
+        if want_keychain and not isinstance(auth.store, KeyringTokenStore):
+            auth.store = KeyringTokenStore(c.config)
+        elif not stay_signed_in and isinstance(auth.store, KeyringTokenStore):
+            auth.store.clear()
+            auth.store = MemoryTokenStore()
+        if current is not None:
+            auth.store.save(current)
+        self.refresh_status()
+
     @property
     def persistent_login(self) -> bool:
         """False where no OS keychain works: the session lasts until the app quits."""
         store = self.cloud.auth.store if self.cloud else None
-        return bool(getattr(store, "persistent", True))
+        return isinstance(store, KeyringTokenStore) and store.persistent or (
+            store is not None and not isinstance(store, (KeyringTokenStore, MemoryTokenStore)))
 
     # ------------------------------------------------------------ status
     def subscribe(self, fn: Listener) -> None:

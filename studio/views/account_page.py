@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFormLayout,
     QGroupBox,
@@ -94,6 +95,9 @@ class AccountPanel(QWidget):
             orow.addWidget(b)
         orow.addStretch(1)
         f.addRow("", orow)
+        self.stay = QCheckBox("Stay signed in on this computer (system keychain)")
+        self.stay.setChecked(True)
+        f.addRow("", self.stay)
         self.keychain_note = muted("")
         f.addRow("", self.keychain_note)
         return w
@@ -160,7 +164,11 @@ class AccountPanel(QWidget):
             self.pages.setCurrentIndex(0)
         elif st.state == "signed_out":
             self.pages.setCurrentIndex(1)
-            self.keychain_note.setText("" if st.persistent_login else NO_KEYCHAIN)
+            keychain = self._keychain_works()
+            self.keychain_note.setText("" if keychain else NO_KEYCHAIN)
+            self.stay.setEnabled(keychain)
+            if not keychain:
+                self.stay.setChecked(False)
         else:
             self.pages.setCurrentIndex(2)
             self.who.setText(f"Signed in as {st.email or 'you'}")
@@ -169,6 +177,9 @@ class AccountPanel(QWidget):
                                                             " Offline now: changes wait and sync later."))
         if st.message and st.state == "signed_out":
             self.error.setText(st.message)
+
+    def _keychain_works(self) -> bool:
+        return self.cloud.session.keychain_available
 
     def _busy(self, on: bool) -> None:
         for b in (self.sign_in_btn, self.sign_up_btn, *self.oauth_buttons.values()):
@@ -184,12 +195,14 @@ class AccountPanel(QWidget):
             return
         self.error.setText("")
         self._busy(True)
+        self.cloud.session.remember(self.stay.isChecked())
         job = self.cloud.sign_in(email, pw, sign_up=sign_up, on_done=self._done)
         job.on_error = self._failed
 
     def _oauth(self, provider: str) -> None:
         self.error.setText("Continue in your web browser…")
         self._busy(True)
+        self.cloud.session.remember(self.stay.isChecked())
         job = self.cloud.sign_in_oauth(provider, on_done=self._done)
         job.on_error = self._failed
 
