@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -380,28 +381,13 @@ def stream(
     _check_shortfall(i, pos, i.frames)
 
 
-def save(
-    audio: Audio,
-    path: str | os.PathLike[str],
-    *,
-    format: str | None = None,
-    bit_depth: int | str = 24,
-    mp3_bitrate_kbps: int = 320,
-) -> Path:
-    """Write WAV, FLAC or MP3 (also OGG, AIFF), chosen by ``format`` or the
-    file extension. WAV takes ``bit_depth`` 16, 24 or "float"; FLAC 16 or 24.
-    The file is written to a temporary name beside the target and moved into
-    place, so a crash never leaves a half-written file under the real name."""
-    import soundfile as sf
-
-    p = Path(path)
+def _write_settings(p: Path, format: str | None, channels: int, bit_depth: int | str) -> tuple[str, str]:
     fmt = (format or _WRITE_FORMATS.get(p.suffix.lower(), "")).upper()
     if fmt not in set(_WRITE_FORMATS.values()):
         raise UnsupportedFormatError(
             f"Cannot write '{p.suffix or format}': choose .wav, .flac, .mp3, .ogg or .aiff."
         )
-    audio.check_finite()
-    if audio.channels > 2 and fmt == "MP3":
+    if channels > 2 and fmt == "MP3":
         raise UnsupportedFormatError("MP3 holds at most 2 channels.")
     if fmt == "MP3":
         subtype = "MPEG_LAYER_III"
@@ -415,17 +401,69 @@ def save(
         subtype = "PCM_24"
     else:
         raise UnsupportedFormatError(f"Bit depth {bit_depth!r} is not supported for {fmt}.")
-    data = audio.samples.T
-    if fmt != "WAV" or subtype != "FLOAT":
-        data = np.clip(data, -1.0, 1.0)
+    return fmt, subtype
+
+
+class AudioWriter:
+    """Blocks of ``(channels, n)`` float32 written to a file opened by
+    :func:`open_writer` (clipped to full scale unless the file is float)."""
+
+    def __init__(self, f: Any, clip: bool) -> None:
+        self._f = f
+        self._clip = clip
+
+    def write(self, block: np.ndarray) -> None:
+        data = block.T
+        if self._clip:
+            data = np.clip(data, -1.0, 1.0)
+        self._f.write(data)
+
+
+@contextmanager
+def open_writer(
+    path: str | os.PathLike[str],
+    *,
+    sample_rate: int,
+    channels: int,
+    format: str | None = None,
+    bit_depth: int | str = 24,
+    mp3_bitrate_kbps: int = 320,
+) -> Iterator[AudioWriter]:
+    """Write a file block by block (bounded memory) with the same formats
+    and atomicity as :func:`save`: the file appears under its name only
+    when the ``with`` block ends without an error."""
+    import soundfile as sf
+
+    p = Path(path)
+    fmt, subtype = _write_settings(p, format, channels, bit_depth)
     with atomic_path(p) as tmp:
-        with sf.SoundFile(str(tmp), "w", samplerate=audio.sample_rate, channels=audio.channels, format=fmt, subtype=subtype) as f:
+        with sf.SoundFile(str(tmp), "w", samplerate=sample_rate, channels=channels, format=fmt, subtype=subtype) as f:
             if fmt == "MP3":
                 try:
                     f.compression_level = max(0.0, min(1.0, 1.0 - (mp3_bitrate_kbps - 32) / (320 - 32)))
                 except Exception:
                     pass
-            f.write(data)
+            yield AudioWriter(f, clip=fmt != "WAV" or subtype != "FLOAT")
+
+
+def save(
+    audio: Audio,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    bit_depth: int | str = 24,
+    mp3_bitrate_kbps: int = 320,
+) -> Path:
+    """Write WAV, FLAC or MP3 (also OGG, AIFF), chosen by ``format`` or the
+    file extension. WAV takes ``bit_depth`` 16, 24 or "float"; FLAC 16 or 24.
+    The file is written to a temporary name beside the target and moved into
+    place, so a crash never leaves a half-written file under the real name."""
+    p = Path(path)
+    _write_settings(p, format, audio.channels, bit_depth)  # refuse before checking the samples
+    audio.check_finite()
+    with open_writer(p, sample_rate=audio.sample_rate, channels=audio.channels, format=format, bit_depth=bit_depth,
+                     mp3_bitrate_kbps=mp3_bitrate_kbps) as w:
+        w.write(audio.samples)
     return p
 
 

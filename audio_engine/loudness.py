@@ -47,6 +47,14 @@ def integrated_lufs(audio: Audio) -> float:
         del y
         z[ch] = (csum[ends] - csum[starts]) / block
         del csum
+    return gated_lufs(z, gains)
+
+
+def gated_lufs(z: np.ndarray, gains: np.ndarray) -> float:
+    """BS.1770's gating over the mean-square energies ``z`` (channels x
+    400 ms blocks, K-weighted) with channel ``gains``: absolute gate at
+    -70 LUFS, then the relative gate 10 LU below (shared with the streamed
+    meter of audio_engine.master_stream)."""
     power = (gains[:, None] * z).sum(axis=0)
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10.0 * np.log10(power)

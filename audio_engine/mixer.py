@@ -42,20 +42,29 @@ def mix(
     end = max((p.start + p.audio.frames for p in items), default=0)
     n = end if length is None else length
     bus = np.zeros((channels, max(0, n)), dtype=np.float32)
-    for p in items:
+    mix_into(items, bus, 0)
+    return Audio(bus, sample_rate)
+
+
+def mix_into(placements: Iterable[Placement], out: np.ndarray, start: int) -> np.ndarray:
+    """Add every placement's part that falls in ``[start, start + out
+    frames)`` into ``out`` (channels x frames): any range of the bus, with
+    the same arithmetic as the whole bus, so blocks equal it sample for sample."""
+    channels, n = out.shape
+    for p in placements:
         src = p.audio.to_channels(channels).samples
-        a, b = p.start, p.start + src.shape[1]
-        lo, hi = max(a, 0), min(b, n)
+        a, b = p.start - start, p.start - start + src.shape[1]
+        lo, hi = max(a, 0, -start), min(b, n)
         if hi <= lo:
             continue
         seg = src[:, lo - a : hi - a]
         g = db_to_gain(p.gain_db)
         if channels == 2 and p.pan != 0.0:
             lg, rg = pan_gains(p.pan)
-            bus[0, lo:hi] += seg[0] * np.float32(g * lg)
-            bus[1, lo:hi] += seg[1] * np.float32(g * rg)
+            out[0, lo:hi] += seg[0] * np.float32(g * lg)
+            out[1, lo:hi] += seg[1] * np.float32(g * rg)
         elif g != 1.0:
-            bus[:, lo:hi] += seg * np.float32(g)
+            out[:, lo:hi] += seg * np.float32(g)
         else:
-            bus[:, lo:hi] += seg
-    return Audio(bus, sample_rate)
+            out[:, lo:hi] += seg
+    return out

@@ -23,12 +23,12 @@ import numpy as np
 
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache
-from audio_engine.mixer import Placement, mix
+from audio_engine.mixer import Placement, mix, mix_into
 from audio_engine.progress import CancelToken, check
 from audio_engine.project.media import MediaResolver
 from audio_engine.project.model import Clip, Project
 from audio_engine.project.render import DEFAULT_QUALITY, clip_cache_key, clip_placement, render_clip
-from audio_engine.transform import Quality, db_to_gain
+from audio_engine.transform import Quality
 
 
 class ClipMemo:
@@ -152,21 +152,10 @@ class BlockRenderer:
         else:
             out[:] = 0.0
         end = start + frames
+        inside = max(0, min(frames, self.length - start))  # nothing sounds past the project's end
         for ti, spans in enumerate(self._spans):
-            for s in spans:
-                if s.start >= end or s.start + s.frames <= start:
-                    continue
-                p = placed_clip(self.project, s.clip, media=self.media, sample_rate=self.sample_rate, memo=self.memo,
-                                disk_cache=self.disk_cache)
-                src = p.audio.samples
-                a, b = p.start, p.start + src.shape[1]
-                lo, hi = max(a, start, 0), min(b, end, self.length)
-                if hi <= lo:
-                    continue
-                seg = src[:, lo - a : hi - a]
-                g = db_to_gain(p.gain_db)  # the mixer's arithmetic, so blocks equal whole buffers
-                if g != 1.0:
-                    out[ti, :, lo - start : hi - start] += seg * np.float32(g)
-                else:
-                    out[ti, :, lo - start : hi - start] += seg
+            placements = [placed_clip(self.project, sp.clip, media=self.media, sample_rate=self.sample_rate,
+                                      memo=self.memo, disk_cache=self.disk_cache)
+                          for sp in spans if sp.start < end and sp.start + sp.frames > start]
+            mix_into(placements, out[ti, :, :inside], start)  # the mixer's own arithmetic: blocks equal whole buffers
         return out

@@ -44,13 +44,13 @@ def run(args: Any) -> int:
         ceiling_db=args.ceiling, quality="high" if args.hq else "fast", cache=FileCache(paths.cache / "renders"),
         progress=progress_printer(not args.quiet),
     )
-    d = {"output": str(r.path), "duration_s": round(r.audio.duration, 3), "seconds": round(r.seconds, 2),
+    d = {"output": str(r.path), "duration_s": round(r.duration, 3), "seconds": round(r.seconds, 2),
          "realtime_factor": round(r.realtime_factor, 1), "clips_rendered": r.clips_rendered,
          "clips_cached": r.clips_cached, "tags": r.tags}
     if r.master is not None:
         d["lufs"] = round(r.master.output_lufs, 2)
         d["true_peak_db"] = round(r.master.true_peak_db, 2)
     print(json.dumps(d, indent=2) if args.json else
-          f"{r.path}: {r.audio.duration:.1f} s in {r.seconds:.1f} s ({r.realtime_factor:.1f}x realtime), "
+          f"{r.path}: {r.duration:.1f} s in {r.seconds:.1f} s ({r.realtime_factor:.1f}x realtime), "
           f"{d.get('lufs')} LUFS, {d.get('true_peak_db')} dBTP")
     return 0

@@ -11,8 +11,10 @@ applied after the cache.
 
 from __future__ import annotations
 
+import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +42,12 @@ TAIL_SECONDS = 0.0
 #: and the limiter's and loudness meter's working arrays), measured: ~81 MB
 #: per minute at 44.1 kHz.
 RENDER_BYTES_PER_FRAME = 32
-#: Default memory a render may use; longer mixes are refused up front.
+#: Default memory a render held in memory may use; longer mixes are refused
+#: up front unless they are written to a file (then they are streamed).
 DEFAULT_RENDER_MAX_BYTES = 4 << 30
+#: Mixes that would need more than this are mastered and written in blocks
+#: (memory set by the block, not by the mix's length).
+STREAM_ABOVE_BYTES = 512 << 20
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,19 @@ class RenderResult:
     clips_cached: int
     seconds: float
     tags: dict[str, str] = field(default_factory=dict)
+    #: Frames of the mix: ``audio`` is empty when a long mix was mastered and
+    #: written in blocks (``streamed``) instead of being held in memory.
+    frames: int = -1
+    streamed: bool = False
+
+    @property
+    def duration(self) -> float:
+        n = self.audio.frames if self.frames < 0 else self.frames
+        return n / self.audio.sample_rate
 
     @property
     def realtime_factor(self) -> float:
-        return self.audio.duration / self.seconds if self.seconds > 0 else float("inf")
+        return self.duration / self.seconds if self.seconds > 0 else float("inf")
 
 
 def clip_source_frames(clip: Clip, sample_rate: int) -> tuple[int, int]:
@@ -283,6 +298,72 @@ def check_render_memory(project: Project, jobs: list[tuple[Track, Clip]], *, sam
         )
 
 
+def _master_to_file(placements: list[Placement], out: Path, *, sample_rate: int, target_lufs: float | None,
+                    ceiling_db: float, bit_depth: int, tags: dict[str, str] | None, progress: ProgressReporter,
+                    cancel: CancelToken | None, max_iterations: int = 5,
+                    tolerance_lu: float = 0.1) -> tuple[Path, MasterReport, int]:
+    """:func:`audio_engine.master.master` and the export, in blocks: the mix
+    is read block by block from the placed clips (never held whole), measured,
+    limited (the gain iterated to the target as ``master`` does) and written."""
+    from audio_engine.atomic import atomic_path
+    from audio_engine.io import open_writer
+    from audio_engine.loudness import SILENCE_LUFS
+    from audio_engine.master_stream import BLOCK, LoudnessMeter, limited_blocks, true_peak_db_blocks
+    from audio_engine.mixer import mix_into
+
+    total = max(p.start + p.audio.frames for p in placements)
+
+    def read(start: int, n: int) -> np.ndarray:
+        return mix_into(placements, np.zeros((2, n), np.float32), start)
+
+    def measured(blocks: Iterator[np.ndarray], meter: LoudnessMeter) -> Iterator[np.ndarray]:
+        for b in blocks:
+            check(cancel)
+            meter.feed(b)
+            yield b
+
+    meter_in = LoudnessMeter(sample_rate, 2)
+    for a in range(0, total, BLOCK):
+        check(cancel)
+        meter_in.feed(read(a, min(BLOCK, total - a)))
+    lufs_in = meter_in.lufs()
+    gain_db = target_lufs - lufs_in if target_lufs is not None and lufs_in > SILENCE_LUFS else 0.0
+    tp = 0.0
+    for i in range(max_iterations):
+        meter = LoudnessMeter(sample_rate, 2)
+        tp = true_peak_db_blocks(measured(limited_blocks(read, total, sample_rate=sample_rate, gain_db=gain_db,
+                                                         ceiling_db=ceiling_db - 0.05), meter))
+        progress((i + 1) / (max_iterations + 1))
+        if target_lufs is None or lufs_in <= SILENCE_LUFS:
+            break
+        achieved = meter.lufs()
+        if abs(achieved - target_lufs) <= tolerance_lu:
+            break
+        gain_db += target_lufs - achieved
+    post = np.float32(10 ** ((ceiling_db - tp - 0.02) / 20.0)) if tp > ceiling_db else np.float32(1.0)
+    meter_out = LoudnessMeter(sample_rate, 2)
+
+    def final() -> Iterator[np.ndarray]:
+        for b in limited_blocks(read, total, sample_rate=sample_rate, gain_db=gain_db, ceiling_db=ceiling_db - 0.05):
+            yield b * post if post != 1.0 else b
+
+    with atomic_path(out) as tmp:
+        with open_writer(tmp, sample_rate=sample_rate, channels=2, bit_depth=bit_depth) as w:
+            def written() -> Iterator[np.ndarray]:
+                for b in measured(final(), meter_out):
+                    w.write(b)
+                    yield b
+
+            tp_out = true_peak_db_blocks(written())
+        if tags is not None:
+            try:
+                write_tags(tmp, tags)
+            except Exception as e:  # mutagen raises many types
+                raise MashupsError(f"Tagging the rendered mix failed: {e}") from e
+    progress(1.0, force=True)
+    return out, MasterReport(lufs_in, meter_out.lufs(), tp_out, gain_db if math.isfinite(gain_db) else 0.0), total
+
+
 def render_project(
     project: Project,
     *,
@@ -299,6 +380,7 @@ def render_project(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     max_bytes: int = DEFAULT_RENDER_MAX_BYTES,
+    stream_above_bytes: int = STREAM_ABOVE_BYTES,
 ) -> RenderResult:
     """Render the audible tracks to one stereo mix, master it (limiter to
     ``ceiling_db`` dBTP and, unless ``target_lufs`` is None, normalise to
@@ -315,7 +397,10 @@ def render_project(
     jobs = [(t, c) for t in tracks for c in t.clips]
     if not jobs:
         raise ProjectFileError("Nothing to render: the project has no audible clips.", hint="Unmute a track or add clips.")
-    check_render_memory(project, jobs, sample_rate=sr, max_bytes=max_bytes)
+    last = max(project.clip_start_seconds(c) + c.length_seconds(project.tempo) for _, c in jobs)
+    stream = out is not None and int(last * sr) * RENDER_BYTES_PER_FRAME > stream_above_bytes
+    if not stream:
+        check_render_memory(project, jobs, sample_rate=sr, max_bytes=max_bytes)
     placements: list[Placement] = []
     rendered = cached = 0
     clip_rep = rep.sub(0.0, 0.8)
@@ -343,6 +428,16 @@ def render_project(
             for f in futures:
                 f.cancel()
     check(cancel)
+    tags = _tags(project)
+    if stream:
+        assert out is not None
+        master_rep = rep.sub(0.82, 0.17, stage="mastering")
+        written, streamed_report, total = _master_to_file(
+            placements, Path(out), sample_rate=sr, target_lufs=target_lufs, ceiling_db=ceiling_db,
+            bit_depth=bit_depth, tags=tags if tag else None, progress=master_rep, cancel=cancel)
+        rep(1.0, stage="done", force=True)
+        return RenderResult(Audio(np.zeros((2, 0), np.float32), sr), written, streamed_report, rendered, cached,
+                            time.perf_counter() - t0, tags, frames=total, streamed=True)
     rep(0.82, stage="mixing", force=True)
     bus = mix(placements, sample_rate=sr, channels=2)
     check(cancel)
@@ -355,7 +450,6 @@ def render_project(
         cancel=cancel,
     )
     path: Path | None = None
-    tags = _tags(project)
     if out is not None:
         check(cancel)
         from audio_engine.atomic import atomic_path

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from audio_engine.app.render import BlockRenderer, ClipMemo, track_buffers
 from audio_engine.project import AddClip, CommandStack
@@ -50,3 +51,35 @@ def test_blocks_equal_the_whole_buffer_and_stay_bounded(tmp_path: Path) -> None:
         n = min(4096, blocks.length - start)
         got[:, :, start : start + n] = blocks.render(start, 4096, out)[:, :, :n]
     assert np.array_equal(got, whole)
+
+
+def test_streamed_export_equals_the_in_memory_render(tmp_path: Path) -> None:
+    from audio_engine import io
+
+    p, store = _project(tmp_path)
+    p.tracks[0].clips[0].gain_db = 6.0  # loud enough for the limiter to work
+    whole = render_project(p, media=store, out=tmp_path / "whole.wav")
+    blocks = render_project(p, media=store, out=tmp_path / "blocks.wav", stream_above_bytes=0)
+    assert blocks.streamed and not whole.streamed and blocks.audio.frames == 0
+    assert blocks.duration == whole.duration
+    a, b = io.load(tmp_path / "whole.wav"), io.load(tmp_path / "blocks.wav")
+    assert a.frames == b.frames
+    assert float(np.abs(a.samples - b.samples).max()) < 1e-6  # 24-bit files of the same samples
+    assert whole.master is not None and blocks.master is not None
+    assert abs(whole.master.output_lufs - blocks.master.output_lufs) < 0.01
+    assert blocks.master.true_peak_db <= -1.0
+
+
+@pytest.mark.slow
+def test_long_export_memory_is_set_by_the_block(tmp_path: Path) -> None:
+    import tracemalloc
+
+    p, store = _project(tmp_path)
+    p.tracks[0].clips[1].position = 480.0  # 4 minutes into the mix
+    tracemalloc.start()
+    r = render_project(p, media=store, out=tmp_path / "long.wav", target_lufs=None, stream_above_bytes=0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert r.streamed and r.duration > 240
+    # Held whole, this mix needs ~340 MB (RENDER_BYTES_PER_FRAME); in blocks, the block and the clips.
+    assert peak < 150 << 20  # measured ~115 MB at 4 and at 10 minutes
