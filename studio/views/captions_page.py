@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -148,8 +148,7 @@ class CaptionsPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(32)
         self.table.setWordWrap(True)  # a long line wraps in its row instead of ending in "…"
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().sectionResized.connect(lambda *_a: self.table.resizeRowsToContents())
+        self.table.horizontalHeader().sectionResized.connect(lambda col, _o, _n: self._fit_rows() if col == 2 else None)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.cellClicked.connect(self._clicked)
@@ -259,6 +258,18 @@ class CaptionsPage(QWidget):
                 self.table.setItem(r, c, item)
         self._filling = False
         self.current = -1
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Each line's row tall enough for its wrapped text (Qt's own
+        resize-to-contents measures with the style sheet's padding left out)."""
+        width = max(40, self.table.columnWidth(2) - 24)
+        fm = self.table.fontMetrics()
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 2)
+            text = item.text() if item is not None else ""
+            h = fm.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), text).height()
+            self.table.setRowHeight(r, max(32, h + 14))
 
     def write_captions(self) -> None:
         self.jobs.write()

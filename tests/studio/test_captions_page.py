@@ -38,7 +38,9 @@ def test_write_captions_button_runs_a_job_and_asks_for_a_missing_model(window: A
 
 def test_words_are_whole_and_switching_songs_clears_them(window: Any, qtbot: Any) -> None:
     ids = import_demo(window, qtbot)
-    write_captions(window, ids[0], ["extraordinarily unforgettable celebrations tonight", "second line"])
+    write_captions(window, ids[0], ["extraordinarily unforgettable celebrations tonight", "second line",
+                                    "a very long caption line that cannot fit the text column of the table at this "
+                                    "window size so it has to wrap onto more lines instead of ending in dots"])
     write_captions(window, ids[1], ["another song entirely"])
     window.resize(1100, 700)
     window.go("Captions")
@@ -48,6 +50,10 @@ def test_words_are_whole_and_switching_songs_clears_them(window: Any, qtbot: Any
     rect = page.table.visualItemRect(page.table.item(0, 2))
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert page.words.rowCount() == 4
+    t = page.table
+    long_text = t.item(2, 2).text()
+    assert t.fontMetrics().horizontalAdvance(long_text) > t.columnWidth(2)  # wider than its column...
+    assert t.rowHeight(2) >= t.rowHeight(1) + t.fontMetrics().height()  # ...so its row holds the wrapped lines
     fm = page.words.fontMetrics()
     for r in range(4):
         word = page.words.item(r, 0).text()
