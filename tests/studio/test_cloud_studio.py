@@ -229,3 +229,31 @@ def test_over_limit_dialog_names_the_limit_and_offers_billing(studios: Any, qtbo
     click(qtbot, see)
     assert opened
     assert open_project(folder).project.title == "Two songs"  # local work untouched
+
+
+def test_oauth_sign_in_through_the_browser_button(studios: Any, qtbot: Any, gw: Gateway) -> None:
+    import httpx
+
+    w = studios("home-oauth")
+    auth = w.s.cloud.session.cloud.auth
+    opened: list[str] = []
+
+    def browser(url: str) -> None:  # the system browser: follows the provider's redirect to the loopback
+        opened.append(url)
+        httpx.get(url, follow_redirects=True, timeout=10)
+
+    auth.open_url = browser
+    click(qtbot, w.account_button)
+    panel = w.account_button.dialog.panel
+    click(qtbot, panel.oauth_buttons["github"])
+    wait_jobs(qtbot, w.s.jobs)
+    assert opened and "/auth/v1/authorize" in opened[0] and "code_challenge=" in opened[0]
+    assert w.account_button.text() == "github-user@example.test"
+    assert w.s.cloud.status.state == "online"
+    # the provider refuses: a clear message, still signed out
+    click(qtbot, panel.sign_out_btn)
+    wait_jobs(qtbot, w.s.jobs)
+    gw.deny_oauth = True
+    click(qtbot, panel.oauth_buttons["google"])
+    wait_jobs(qtbot, w.s.jobs)
+    assert w.s.cloud.status.state == "signed_out" and "denied" in panel.error.text()
