@@ -1,5 +1,5 @@
-"""Projects page: local and cloud projects in one list (where it lives, sync
-state, size, last edit), with Open (a cloud project is downloaded first:
+"""Projects page: local and cloud projects in one list (a waveform of the first
+song when the studio has its peaks, where it lives, sync state, size, last edit), with Open (a cloud project is downloaded first:
 media on demand, with progress and resume, from a content-addressed cache),
 Save to cloud, Rename, Remove from cloud (a tombstone: the local copy stays).
 Every cloud action runs as a job; the page never waits on the network."""
@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from studio.cloud import CloudController
 from studio.jobs import Job
+from studio.peaks import Peaks
 from studio.services import Services
 from studio.widgets import fmt_bytes, muted, page_header
 
@@ -49,6 +51,29 @@ def _local_info(folder: Path) -> tuple[str, str | None, float] | None:
         return str(p.get("title") or folder.stem), (str(p["id"]) if p.get("id") else None), f.stat().st_mtime
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def _first_media(folder: Path) -> str | None:
+    try:
+        d = json.loads((folder / "project.json").read_bytes())
+        media = (d.get("project") or {}).get("media") or {}
+        return next(iter(media), None)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def waveform_thumbnail(peaks: Peaks, width: int = 96, height: int = 26, color: str = "#8b7cf6") -> QPixmap:
+    """A small min/max waveform of a song (from the studio's peak cache)."""
+    mins, maxs = peaks.slice(0.0, max(peaks.duration, 0.001), width)
+    pm = QPixmap(width, height)
+    pm.fill(QColor(0, 0, 0, 0))
+    qp = QPainter(pm)
+    qp.setPen(QColor(color))
+    mid = height / 2
+    for x, (lo, hi) in enumerate(zip(mins, maxs, strict=False)):
+        qp.drawLine(x, int(mid - float(hi) * mid), x, int(mid - float(lo) * mid))
+    qp.end()
+    return pm
 
 
 def _folder_size(folder: Path) -> int:
@@ -76,6 +101,7 @@ class ProjectsPage(QWidget):
         self.table.setHorizontalHeaderLabels(["Title", "Where", "Sync", "Size", "Last edit"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 320)
+        self.table.setIconSize(QSize(96, 26))
         self.table.setColumnWidth(1, 160)
         self.table.setColumnWidth(2, 140)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -156,12 +182,20 @@ class ProjectsPage(QWidget):
                 item = QTableWidgetItem(text)
                 if j == 0 and r.local:
                     item.setToolTip(str(r.local))
+                    thumb = self._thumbnail(r.local)
+                    if thumb is not None:
+                        item.setIcon(QIcon(thumb))
                 self.table.setItem(i, j, item)
         if not self.cloud.signed_in:
             self.note.setText("Sign in (account button, top right) to keep projects in the cloud.")
         else:
             self.note.setText("")
         self._selection()
+
+    def _thumbnail(self, folder: Path) -> QPixmap | None:
+        h = _first_media(folder)
+        peaks = self.s.peaks.cached(h) if h else None
+        return None if peaks is None else waveform_thumbnail(peaks)
 
     def selected(self) -> Row | None:
         i = self.table.currentRow()
