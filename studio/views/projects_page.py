@@ -102,6 +102,7 @@ class ProjectsPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 320)
         self.table.setIconSize(QSize(96, 26))
+        self.table.verticalHeader().setDefaultSectionSize(36)
         self.table.setColumnWidth(1, 160)
         self.table.setColumnWidth(2, 140)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
