@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from audio_engine.errors import ProjectFileError
 from audio_engine.progress import CancelToken, Progress
 from studio.jobs import Job, JobRunner
 from studio.settings import Settings
@@ -59,6 +60,8 @@ class CloudController(QObject):
         self._status_sig.connect(self.status_changed.emit)
         session.subscribe(self._status_sig.emit)
         self._sync_job: Job | None = None
+        #: where the open project's media is (set by the window: the editor's resolver)
+        self.media_resolver: Callable[[], Any] | None = None
         self._again = False
         self._lock = threading.Lock()
         self.push_timer = QTimer(self)
@@ -145,7 +148,10 @@ class CloudController(QObject):
             for pid in report.changed_projects:
                 path = ps.linked_path(pid)
                 if path is not None and path.exists():
-                    merged[pid] = ps.refresh_local(pid)
+                    try:
+                        merged[pid] = ps.refresh_local(pid)
+                    except ProjectFileError:
+                        pass  # its new media has not reached the cloud yet: merged at a later sync
             return report, merged
 
         self._sync_job = self.run("Sync with the cloud", body, on_result=self._synced, quiet=True)
@@ -174,9 +180,21 @@ class CloudController(QObject):
             return False
         ps.record(pid, command, project)
         self.session.refresh_status()
-        if self.signed_in:
+        if self.signed_in and self._adds_media(command) and self.media_resolver is not None:
+            snapshot = project.copy()
+            resolver = self.media_resolver()
+            self.run("Upload new media", lambda p, _c: ps.upload_media(pid, snapshot, resolver, progress=p))
+        elif self.signed_in:
             self.push_timer.start()
         return True
+
+    @staticmethod
+    def _adds_media(command: Any) -> bool:
+        from audio_engine.project.commands import AddMedia, Macro
+
+        if isinstance(command, Macro):
+            return any(CloudController._adds_media(c) for c in command.commands)
+        return isinstance(command, AddMedia)
 
     # ------------------------------------------------------------ project actions
     def save_to_cloud(self, path: Path, on_done: Callable[[str], None] | None = None) -> Job:

@@ -40,6 +40,7 @@ def install_cloud(window: MainWindow, cloud: CloudController) -> ProjectsPage:
 
     doc = window.editor_page.doc
     doc.changed.connect(lambda command: cloud.record(doc.project.id, command, doc.project))
+    cloud.media_resolver = doc.resolver
     cloud.local_project_updated.connect(lambda pid, project: _merged(window, cloud, pid, project))
     return page
 

@@ -19,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio_engine.errors import ProjectFileError
 from audio_engine.project.commands import Command
 from audio_engine.project.entities import FIELDS, EntityChange, command_changes, compose, decompose
 from audio_engine.project.fileformat import open_project, save_project
-from audio_engine.project.media import MediaStore
+from audio_engine.project.media import MediaResolver, MediaStore
 from audio_engine.project.model import Project
 
 from .engine import SyncEngine, SyncReport
@@ -151,6 +152,35 @@ class ProjectSync:
         self.link(pid, opened.path, project.id)
         self.sync_and_check(pid)
         return pid
+
+    def upload_media(self, project_id: str, project: Project, resolver: MediaResolver, *,
+                     progress: Progress | None = None) -> int:
+        """Send the media files the project uses that its cloud copy lacks
+        (a song added in the editor) and record their rows; returns how many."""
+        if not self._user_id():
+            raise AuthRequiredError()
+        have = {m["sha256"] for m in self.store.media(project_id)}
+        todo = []
+        for h, ext, role, name in media_files(project):
+            if h in have:
+                continue
+            try:
+                todo.append((h, ext, role, name, resolver.find(h, ext)))
+            except ProjectFileError:
+                continue  # an optional full mix this computer does not have
+        total = sum(p.stat().st_size for *_, p in todo) or 1
+        sent = 0
+        for h, ext, role, name, path in todo:
+            res = self.media.upload(path, progress=_offset(progress, sent, total))
+            if res.sha256 != h:
+                raise IntegrityError(f"media {h[:12]}{ext} does not match its content hash")
+            sent += res.size
+            self.store.add_media_row(str(uuid.uuid5(_NS, f"{project_id}:{h}")), project_id, role=role,
+                                     name=name[:300], sha256=h, size_bytes=res.size,
+                                     mime=f"audio/{ext.lstrip('.')}", storage_path=res.storage_path)
+        if todo:
+            self.sync_and_check(project_id)
+        return len(todo)
 
     def sync_and_check(self, project_id: str | None = None) -> SyncReport:
         """Push and pull; a plan limit that refused this project's changes raises :class:`TierLimitError`."""

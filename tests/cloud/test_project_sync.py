@@ -326,3 +326,48 @@ def test_5xx_and_expired_token_are_absorbed_and_a_full_disk_resumes(tmp_path: Pa
     chunks_again = [g for g in gets if g.endswith(".part")]
     total = sum(len(json.loads(v)["chunks"]) for k, v in gw.objects.items() if k[1].endswith("manifest.json"))
     assert first > 0 and len(chunks_again) == total - kept  # the chunks kept on disk were not fetched again
+
+
+def test_song_added_on_one_computer_reaches_the_other_and_rename_remove(tmp_path: Path, gw: Gateway, db: Db,
+                                                                        home: Factory) -> None:
+    from audio_engine.project import AddMedia, AddTrack
+    from audio_engine.project.media import MediaResolver
+
+    folder_a = two_song_project(tmp_path)
+    a, b = home("a"), home("b")
+    addr = email("addsong")
+    uid = a.sign_up(addr, "secret-pw")
+    db.set_tier(uid, "pro")
+    b.sign_in(addr, "secret-pw")
+    assert a.projects is not None and b.projects is not None
+    pid = a.projects.upload(folder_a)
+    folder_b = b.projects.download(pid, tmp_path / "B" / "p.mashup")
+
+    # A adds a third song in the editor (it lives in A's library store until A saves)
+    lib = MediaStore(tmp_path / "A-lib")
+    ref = add_song(lib, tone(tmp_path / "third.flac", seconds=5.0, freq=880.0), bpm=120.0, title="Third")
+    opened = open_project(folder_a)
+    p = opened.project
+    add = AddMedia(media={k: v for k, v in ref.__dict__.items()})
+    track = AddTrack(track={"id": "t9", "name": "Third", "clips": [
+        {"id": "c9", "media": ref.hash, "source_in": 0.0, "source_out": 4.0, "position": 12.0}]})
+    for cmd in (add, track):
+        cmd.apply(p)
+        a.projects.record(pid, cmd, p)
+    assert a.projects.upload_media(pid, p, MediaResolver([opened.media, lib])) == 1
+    b.sync()
+    merged = b.projects.refresh_local(pid)
+    assert ref.hash in merged.media and merged.clip("c9").position == 12.0
+    assert open_project(folder_b).media.verify(ref.hash, ref.ext)
+
+    # rename on B, remove from the cloud on A: the local copies stay
+    b.projects.rename(pid, "Renamed on B")
+    b.sync()
+    a.sync()
+    assert [x.title for x in a.projects.list()] == ["Renamed on B"]
+    assert a.projects.materialize(pid).title == "Renamed on B"
+    a.projects.remove(pid)
+    a.sync()
+    b.sync()
+    assert a.projects.list() == [] and b.projects.list() == []
+    assert open_project(folder_a).project.title == "Two songs" and (folder_b / "project.json").is_file()
