@@ -91,7 +91,14 @@ class TransportBar(QFrame):
         tr.position_changed.connect(self._pos)
         tr.state_changed.connect(self._state)
         tr.loaded.connect(self._loaded)
-        tr.message.connect(self.output.setText)
+        tr.message.connect(self._output_message)
+
+    def _output_message(self, text: str) -> None:
+        """Problems with the audio output in a few words (the whole sentence in
+        the tooltip), so the seek bar keeps its room even at 1100 px."""
+        short = "No audio device · playing silently" if "silent" in text.lower() else text
+        self.output.setText(short if len(short) <= 48 else short[:47] + "…")
+        self.output.setToolTip(text)
 
     def _pos(self, sec: float) -> None:
         self.time.setText(format_time(sec))

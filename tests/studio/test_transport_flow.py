@@ -117,3 +117,12 @@ def test_editor_transport_is_the_project_mix(window: Any, qtbot: Any) -> None:
     assert tr.source == "" and not tr.playing and tr.duration == 0
     assert window.transport_bar.now.text() == "Nothing loaded"
     wait_jobs(qtbot, window.s.jobs, 60)
+
+
+def test_output_problem_is_short_in_the_bar(window: Any) -> None:
+    long = ("No audio output device was found. Playback runs silently; connect speakers or headphones "
+            "and pick them in Settings.")
+    window.s.transport.message.emit(long)
+    bar = window.transport_bar
+    assert bar.output.text() == "No audio device · playing silently" and bar.output.toolTip() == long
+    assert bar.seek.width() > 300  # the seek bar keeps its room at 1440 px
