@@ -152,6 +152,18 @@ SPECS: list[Spec] = [
          {"share_bps": 2000}, ro(OWNER, OWNER)),
     Spec("public.mashup_likes", {"mashup_id": "x_mashup", "user_id": "owner"},
          lambda c, a: {"mashup_id": c["mashup"], "user_id": c["owner"]}, {"created_at": "2020-01-01"}, ro(OWNER)),
+    # issue 12: community pages (server-written; read by everyone except sources of private mashups)
+    Spec("public.level_curve", {"level": "level"}, lambda c, a: {"level": 150, "xp_required": 99999999},
+         {"xp_required": 1}, ro(EVERYONE)),
+    Spec("public.mashup_sources", {"mashup_id": "mashup", "position": "src_pos"},
+         lambda c, a: {"mashup_id": c["mashup"], "position": 5, "title": "t", "sound_key": "ta:x|t"},
+         {"title": "changed"}, ro(EVERYONE)),
+    Spec("public.battle_outcomes", {"battle_id": "battle"},
+         lambda c, a: {"battle_id": c["battle2"], "votes_a": 0, "votes_b": 0}, {"votes_a": 99}, ro(EVERYONE)),
+    Spec("public.challenge_outcomes", {"challenge_id": "challenge"},
+         lambda c, a: {"challenge_id": c["challenge2"]}, {"score": 99}, ro(EVERYONE)),
+    Spec("public.external_trending", {"source": "ext_source", "rank": "ext_rank"},
+         lambda c, a: {"source": "youtube", "rank": 2, "title": "t"}, {"title": "changed"}, ro(EVERYONE)),
     Spec("storage.objects", {"id": "object"},
          lambda c, a: own("owner", c, a, bucket_id="media", name=f"{c['owner']}/new.flac")
          if a == "service" else {"bucket_id": "media", "name": f"{c['owner']}/new.flac"},
@@ -235,6 +247,16 @@ def seed(db: Db) -> Ctx:
                                "values (%s, 'r@example.test', 5000) returning id", ctx["split"])
         conn.execute("insert into public.mashup_likes (mashup_id, user_id) values (%s, %s)",
                      (ctx["x_mashup"], owner))
+        ctx["level"] = "1"
+        conn.execute("insert into public.mashup_sources (mashup_id, position, title, sound_key) "
+                     "values (%s, 0, 's', 'ta:|s')", (ctx["mashup"],))
+        ctx["src_pos"] = "0"
+        conn.execute("insert into public.battle_outcomes (battle_id, winner_mashup, winner_id, votes_a, votes_b) "
+                     "values (%s, %s, %s, 1, 0)", (ctx["battle"], ctx["x_mashup"], other))
+        conn.execute("insert into public.challenge_outcomes (challenge_id, winner_mashup, winner_id, entries) "
+                     "values (%s, %s, %s, 1)", (ctx["challenge"], ctx["mashup"], owner))
+        conn.execute("insert into public.external_trending (source, rank, title) values ('spotify', 1, 'x')")
+        ctx["ext_source"], ctx["ext_rank"] = "spotify", "1"
         ctx["object"] = one("insert into storage.objects (bucket_id, name, owner) values ('media', %s, %s) "
                             "returning id", f"{owner}/seed.flac", owner)
     return {k: str(v) for k, v in ctx.items()}

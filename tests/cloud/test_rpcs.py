@@ -131,8 +131,9 @@ def test_vote_is_recorded_once_and_final(fresh_db: Db, world: dict[str, str]) ->
 
 
 def test_vote_rules(fresh_db: Db, world: dict[str, str]) -> None:
-    with pytest.raises(psycopg.Error, match="own battle"):
-        rpc(fresh_db, world["a"], "cast_vote", world["battle"], world["mb"])
+    # issue 12: an entrant may vote in their battle, never for their own entry
+    with pytest.raises(psycopg.Error, match="own entry"):
+        rpc(fresh_db, world["a"], "cast_vote", world["battle"], world["ma"])
     with pytest.raises(psycopg.Error, match="not in this battle"):
         rpc(fresh_db, world["voter"], "cast_vote", world["battle"], str(uuid.uuid4()))
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
