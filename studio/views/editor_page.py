@@ -589,6 +589,8 @@ class EditorPage(QWidget):
             self.open_project(Path(d))
 
     def open_project(self, path: Path) -> bool:
+        if self.doc.path != Path(path) and not self.maybe_save():
+            return False  # the person cancelled: keep the open project
         try:
             opened = proj.open_project(path, unpack_to=unpack_folder(path, self.s.paths.cache))
         except MashupsError as e:

@@ -83,7 +83,7 @@ class ClipItem(QGraphicsObject):
         f.setBold(True)
         painter.setFont(f)
         label = self.clip.name or self.tl.media_name(self.clip)
-        if self.clip.stem:
+        if self.clip.stem and self.clip.stem.lower() not in label.lower():
             label += f" · {self.clip.stem}"
         painter.drawText(r.adjusted(8, 3, -6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
         # waveform from peaks
