@@ -22,6 +22,7 @@ heavy work.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 import traceback
@@ -85,12 +86,32 @@ class Job:
         return (self.finished_at or time.monotonic()) - self.started
 
 
+# The engine's hints are written for the command line (they may name flags such
+# as --max-stretch); in the studio the same advice names the control to use.
+STUDIO_HINTS: dict[str, str] = {
+    "ModelNotInstalledError": "Open the Models page to download the model (once, then offline) or import it from disk.",
+    "StretchLimitError": "Pick songs with closer tempos, or raise the tempo stretch limit in the Magic mashup window.",
+    "DeviceUnavailableError": "Choose Auto or CPU as the device on the Models page.",
+}
+_CLI_HINT = re.compile(r"`mashups [^`]*`|(?<![\w-])--[a-z][a-z-]+")
+
+
+def studio_hint(e: BaseException, hint: str) -> str:
+    """The hint in the studio's words: never a command-line flag or command."""
+    for cls in type(e).__mro__:
+        if cls.__name__ in STUDIO_HINTS:
+            return STUDIO_HINTS[cls.__name__]
+    if _CLI_HINT.search(hint):
+        return "Retry; if it fails again, report it with the log (Help → Open logs folder)."
+    return hint
+
+
 def describe_error(e: BaseException) -> tuple[str, str]:
     """(message, hint) for a person: typed engine errors carry both; other
     errors get a generic hint (the traceback goes to the log, not the UI)."""
     if isinstance(e, MashupsError):
         text = str(e).split("\nTraceback", 1)[0].strip() or type(e).__name__
-        return text, e.hint
+        return text, studio_hint(e, e.hint)
     if isinstance(e, MemoryError):
         return "The computer ran out of memory.", "Close other programs or use a shorter song."
     if isinstance(e, FileNotFoundError):
