@@ -102,12 +102,14 @@ def main() -> None:
     ref = outs["apply_model"]
     print(f"\n### CPU separation speed: full htdemucs architecture (random weights), {args.seconds:g} s input, "
           f"{threads} threads, best of {args.repeat} alternating\n")
-    print("| path | wall s | x realtime | CPU s | speed vs apply_model (wall) | vs apply_model (CPU) | max rel. diff to apply_model |")
-    print("|---|---|---|---|---|---|---|")
+    print("| path | wall s | x realtime | CPU s | speed vs apply_model (wall) | vs apply_model (CPU) "
+          "| max abs diff / max abs ref | L2 diff / L2 ref |")
+    print("|---|---|---|---|---|---|---|---|")
     for k in runs:
         diff = float(np.abs(outs[k] - ref).max() / np.abs(ref).max())
+        l2 = float(np.linalg.norm(outs[k] - ref) / np.linalg.norm(ref))
         print(f"| {k} | {best[k]:.2f} | {args.seconds / best[k]:.2f} | {cpu[k]:.2f} | {best['apply_model'] / best[k]:.2f}x "
-              f"| {cpu['apply_model'] / cpu[k]:.2f}x | {diff:.1e} |")
+              f"| {cpu['apply_model'] / cpu[k]:.2f}x | {diff:.1e} | {l2:.1e} |")
     print(f"\nOne-time export + check of the network (per set of weights): {export_s:.1f} s.")
     import onnxruntime
 

@@ -200,3 +200,39 @@ def song_features(audio: Audio, grid: Grid, *, key_tonic: int, key_mode: str, ke
         bar_rms_db=[float(v) for v in levels],
         activity=float(act.mean()) if act.size else 0.0,
     )
+
+
+DOWNBEAT_CHECK_VERSION = "1"
+DOWNBEAT_MARGIN = 1.0
+
+
+def check_downbeat(grid: Grid, drums: Audio, harmonic: Audio) -> tuple[Grid, str | None]:
+    """Cross-check which beat starts the bars on the drum stem (kick on the
+    strong beats) and the harmonic stems (bars of steady harmony), so that
+    bars never land a beat off. Returns the grid (its ``downbeat_index``
+    moved when the stems disagree with the analysis) and a note when moved."""
+    from audio_engine.analysis.features import SR, chroma_features
+    from audio_engine.analysis.structure import beat_chroma, beat_values, downbeat_phase, low_band_onsets
+
+    bpb = grid.beats_per_bar
+    if bpb < 2:
+        return grid, None
+    k0 = int(math.ceil(-grid.phase / grid.period - 1e-9))
+    k1 = int(math.floor((grid.duration - grid.phase) / grid.period))
+    if k1 - k0 < 4 * bpb:
+        return grid, None
+    beats = [grid.beat_time(k) for k in range(k0, k1 + 1)]
+    d = drums.mono().resample(SR).samples[0]
+    h = harmonic.mono().resample(SR).samples[0]
+    env, rate = low_band_onsets(d)
+    ch = chroma_features(h)
+    phase, scores = downbeat_phase(beat_values(env, rate, beats), beat_chroma(ch.chroma.astype(np.float64), ch.times, beats), bpb)
+    index = (k0 + phase) % bpb
+    current = (grid.downbeat_index - k0) % bpb
+    # Move only on clear evidence: the stems' phase must beat the analysis'
+    # by at least one standard deviation of the combined z-scores.
+    if index == grid.downbeat_index % bpb or scores[phase] - scores[current] < DOWNBEAT_MARGIN:
+        return grid, None
+    moved = (index - grid.downbeat_index) % bpb
+    return replace(grid, downbeat_index=index), (
+        f"bar lines moved {moved} beat{'s' if moved != 1 else ''} on the drum and harmonic stems")

@@ -70,3 +70,23 @@ def test_downbeat_phase_from_drums_and_harmony(songs: list[Any]) -> None:
         for shift in (0, 1, 2, 3):  # start counting at another beat: the phase follows the music
             p, scores = downbeat_phase(kick[shift:], change[:, shift:], 4)
             assert p == (true_phase - shift) % 4, (song.name, shift, scores)
+
+
+def test_magic_grid_bar_lines_follow_the_stems(songs: list[Any]) -> None:
+    """A grid put one beat off is moved back by the drum + harmonic stems."""
+    from dataclasses import replace
+
+    from audio_engine.audio import Audio
+    from audio_engine.magic.features import check_downbeat, grid_from_analysis
+
+    song = songs[2]
+    t = song.truth
+    grid = grid_from_analysis(t["beats"], t["downbeats"], 4, float(t["seconds"]), float(t["bpm"]))
+    drums = io.load(song.stem("drums"))
+    harm = Audio(io.load(song.stem("bass")).samples + io.load(song.stem("other")).samples, drums.sample_rate)
+    same, note = check_downbeat(grid, drums, harm)
+    assert same == grid and note is None
+    for off in (1, 2, 3):
+        wrong = replace(grid, downbeat_index=(grid.downbeat_index + off) % 4)
+        fixed, note = check_downbeat(wrong, drums, harm)
+        assert fixed.downbeat_index == grid.downbeat_index and note and "moved" in note
