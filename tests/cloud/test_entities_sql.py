@@ -149,3 +149,14 @@ def test_whole_timeline_rows_are_upgraded_into_entities(pg_server: PgServer) -> 
         assert left is not None and left[0] == {} and "timeline" not in left[1]
     finally:
         drop_database(pg_server, name)
+
+
+def test_server_catalogue_lists_every_client_entity_field(db: Db) -> None:
+    """A field added to the project model needs a migration adding it to
+    private.entity_fields; without it, every change carrying it is refused."""
+    from audio_engine.project.entities import FIELDS
+
+    with db.connect() as conn:
+        got = {(r["kind"], r["field"]) for r in conn.execute("select kind, field from private.entity_fields")}
+    want = {(k, f) for k, fs in FIELDS.items() for f in fs}
+    assert want - got == set(), f"add these to private.entity_fields in a new migration: {sorted(want - got)}"

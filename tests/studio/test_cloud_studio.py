@@ -228,6 +228,23 @@ def test_over_limit_dialog_names_the_limit_and_offers_billing(studios: Any, qtbo
     see = next(b for b in box.findChildren(QPushButton) if b.text() == "See plans")
     click(qtbot, see)
     assert opened
+
+    # the refused change waits in the sync panel with its reason; after an upgrade, Retry sends it
+    a.go("Projects")
+    click(qtbot, a.cloud_status)
+    panel = a.cloud_status.panel
+    assert panel.rejected.rowCount() == 1 and "limit" in panel.rejected.item(0, 1).text()
+    db.set_tier(uid, "pro")
+    panel.rejected.selectRow(0)
+    click(qtbot, panel.retry_btn)
+    wait_jobs(qtbot, a.s.jobs)
+    panel.refresh()
+    assert panel.rejected.rowCount() == 0 and a.s.cloud.status.pending == 0
+    panel.accept()
+    projects_row(a, "Two songs")
+    click(qtbot, a.projects_page.save_btn)  # now the media and contents go too
+    wait_jobs(qtbot, a.s.jobs)
+    assert projects_row(a, "Two songs").state == "synced", [(e.kind, e.reason, e.detail) for e in a.s.cloud.session.rejected()]
     assert open_project(folder).project.title == "Two songs"  # local work untouched
 
 
