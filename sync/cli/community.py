@@ -120,8 +120,7 @@ def _publish(args: argparse.Namespace, s: CloudSession) -> int:
         print(f"error: {plan.remaining_text(PUBLISH_METRIC)}; upgrade in the studio's Billing page "
               "(`mashups plan`).", file=sys.stderr)
         return 3
-    if not args.json:
-        print(f"Publishing: {plan.remaining_text(PUBLISH_METRIC)}", file=sys.stderr)
+    print(f"Publishing ({plan.remaining_text(PUBLISH_METRIC)} before this one)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mashups-publish-") as tmp:
         audio, sources, duration = prepare_from_project(args.project, Path(tmp))
         r = _client(s).publish(PublishRequest(audio, args.title, args.description, tuple(args.tag), args.visibility,

@@ -426,7 +426,7 @@ $$;
 
 -- ---------------------------------------------------------------- publishing
 create function public.publish_mashup(
-  p_title text, p_description text default '', p_tags text[] default '{}', p_visibility text default 'public',
+  p_title text, p_description text default '', p_tags jsonb default '[]', p_visibility text default 'public',
   p_audio_path text default null, p_peaks_path text default null, p_cover_path text default null,
   p_duration_s real default null, p_sources jsonb default '[]', p_project uuid default null)
 returns jsonb
@@ -441,6 +441,10 @@ begin
      or pg_column_size(p_sources) > 300000 then
     raise exception 'sources must be a list of at most 32 songs' using errcode = 'MS003';
   end if;
+  if p_tags is null or jsonb_typeof(p_tags) <> 'array' or jsonb_array_length(p_tags) > 10
+     or exists (select 1 from jsonb_array_elements(p_tags) t where jsonb_typeof(t) <> 'string') then
+    raise exception 'tags must be a list of at most 10 strings' using errcode = 'MS003';
+  end if;
   if p_project is not null and not exists (
       select 1 from public.projects where id = p_project and owner_id = v_uid) then
     raise exception 'project not found' using errcode = 'MS004';
@@ -451,7 +455,8 @@ begin
   end if;
   insert into public.mashups (owner_id, project_id, title, description, tags, visibility, audio_path, peaks_path,
                               cover_path, duration_s)
-  values (v_uid, p_project, p_title, coalesce(p_description, ''), coalesce(p_tags, '{}'), p_visibility,
+  values (v_uid, p_project, p_title, coalesce(p_description, ''),
+          array(select jsonb_array_elements_text(p_tags)), p_visibility,
           p_audio_path, p_peaks_path, p_cover_path, p_duration_s)
   returning id into v_id;
   for s in select value from jsonb_array_elements(p_sources) loop
@@ -631,14 +636,14 @@ revoke all on function private.level_of(bigint), private.sound_key(text, text), 
   private.battle_json(uuid), private.challenge_json(uuid)
   from public, anon, authenticated;
 revoke all on function public.level_curve(), public.enter_battle(uuid, uuid),
-  public.publish_mashup(text, text, text[], text, text, text, text, real, jsonb, uuid),
+  public.publish_mashup(text, text, jsonb, text, text, text, text, real, jsonb, uuid),
   public.unpublish_mashup(uuid), public.my_mashups(), public.community_battles(), public.community_challenges(),
   public.my_profile(), public.trending(), public.community_close_due(), public.community_compute_trending()
   from public, anon, authenticated;
 grant execute on function public.level_curve(), public.community_battles(), public.community_challenges(),
   public.trending() to anon, authenticated, service_role;
 grant execute on function public.enter_battle(uuid, uuid),
-  public.publish_mashup(text, text, text[], text, text, text, text, real, jsonb, uuid),
+  public.publish_mashup(text, text, jsonb, text, text, text, text, real, jsonb, uuid),
   public.unpublish_mashup(uuid), public.my_mashups(), public.my_profile() to authenticated, service_role;
 grant execute on function public.community_close_due(), public.community_compute_trending() to service_role;
 
