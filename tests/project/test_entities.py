@@ -109,3 +109,14 @@ def test_changes_name_only_the_fields_touched(tmp_path: Path) -> None:
     out = {(x.kind, x.id): x for x in command_changes(r, p)}
     assert out[("track", "t2")].deleted and out[("clip", "c2")].deleted
     assert out[("caption", "l1")].fields == {"clip_id": None}  # the lane lets go of the deleted clip
+
+
+def test_every_command_type_has_an_entity_mapping() -> None:
+    """A new engine command must say which entities it touches (entities._touched),
+    or its edits would never reach the cloud."""
+    from audio_engine.project import commands
+    from audio_engine.project.entities import _touched
+
+    for name, cls in commands._REGISTRY.items():
+        _touched(cls())  # raises ProjectFileError("No entity mapping ...") for an unmapped command
+        assert name
