@@ -178,7 +178,11 @@ class CloudController(QObject):
         pid = ps.project_for(model_id)
         if pid is None:
             return False
-        ps.record(pid, command, project)
+        try:
+            ps.record(pid, command, project)
+        except (ProjectFileError, SyncError, OSError) as e:  # never lose the edit itself: it is in the editor
+            self.message.emit(f"This edit is saved here but could not be queued for the cloud: {e}")
+            return False
         self.session.refresh_status()
         if self.signed_in and self._adds_media(command) and self.media_resolver is not None:
             snapshot = project.copy()
