@@ -20,6 +20,9 @@ COMMANDS: tuple[str, ...] = (
     "audio_engine.cli.magic",
     "audio_engine.cli.render",
     "audio_engine.cli.fits",
+    "audio_engine.cli.fingerprint",
+    "audio_engine.cli.credits",
+    "audio_engine.cli.cover",
 )
 
 #: Other packages add subcommands through this entry-point group (pyproject:

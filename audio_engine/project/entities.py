@@ -40,7 +40,7 @@ from audio_engine.project.model import CaptionLane, Clip, Marker, MediaRef, Proj
 PROPS_ID = "project"
 CLIP_FIELDS: tuple[str, ...] = ("track_id",) + tuple(f.name for f in fields(Clip) if f.name != "id")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "props": ("title", "artist", "tempo", "key", "time_signature", "sample_rate", "notes", "model_id"),
+    "props": ("title", "artist", "tempo", "key", "time_signature", "sample_rate", "notes", "model_id", "lineage"),
     "media": tuple(f.name for f in fields(MediaRef) if f.name != "hash"),
     "track": ("name", "gain_db", "pan", "mute", "solo", "order"),
     "clip": CLIP_FIELDS,
@@ -67,7 +67,7 @@ class EntityChange:
 def _props(p: Project) -> dict[str, Any]:
     return {"title": p.title, "artist": p.artist, "tempo": p.tempo, "key": p.key,
             "time_signature": list(p.time_signature), "sample_rate": p.sample_rate, "notes": list(p.notes),
-            "model_id": p.id}
+            "model_id": p.id, "lineage": list(p.lineage)}
 
 
 def _track(t: Track, order: int) -> dict[str, Any]:
@@ -133,7 +133,8 @@ def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
                     tempo=float(props.get("tempo", 120.0)), key=props.get("key"),
                     time_signature=(int(ts[0]), int(ts[1])), sample_rate=int(props.get("sample_rate", 44100)),
                     tracks=tracks, markers=markers, caption_lanes=lanes, media=media,
-                    notes=[str(n) for n in props.get("notes") or []])
+                    notes=[str(n) for n in props.get("notes") or []],
+                    lineage=list(props.get("lineage") or []))
         if props.get("model_id"):
             p.id = str(props["model_id"])
     except (TypeError, ValueError, IndexError) as e:

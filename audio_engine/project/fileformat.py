@@ -43,7 +43,7 @@ from audio_engine.project.media import (
 from audio_engine.project.model import Project
 
 FORMAT_NAME = "mashups-project"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 PROJECT_JSON = "project.json"
 AUTOSAVE_JSON = "autosave.json"
 MEDIA_DIR = "media"
@@ -110,7 +110,14 @@ def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 adds credits: ``album``, ``isrc`` and ``fingerprint`` on each
+    media entry and the project's ``lineage`` (all empty by default), so an
+    older studio, which would reject those fields, is told to update instead."""
+    return d
+
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def _upgrade_media_hashes(env: Envelope, folder: Path) -> Envelope:

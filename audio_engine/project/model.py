@@ -91,6 +91,10 @@ class MediaRef:
     title: str = ""
     artist: str = ""
     separation_model: str = ""
+    album: str = ""
+    isrc: str = ""
+    #: Chromaprint fingerprint (compressed, as AcoustID takes it); "" = unknown.
+    fingerprint: str = ""
 
     def file_hash(self, stem: str | None) -> str:
         if stem is None:
@@ -125,6 +129,11 @@ class MediaRef:
             _short_text(f"{who} {label}", text)
         if self.key is not None:
             _short_text(f"{who} key", self.key)
+        _short_text(f"{who} album", self.album)
+        if not isinstance(self.isrc, str) or len(self.isrc) > 20:
+            raise ProjectFileError(f"{who}: the ISRC must be text of at most 20 characters.")
+        if not isinstance(self.fingerprint, str) or len(self.fingerprint) > 16_000:
+            raise ProjectFileError(f"{who}: the fingerprint must be text of at most 16000 characters.")
         _within(f"{who} duration", self.duration, 0.0, MAX_SOURCE_SECONDS, "s")
         if self.bpm is not None:
             _within(f"{who} tempo", self.bpm, MIN_BPM, MAX_BPM, "BPM")
@@ -243,6 +252,9 @@ class Project:
     media: dict[str, MediaRef] = field(default_factory=dict)
     id: str = field(default_factory=lambda: new_id("project"))
     notes: list[str] = field(default_factory=list)
+    #: Works this one derives from (remixed mashups, loaded packs), nearest
+    #: first: audio_engine.credits.Work dicts.
+    lineage: list[dict[str, Any]] = field(default_factory=list)
 
     # -- time -------------------------------------------------------------
     @property
@@ -339,6 +351,9 @@ class Project:
                 raise ProjectFileError(f"The project has {len(items)} {what}; at most {cap} are supported.")
         for key, ref in self.media.items():
             ref.validate(key)
+        from audio_engine.credits import check_lineage
+
+        check_lineage(self.lineage)
         max_beats = self.seconds_to_beats(MAX_TIMELINE_SECONDS)
         for m in self.markers:
             _within(f"Marker {m.name or m.id}", m.position, 0.0, max_beats, "beats")
@@ -391,6 +406,7 @@ class Project:
                 media={k: MediaRef(**v) for k, v in d.get("media", {}).items()},
                 id=str(d.get("id") or new_id("project")),
                 notes=[str(n) for n in d.get("notes", [])],
+                lineage=d.get("lineage", []),
             )
         except ProjectFileError:
             raise

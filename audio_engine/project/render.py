@@ -22,6 +22,7 @@ import numpy as np
 
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, cache_key
+from audio_engine.credits import Credits, project_credits
 from audio_engine.errors import MashupsError, ProjectFileError
 from audio_engine.master import MasterReport, master
 from audio_engine.mixer import Placement, mix
@@ -229,13 +230,30 @@ def _tags(project: Project) -> dict[str, str]:
         "sources": "; ".join(sources),
         "comment": "Mashup of: " + "; ".join(sources) if sources else "",
         "encoder": "Mashups Studio",
+        "credits": project_credits(project).to_json(),
     }
     return {k: v for k, v in tags.items() if v}
 
 
 def write_tags(path: Path, tags: dict[str, str]) -> None:
     """Title, artist, BPM, key and source attribution into WAV (ID3 chunk),
-    FLAC (Vorbis comments) or MP3 (ID3v2) with mutagen."""
+    FLAC (Vorbis comments) or MP3 (ID3v2) with mutagen; the full credits
+    (``tags["credits"]``, JSON) as audio_engine.credits_tags writes them."""
+    _write_basic_tags(path, tags)
+    if tags.get("credits"):
+        from audio_engine.credits_tags import embed
+
+        embed(path, Credits.from_json(tags["credits"]))
+
+
+def _write_credits_sidecar(out: Path, tags: dict[str, str]) -> None:
+    if tags.get("credits"):
+        from audio_engine.credits_tags import write_sidecar
+
+        write_sidecar(out, Credits.from_json(tags["credits"]))
+
+
+def _write_basic_tags(path: Path, tags: dict[str, str]) -> None:
     ext = path.suffix.lower()
     if ext == ".flac":
         from mutagen.flac import FLAC
@@ -435,6 +453,8 @@ def render_project(
         written, streamed_report, total = _master_to_file(
             placements, Path(out), sample_rate=sr, target_lufs=target_lufs, ceiling_db=ceiling_db,
             bit_depth=bit_depth, tags=tags if tag else None, progress=master_rep, cancel=cancel)
+        if tag:
+            _write_credits_sidecar(written, tags)
         rep(1.0, stage="done", force=True)
         return RenderResult(Audio(np.zeros((2, 0), np.float32), sr), written, streamed_report, rendered, cached,
                             time.perf_counter() - t0, tags, frames=total, streamed=True)
@@ -465,5 +485,7 @@ def render_project(
                     write_tags(tmp, tags)
                 except Exception as e:  # mutagen raises many types
                     raise MashupsError(f"Tagging the rendered mix failed: {e}") from e
+        if tag:
+            _write_credits_sidecar(path, tags)
     rep(1.0, stage="done", force=True)
     return RenderResult(mastered, path, report, rendered, cached, time.perf_counter() - t0, tags)
