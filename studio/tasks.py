@@ -21,9 +21,23 @@ def analyse_target(*, path: str, cache_db: str, progress: ProgressCallback, canc
 
     cache = JsonCache(cache_db)
     try:
-        return analyze_file(path, cache=cache, progress=progress, cancel=cancel).to_dict()
+        result = analyze_file(path, cache=cache, progress=progress, cancel=cancel).to_dict()
+        result["fingerprint"] = song_fingerprint(path, cache)
+        return result
     finally:
         cache.close()
+
+
+def song_fingerprint(path: str, cache: Any) -> str:
+    """The song's Chromaprint fingerprint for its credits (cached by content
+    hash beside the analysis); "" when fpcalc is missing or fails, which
+    leaves the analysis usable and the credits without a fingerprint."""
+    from audio_engine.fingerprint import FingerprintError, fingerprint_file
+
+    try:
+        return fingerprint_file(path, cache=cache).compressed
+    except FingerprintError:
+        return ""
 
 
 def render_target(

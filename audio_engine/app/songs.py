@@ -36,12 +36,16 @@ class SongToAdd:
     stems: dict[str, tuple[str, str]] = field(default_factory=dict)
     captions: dict[str, Any] | None = None
     separation_model: str = ""
+    album: str = ""
+    isrc: str = ""
+    fingerprint: str = ""
 
     def media(self) -> dict[str, Any]:
         return {"hash": self.hash, "name": self.title, "ext": self.ext, "bpm": self.bpm, "key": self.key,
                 "duration": self.duration, "title": self.title, "artist": self.artist,
                 "stems": {k: v[0] for k, v in self.stems.items()}, "stem_exts": {k: v[1] for k, v in self.stems.items()},
-                "separation_model": self.separation_model}
+                "separation_model": self.separation_model, "album": self.album, "isrc": self.isrc,
+                "fingerprint": self.fingerprint}
 
 
 def track_name(title: str, stem: str | None) -> str:

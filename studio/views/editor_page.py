@@ -509,8 +509,13 @@ class EditorPage(QWidget):
                     import json
 
                     captions = json.loads(Path(song.captions).read_text())
+                from audio_engine.credits import read_source_tags
+
+                tags = read_source_tags(song.path)  # album and ISRC for the credits
+                fp = (song.analysis or {}).get("fingerprint")
                 out.append(SongToAdd(hash=h, ext=ext, title=song.title, duration=song.duration, artist=song.artist,
-                                     bpm=song.bpm, key=song.key_name, stems=stems, captions=captions))
+                                     bpm=song.bpm, key=song.key_name, stems=stems, captions=captions,
+                                     album=tags["album"], isrc=tags["isrc"], fingerprint=fp if isinstance(fp, str) else ""))
             return out
 
         self.s.jobs.submit("Add songs to the project", "io", fn, on_result=self._add_songs_done)
