@@ -131,7 +131,7 @@ begin
     select pr.id into v_target from public.profiles pr where pr.username = v_who;
   end if;
   if v_target is null then
-    raise exception 'no account with that e-mail address or username' using errcode = 'P0002';
+    raise exception 'no account with that e-mail address or username' using errcode = 'MS003';
   end if;
   if v_target = v_uid then
     raise exception 'you own this project already' using errcode = 'MS003';
@@ -165,7 +165,7 @@ begin
   update public.collaboration_participants set role = p_role, updated_at = now()
    where session_id = v_session and user_id = p_user and status in ('invited', 'active');
   if not found then
-    raise exception 'that person is not a collaborator of this project' using errcode = 'P0002';
+    raise exception 'that person is not a collaborator of this project' using errcode = 'MS003';
   end if;
   return jsonb_build_object('user_id', p_user, 'role', p_role);
 end
@@ -180,7 +180,7 @@ begin
   update public.collaboration_participants set status = 'removed', updated_at = now()
    where session_id = v_session and user_id = p_user and status in ('invited', 'active');
   if not found then
-    raise exception 'that person is not a collaborator of this project' using errcode = 'P0002';
+    raise exception 'that person is not a collaborator of this project' using errcode = 'MS003';
   end if;
   return jsonb_build_object('user_id', p_user, 'status', 'removed');
 end
@@ -204,7 +204,7 @@ begin
    where cs.id = cp.session_id and cs.project_id = p_project and cs.status = 'open'
      and cp.user_id = v_uid and cp.status = 'invited';
   if not found then
-    raise exception 'no pending invitation to this project' using errcode = 'P0002';
+    raise exception 'no pending invitation to this project' using errcode = 'MS003';
   end if;
   return jsonb_build_object('project_id', p_project, 'status', v_new);
 end
@@ -223,7 +223,7 @@ begin
    where cs.id = cp.session_id and cs.project_id = p_project and cp.user_id = v_uid
      and cp.status in ('invited', 'active');
   if not found then
-    raise exception 'you are not a collaborator of this project' using errcode = 'P0002';
+    raise exception 'you are not a collaborator of this project' using errcode = 'MS003';
   end if;
   return jsonb_build_object('project_id', p_project, 'status', 'left');
 end
