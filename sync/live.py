@@ -39,7 +39,7 @@ class LiveSession:
         self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
         self.link_state = "idle"
-        self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
         self.live = LiveProject(projects, project_id, project, uid, roles, names,
                                 refresh_members=lambda: self.sharing.roles(project_id))
         self.link = LiveLink(url, cloud.config.anon_key, cloud.auth.access_token, project_id, presence_key=uid,
@@ -92,7 +92,7 @@ class LiveSession:
             time.sleep(0.002)
 
     # ------------------------------------------------------------ deliveries
-    def _post(self, job: Callable[[], None]) -> None:
+    def _post(self, job: Callable[[], object]) -> None:
         self._inbox.put(job)
         if self.notify is not None:
             self.notify()
