@@ -92,6 +92,10 @@ class LiveLink:
             self._submit(self._disconnect()).result(5)
         except Exception:  # noqa: BLE001 - closing is best effort
             log.debug("live: close failed", exc_info=True)
+        try:
+            self._submit(_cancel_pending()).result(5)
+        except Exception:  # noqa: BLE001
+            log.debug("live: cancelling pending tasks failed", exc_info=True)
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(5)
@@ -191,3 +195,12 @@ class LiveLink:
             self.on_presence(state)
         except Exception:  # noqa: BLE001
             log.exception("live: presence listener failed")
+
+
+async def _cancel_pending() -> None:
+    """Cancel the client's leftover timers (push timeouts) before the loop stops."""
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
