@@ -40,7 +40,9 @@ def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
         if not k.isEmpty() and k not in out:
             out.append(k)
     return out
-LATER = ("Battles", "Challenges", "Profile", "Analytics", "Billing")
+# Community pages (need an account: enabled by studio.views.community_common.install_community and
+# studio.views.billing_page.install_billing when the cloud is configured).
+LATER = ("Battles", "Challenges", "Profile", "Analytics", "Trending", "Billing")
 
 
 class TransportBar(QFrame):
@@ -178,6 +180,9 @@ class MainWindow(QMainWindow):
             from studio.views.billing_page import install_billing
 
             self.billing_page = install_billing(self, services.cloud)
+            from studio.views.community_common import install_community
+
+            self.community_pages = install_community(self, services.cloud)
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start
@@ -211,7 +216,7 @@ class MainWindow(QMainWindow):
         self.nav_buttons: dict[str, QToolButton] = {}
         icons = {"Library": "library", "Editor": "editor", "Captions": "captions", "Jobs": "jobs",
                  "Models": "models", "Settings": "settings", "Battles": "battles", "Challenges": "challenges",
-                 "Profile": "profile", "Analytics": "analytics", "Billing": "billing"}
+                 "Profile": "profile", "Analytics": "analytics", "Trending": "trending", "Billing": "billing"}
 
         def add_button(name: str, enabled: bool) -> QToolButton:
             b = QToolButton()
@@ -239,12 +244,12 @@ class MainWindow(QMainWindow):
             self.nav.addButton(b)
             self.nav_buttons[name] = b
             b.clicked.connect(lambda _c=False, n=name: self.go(n))
-        soon = QLabel("COMMUNITY · SOON")
+        soon = QLabel("COMMUNITY")
         soon.setObjectName("SidebarSection")
         lay.addWidget(soon)
         for name in LATER:
             b = add_button(name, False)
-            b.setToolTip(f"{name} arrives with accounts (coming later).")
+            b.setToolTip(f"{name} needs the cloud: set a server address in Settings → Account.")
         lay.addStretch(1)
         return side
 

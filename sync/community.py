@@ -71,8 +71,9 @@ class PublishRequest:
     duration_s: float | None = None
     project_id: str | None = None
 
-    def check(self) -> None:
-        """Refuse bad input before anything is uploaded (the server checks again)."""
+    def check(self, *, files: bool = True) -> None:
+        """Refuse bad input before anything is uploaded (the server checks again);
+        ``files=False`` before the audio is rendered."""
         if not self.title.strip() or len(self.title) > 200:
             raise ValueError("the title must be 1-200 characters")
         if len(self.description) > 2000:
@@ -83,7 +84,7 @@ class PublishRequest:
             raise ValueError("at most 10 tags of 1-32 characters")
         if len(self.sources) > 32:
             raise ValueError("at most 32 source songs")
-        for p in (self.audio, self.peaks, self.cover):
+        for p in (self.audio, self.peaks, self.cover) if files else (self.cover,):
             if p is not None and not p.is_file():
                 raise ValueError(f"no file at {p}")
 

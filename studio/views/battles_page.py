@@ -1,0 +1,138 @@
+"""Battles page: open, upcoming and finished battles; each battle shows its two
+entries side by side with a player (the published audio streamed from Storage
+into the studio's own playback; playing logs a play for the creator), a vote
+button (the server decides: one vote per battle, never for your own entry),
+the countdown, and after closing the votes and the winner. A free slot can be
+filled with one of your published mashups."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QWidget
+
+from studio.views.community_common import CommunityPage, countdown, heading, label
+from studio.widgets import Card, muted
+from sync.community import CommunityClient, Fetched
+
+if TYPE_CHECKING:
+    from studio.cloud import CloudController
+    from studio.transport import Transport
+
+STATUS_ORDER = {"open": 0, "upcoming": 1, "finished": 2}
+
+
+class BattlesPage(CommunityPage):
+    TITLE = "Battles"
+    SUBTITLE = "Two mashups, one vote each. Vote for the one you like; the server counts once and never your own."
+
+    def __init__(self, cloud: CloudController | None, client: CommunityClient | None,
+                 transport: Transport | None = None) -> None:
+        super().__init__(cloud, client)
+        self.transport = transport
+        self.my_mashups: list[dict[str, Any]] = []
+        self.audio_dir = Path(tempfile.gettempdir()) / "mashups-community-audio"
+
+    def fetch(self, client: CommunityClient) -> Fetched:
+        f = client.battles()
+        try:
+            self.my_mashups = client.my_mashups().data
+        except Exception:  # noqa: BLE001 - the list still shows; entering needs it
+            self.my_mashups = []
+        return f
+
+    def render(self, data: Any) -> None:
+        battles = sorted(data, key=lambda b: (STATUS_ORDER.get(b["status"], 3), b["ends_at"]))
+        if not battles:
+            self.body_lay.addWidget(muted("No battles yet. The platform team opens them; check back soon."))
+        for b in battles:
+            self.body_lay.addWidget(self._card(b))
+
+    def _card(self, b: dict[str, Any]) -> Card:
+        card = Card()
+        card.setObjectName(f"battle_{b['id']}")
+        top = QHBoxLayout()
+        top.addWidget(heading(b["title"] or "Battle"), 1)
+        when = countdown(b["ends_at"]) if b["status"] != "upcoming" else f"starts {b['starts_at'][:16]}"
+        top.addWidget(muted(f"{b['status'].upper()} · {when}"))
+        card.body.addLayout(top)
+        grid = QGridLayout()
+        for col, side in enumerate(("a", "b")):
+            grid.addWidget(self._entry(b, side), 0, col)
+        card.body.addLayout(grid)
+        if b.get("closed"):
+            win = next((b[s]["title"] for s in ("a", "b") if b.get(s) and b[s]["id"] == b.get("winner")), None)
+            card.body.addWidget(label(f"Result: {b['votes_a']} – {b['votes_b']} · "
+                                      + (f"winner: {win}" if win else "draw"), name="battle_result", bold=True))
+        elif b.get("my_vote"):
+            card.body.addWidget(muted("You voted. Results appear when the battle closes."))
+        return card
+
+    def _entry(self, b: dict[str, Any], side: str) -> QWidget:
+        m = b.get(side)
+        box = Card()
+        if not m:
+            box.body.addWidget(muted("Open slot"))
+            if b["status"] != "finished":
+                row = QHBoxLayout()
+                combo = QComboBox()
+                combo.setObjectName("enter_choice")
+                for x in self.my_mashups:
+                    if x["visibility"] != "private":
+                        combo.addItem(x["title"], x["id"])
+                row.addWidget(combo, 1)
+                btn = self.action_button("Enter", lambda: self._enter(b["id"], combo.currentData()),
+                                         name=f"enter_{b['id']}", tip="Enter with one of your published mashups")
+                btn.setEnabled(btn.isEnabled() and combo.count() > 0)
+                if combo.count() == 0 and not self.action_reason:
+                    btn.setToolTip("Publish a mashup first (File → Publish mashup…)")
+                row.addWidget(btn)
+                box.body.addLayout(row)
+            return box
+        box.body.addWidget(label(m["title"], bold=True))
+        box.body.addWidget(muted(f"by {m.get('owner') or 'someone'} · {m['plays']} plays"))
+        row = QHBoxLayout()
+        play = self.action_button("▶ Play", lambda: self.play(m), name=f"play_{m['id']}",
+                                  tip="Stream it into the studio's player")
+        play.setEnabled(play.isEnabled() and bool(m.get("audio_path")))
+        row.addWidget(play)
+        if b["status"] == "open" and not b.get("my_vote"):
+            vote = self.action_button("Vote", lambda: self.vote(b["id"], m["id"]), name=f"vote_{m['id']}",
+                                      tip="One vote per battle")
+            row.addWidget(vote)
+        elif b.get("my_vote") == m["id"]:
+            row.addWidget(muted("✓ your vote"))
+        row.addStretch(1)
+        box.body.addLayout(row)
+        return box
+
+    # ------------------------------------------------------------ actions
+    def vote(self, battle_id: str, mashup_id: str) -> None:
+        self.act("Vote", lambda c: c.vote(battle_id, mashup_id), self._voted)
+
+    def _voted(self, r: dict[str, Any]) -> None:
+        self.say("Vote recorded." if r.get("status") == "recorded"
+                            else "You had already voted in this battle; votes are final.")
+
+    def _enter(self, battle_id: str, mashup_id: str | None) -> None:
+        if mashup_id:
+            self.act("Enter battle", lambda c: c.enter_battle(battle_id, mashup_id),
+                     lambda r: self.say("Entered." if r.get("status") == "entered" else "Already entered."))
+
+    def play(self, m: dict[str, Any]) -> None:
+        """Download the published audio (verified chunks), log a play, hand it to the studio's player."""
+        dest = self.audio_dir / f"{m['id']}.flac"
+
+        def fetch(c: CommunityClient) -> Path:
+            path = dest if dest.is_file() else c.download_audio(m, dest)
+            c.log_event(m["id"], "play")
+            return path
+
+        def done(path: Path) -> None:
+            if self.transport is not None:
+                self.transport.load_file(path, play=True)
+            self.say(f"Playing {m['title']}")
+
+        self.act(f"Stream {m['title']}", fetch, done)

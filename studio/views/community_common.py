@@ -1,0 +1,268 @@
+"""What the community pages share (issue 12): a page that loads one
+:class:`sync.community.Fetched` through a cloud job, shows when it was fetched
+(or that it is the offline copy), and disables the actions that need the
+server with the reason. The Qt-free work is :mod:`sync.community`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from studio.widgets import Card, muted, page_header
+from sync.community import CommunityClient, Fetched
+from sync.errors import NotConfiguredError
+
+if TYPE_CHECKING:
+    from studio.cloud import CloudController
+
+
+def countdown(iso: str, *, now: datetime | None = None) -> str:
+    """``"ends in 2 d 3 h"`` / ``"ended"`` for an ISO time."""
+    t = datetime.fromisoformat(iso)
+    left = (t - (now or datetime.now(UTC))).total_seconds()
+    if left <= 0:
+        return "ended"
+    d, rem = divmod(int(left), 86400)
+    h, rem = divmod(rem, 3600)
+    m = rem // 60
+    return "ends in " + (f"{d} d {h} h" if d else f"{h} h {m} min" if h else f"{m} min")
+
+
+class CommunityPage(QWidget):
+    """Header, a status line (fetched / offline / signed out), a scrolling body
+    rebuilt from each answer. Subclasses implement :meth:`fetch` and :meth:`render`."""
+
+    loaded = Signal(object)  # Fetched
+    TITLE = ""
+    SUBTITLE = ""
+    NEEDS_ACCOUNT = True
+
+    def __init__(self, cloud: CloudController | None, client: CommunityClient | None) -> None:
+        super().__init__()
+        self.cloud = cloud
+        self.client = client
+        self.fetched: Fetched | None = None
+        self.action_reason = ""  # why actions are disabled ("" = enabled)
+        self.loading = 0  # loads in flight
+        self.refresh_btn = QPushButton("Refresh")
+        self.refresh_btn.setObjectName(f"{type(self).__name__}_refresh")
+        self.refresh_btn.clicked.connect(self.refresh)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 22, 28, 18)
+        lay.setSpacing(12)
+        lay.addWidget(page_header(self.TITLE, self.SUBTITLE, [self.refresh_btn]))
+        self.status = muted("")
+        self.status.setObjectName("community_status")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        self.notice = QLabel("")  # the answer to the last action (kept across reloads)
+        self.notice.setObjectName("community_notice")
+        self.notice.setWordWrap(True)
+        lay.addWidget(self.notice)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        lay.addWidget(self.scroll, 1)
+        self.body = QWidget()
+        self.body_lay = QVBoxLayout(self.body)
+        self.body_lay.setContentsMargins(0, 0, 0, 0)
+        self.scroll.setWidget(self.body)
+
+    # ------------------------------------------------------------ loading
+    def fetch(self, client: CommunityClient) -> Fetched:
+        raise NotImplementedError
+
+    def render(self, data: Any) -> None:
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        if self.cloud is None or self.client is None:
+            self._blocked("The cloud is off in this build: community pages need a server (Settings → Account).")
+            return
+        if self.NEEDS_ACCOUNT and not self.cloud.signed_in:
+            self._blocked("Sign in (the account button, top right) to see this page.")
+            return
+        client = self.client
+        self.status.setText("Loading…")
+        self.loading += 1
+        self._submit(f"Load {self.TITLE.lower()}", lambda: self.fetch(client), self.show_fetched, self._failed,
+                     background=True)
+
+    def _submit(self, title: str, fn: Callable[[], Any], done: Callable[[Any], None],
+                failed: Callable[[BaseException], None], *, background: bool = False) -> None:
+        """A cloud job (the one job runner); errors go to ``failed`` and to the
+        cloud controller (an ended session asks to sign in, a limit opens Billing)."""
+        cloud = self.cloud
+        assert cloud is not None
+
+        def on_error(e: BaseException) -> None:
+            failed(e)
+            cloud.handle_error(e, quiet=True)
+
+        cloud.jobs.submit(title, "sync", lambda _p, _c: fn(), on_result=done, on_error=on_error,
+                          meta={"cloud": True}, background=background)
+
+    def _failed(self, e: BaseException) -> None:
+        self.loading = max(0, self.loading - 1)
+        self._blocked(str(e) if not isinstance(e, NotConfiguredError) else "The cloud is not configured.")
+
+    def _blocked(self, reason: str) -> None:
+        self.action_reason = reason
+        self.status.setText(reason)
+        if self.fetched is None:
+            self.clear_body()
+            card = Card()
+            card.body.addWidget(muted(reason))
+            self.body_lay.addWidget(card)
+            self.body_lay.addStretch(1)
+
+    def show_fetched(self, f: Fetched) -> None:
+        self.loading = max(0, self.loading - 1)
+        self.fetched = f
+        self.action_reason = f"Needs the server: {f.reason}" if f.offline else ""
+        self.status.setText(f.note())
+        self.status.setProperty("offline", f.offline)
+        self.clear_body()
+        self.render(f.data)
+        self.body_lay.addStretch(1)
+        self.loaded.emit(f)
+
+    def clear_body(self) -> None:
+        while self.body_lay.count():
+            item = self.body_lay.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.hide()
+                w.setParent(None)  # gone from the page now (findChild, tests), freed later
+                w.deleteLater()
+            elif item is not None and item.layout() is not None:
+                lay = item.layout()
+                while lay.count():
+                    sub = lay.takeAt(0)
+                    if sub is not None and sub.widget() is not None:
+                        sub.widget().setParent(None)
+                        sub.widget().deleteLater()
+
+    # ------------------------------------------------------------ actions
+    def action_button(self, text: str, fn: Callable[[], None], *, name: str = "", tip: str = "") -> QPushButton:
+        """A button for a server action: disabled with the reason while offline or signed out."""
+        b = QPushButton(text)
+        if name:
+            b.setObjectName(name)
+        b.setEnabled(not self.action_reason)
+        b.setToolTip(self.action_reason or tip)
+        b.clicked.connect(fn)
+        return b
+
+    def act(self, title: str, call: Callable[[CommunityClient], Any], done: Callable[[Any], None]) -> None:
+        """Run a server action as a cloud job; its answer goes to ``done``, errors to the status line."""
+        if self.cloud is None or self.client is None:
+            return
+        client = self.client
+
+        def finished(r: Any) -> None:
+            done(r)
+            self.refresh()
+
+        self._submit(title, lambda: call(client), finished, self.show_error)
+
+    def show_error(self, e: BaseException) -> None:
+        self.say(f"⚠ {e}")
+
+    def say(self, text: str) -> None:
+        self.notice.setText(text)
+
+
+def heading(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName("CardTitle")
+    lab.setWordWrap(True)
+    return lab
+
+
+def label(text: str, *, name: str = "", bold: bool = False) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        lab.setObjectName(name)
+    if bold:
+        f = lab.font()
+        f.setBold(True)
+        lab.setFont(f)
+    return lab
+
+
+COMMUNITY_PAGES = ("Battles", "Challenges", "Profile", "Analytics", "Trending")
+TIPS = {"Battles": "Vote in battles and enter your mashups", "Challenges": "Themed challenges with prize XP",
+        "Profile": "Your level, badges, streak and rank", "Analytics": "Plays, likes and shares over time",
+        "Trending": "Sounds trending in mashups"}
+
+
+def install_community(window: Any, cloud: CloudController) -> dict[str, CommunityPage]:
+    """Make the sidebar's community entries real pages, add File → Publish
+    mashup…, and load a page when it is shown or the account changes."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QToolButton
+
+    from studio.views.analytics_page import AnalyticsPage
+    from studio.views.battles_page import BattlesPage
+    from studio.views.challenges_page import ChallengesPage
+    from studio.views.profile_page import ProfilePage
+    from studio.views.trending_page import TrendingPage
+
+    s = window.s
+    client = CommunityClient(cloud.session.require)
+    pages: dict[str, CommunityPage] = {
+        "Battles": BattlesPage(cloud, client, s.transport), "Challenges": ChallengesPage(cloud, client),
+        "Profile": ProfilePage(cloud, client), "Analytics": AnalyticsPage(cloud, client),
+        "Trending": TrendingPage(cloud, client, s.library)}
+    for name, page in pages.items():
+        window.pages[name] = page
+        window.stack.addWidget(page)
+        b = window.findChild(QToolButton, f"nav_{name}")
+        if b is None:
+            continue
+        b.setEnabled(True)
+        b.setCheckable(True)
+        b.setToolTip(TIPS[name])
+        b.setIcon(s.theme.icon(name.lower()))
+        window.nav.addButton(b)
+        window.nav_buttons[name] = b
+        b.clicked.connect(lambda _c=False, n=name: window.go(n))
+
+    def on_show(i: int) -> None:
+        w = window.stack.widget(i)
+        if isinstance(w, CommunityPage):
+            w.refresh()
+
+    window.stack.currentChanged.connect(on_show)
+    trending = pages["Trending"]
+    assert isinstance(trending, TrendingPage)
+    trending.start_with_song.connect(lambda sid: window.library_page.open_in_editor.emit([sid]))
+    trending.import_file.connect(lambda path: window.library_page.import_paths([Path(path)]))
+
+    def publish() -> None:
+        from studio.views.billing_page import SETTING_BILLING_URL
+        from studio.views.publish_dialog import PublishDialog
+        from sync.billing import BillingClient, billing_url
+        from sync.session import bundled_config_path
+
+        url = billing_url({"billing_url": s.settings.str(SETTING_BILLING_URL)}, bundled=bundled_config_path())
+        dlg = PublishDialog(cloud, client, BillingClient(cloud.session.require, url), window.editor_page.doc.path,
+                            window)
+        dlg.published.connect(lambda r: window.statusBar().showMessage(f"Published ({r['sources']} source songs)"))
+        dlg.open()
+
+    act = QAction("Publish mashup…", window)
+    act.setObjectName("publish_action")
+    act.triggered.connect(publish)
+    file_menu = window.menuBar().actions()[0].menu()
+    file_menu.insertAction(file_menu.actions()[-3], act)
+    window.publish_action = act
+    return pages

@@ -1,0 +1,79 @@
+"""Trending page: source songs ranked by how many recent mashups use them and
+how those are played and voted (computed on the server on a schedule), and
+Spotify/YouTube charts where the server has API keys. "Start a mashup" finds
+the song in the local library (title/artist) or asks for the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout
+
+from studio.views.community_common import CommunityPage, heading, label
+from studio.widgets import Card, muted
+from sync.community import CommunityClient, Fetched
+
+if TYPE_CHECKING:
+    from audio_engine.library import Library
+    from studio.cloud import CloudController
+
+
+class TrendingPage(CommunityPage):
+    TITLE = "Trending"
+    SUBTITLE = "Sounds the community is mashing up right now."
+    NEEDS_ACCOUNT = False
+    start_with_song = Signal(int)  # library song id
+    import_file = Signal(str)  # a file to import, then start with
+
+    def __init__(self, cloud: CloudController | None, client: CommunityClient | None,
+                 library: Library | None = None) -> None:
+        super().__init__(cloud, client)
+        self.library = library
+
+    def fetch(self, client: CommunityClient) -> Fetched:
+        return client.trending()
+
+    def render(self, t: dict[str, Any]) -> None:
+        sounds = Card()
+        sounds.body.addWidget(heading("In mashups"))
+        if not t["sounds"]:
+            sounds.body.addWidget(muted("Nothing trending yet (the ranking is computed hourly)."))
+        for s in t["sounds"][:50]:
+            row = QHBoxLayout()
+            row.addWidget(label(f"{s['rank']}. {s['artist'] + ' – ' if s['artist'] else ''}{s['title']}", bold=True), 1)
+            row.addWidget(muted(f"{s['mashups']} mashups · score {s['score']}"))
+            b = self.action_button("Start a mashup", lambda s=s: self.start(s), name=f"start_{s['rank']}")
+            b.setEnabled(True)  # works offline: it only looks in the local library
+            b.setToolTip("Find it in your library, or choose the file")
+            row.addWidget(b)
+            sounds.body.addLayout(row)
+        self.body_lay.addWidget(sounds)
+        ext = Card()
+        ext.body.addWidget(heading("Charts (Spotify, YouTube)"))
+        if not t["external"]:
+            ext.body.addWidget(muted("Not configured on this server: the platform adds Spotify/YouTube API keys "
+                                     "to `python -m backend.jobs trending` to show them here."))
+        for e in t["external"][:40]:
+            ext.body.addWidget(label(f"{e['source']} #{e['rank']}: {e['artist']} – {e['title']}"))
+        self.body_lay.addWidget(ext)
+
+    def find_local(self, s: dict[str, Any]) -> int | None:
+        if self.library is None:
+            return None
+        hits = self.library.search(f"{s['title']}")
+        artist = (s.get("artist") or "").lower()
+        best = [h for h in hits if not artist or artist in h.artist.lower()] or hits
+        return best[0].id if best else None
+
+    def start(self, s: dict[str, Any]) -> None:
+        sid = self.find_local(s)
+        if sid is not None:
+            self.say(f"Found {s['title']} in your library.")
+            self.start_with_song.emit(sid)
+            return
+        path, _ = QFileDialog.getOpenFileName(self, f"Where is {s['title']}?", str(Path.home()),
+                                              "Audio (*.wav *.flac *.mp3 *.ogg *.m4a *.aiff)")
+        if path:
+            self.import_file.emit(path)
