@@ -5,9 +5,9 @@
     python packaging/buildkey.py refresh DIR # put the checkout's own code into the bundle DIR
 
 The base key covers constraints.txt, pyproject.toml, everything in packaging/
-that shapes the bundle, the Python version, and the set of modules our code
-imports from other packages: a new third-party import needs a new Analysis,
-so it changes the key. Our own packages are collected as .pyc files beside the
+that shapes the bundle, the Python version, and the set of third-party modules
+our code imports: a new third-party import needs a new Analysis, so it changes
+the key. Our own packages are collected as .pyc files beside the
 libraries (``module_collection_mode`` in the spec), so a change to our code
 alone only recompiles them into the cached bundle: the same files a full build
 would write.
@@ -37,7 +37,7 @@ def _tracked(*paths: str) -> list[Path]:
 
 
 def external_imports() -> list[str]:
-    """Every module our code imports from outside our packages (dotted names)."""
+    """Every third-party module our code imports (dotted names)."""
     names: set[str] = set()
     for f in _tracked(*OWN):
         if f.suffix != ".py":
@@ -48,7 +48,9 @@ def external_imports() -> list[str]:
                 names.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
-    return sorted(n for n in names if n.split(".")[0] not in OWN)
+    # The standard library is left out: a release is always a full build, and CI's refreshed
+    # bundle is only smoke-tested, so a new stdlib import must not cost CI a 10-minute rebuild.
+    return sorted(n for n in names if n.split(".")[0] not in OWN and n.split(".")[0] not in sys.stdlib_module_names)
 
 
 def base_key() -> str:

@@ -36,6 +36,7 @@ if [ ! -x "$BUNDLE/mashups" ] && [ ! -x "$BUNDLE/mashups.exe" ]; then
     if [ -d "$TMP/dist/Mashups Studio.app" ]; then mv "$TMP/dist/Mashups Studio.app" "$TMP/entry/"; fi
     cp "$CACHE/work/mashups/trim-report.json" "$TMP/entry/" 2>/dev/null || true
     echo "$SRC" > "$TMP/entry/source-key"
+    $PY packaging/buildkey.py imports > "$TMP/entry/imports.txt"  # what the key covered (diagnosis)
     rm -rf "$ENTRY"
     mv "$TMP/entry" "$ENTRY"
     rm -rf "$TMP"

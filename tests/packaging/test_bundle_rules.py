@@ -76,6 +76,16 @@ def test_file_rules_keep_what_runs_and_drop_the_rest() -> None:
     assert sum(v["files"] for v in summary.values()) == len(dropped)
 
 
+def test_nothing_our_code_imports_is_left_out() -> None:
+    """A rule must never exclude a module the app imports (pyqtgraph was excluded while unused,
+    then the analytics page started to use it)."""
+    optional = {"whisper"}  # openai-whisper: optional backend, not installed for releases
+    left_out = rules.EXCLUDED_MODULES + rules.TRIMMED_MODULES
+    clash = sorted(m for m in buildkey.external_imports() for x in left_out
+                   if (m == x or m.startswith(x + ".")) and m.split(".")[0] not in optional)
+    assert clash == []
+
+
 def test_no_server_module_passes() -> None:
     for name in ("stripe", "stripe.checkout", "backend.billing.app", "psycopg.pq", "psycopg_binary", "waitress"):
         assert rules.is_server_module(name), name
