@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,12 @@ class _Material:
         self.stack = stack
         self.tracks = int(stack.shape[0])
         self.frames = int(stack.shape[1])
+
+    def ready(self, pos: int) -> int:
+        return max(0, self.frames - pos)
+
+    def slice(self, track: int, pos: int, n: int) -> np.ndarray:
+        return self.stack[track, pos : pos + n]
 
 
 class PlaybackEngine:
@@ -107,6 +114,22 @@ class PlaybackEngine:
         self._material = _Material(stack)
         if self.position > n:
             self.position = 0
+
+    def set_stream(self, material: Any, mix: list[TrackMix]) -> None:
+        """Install streaming material (studio.stream_playback.StreamMaterial:
+        ``tracks``, ``frames``, ``ready(pos)``, ``slice(track, pos, n)``),
+        filled ahead of the playhead by its feeder thread."""
+        if material.tracks > MAX_TRACKS:
+            raise ValueError(f"At most {MAX_TRACKS} tracks can play at once.")
+        self._mix = list(mix)
+        self._update_gains()
+        self._material = material
+        if self.position > material.frames:
+            self.position = 0
+
+    @property
+    def material(self) -> Any:
+        return self._material
 
     def set_mix(self, mix: list[TrackMix]) -> None:
         """Gain/pan/mute/solo for every track; heard from the next block on."""
@@ -157,13 +180,17 @@ class PlaybackEngine:
                     continue
                 self.playing = False  # reached the end
                 break
+            n = min(n, mat.ready(pos))
+            if n <= 0:  # streaming material not rendered this far yet: the playhead waits
+                self.underruns += 1
+                break
             dst = out[done : done + n]
             scratch = self._scratch[:n]
             for t in range(mat.tracks):
                 g = self.gains[t]
                 if g[0] == 0.0 and (self.channels == 1 or g[-1] == 0.0):
                     continue
-                np.multiply(mat.stack[t, pos : pos + n], g, out=scratch)
+                np.multiply(mat.slice(t, pos, n), g, out=scratch)
                 np.add(dst, scratch, out=dst)
             done += n
             pos += n

@@ -105,7 +105,9 @@ class Feeder:
     def _loop(self) -> None:
         while not self._stop.is_set():
             with self._lock:
-                more = self.material.feed(int(self.engine.position))
+                # idle while the engine plays something else (a song preview)
+                active = getattr(self.engine, "material", self.material) is self.material
+                more = active and self.material.feed(int(self.engine.position))
             if not more:
                 self._wake.wait(0.01)
                 self._wake.clear()

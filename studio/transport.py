@@ -11,10 +11,20 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from audio_engine.app.render import BlockRenderer, placed_clip
 from audio_engine.progress import CancelToken, Progress
 from studio.jobs import JobRunner
 from studio.playback import NullOutput, PlaybackEngine, SoundDeviceOutput, TrackMix, check_buffer, open_output
-from studio.render_ahead import ClipRenderCache, render_tracks, track_mix
+from studio.render_ahead import ClipRenderCache, track_mix
+from studio.stream_playback import Feeder, StreamMaterial
+
+
+class _Stream:
+    """A project prepared for streaming playback (what the render job returns)."""
+
+    def __init__(self, renderer: BlockRenderer, mix: list[TrackMix]) -> None:
+        self.renderer = renderer
+        self.mix = mix
 
 
 class Transport(QObject):
@@ -33,6 +43,7 @@ class Transport(QObject):
         self.output: NullOutput | SoundDeviceOutput | None = None
         self.output_problem = ""
         self.clip_cache = ClipRenderCache()
+        self._feeder: Feeder | None = None  # fills streaming material ahead of the playhead
         self._render_job: Any = None
         self._timer = QTimer(self)
         self._timer.setInterval(30)
@@ -140,21 +151,24 @@ class Transport(QObject):
             self.state_changed.emit(False)
 
     # -- loading ----------------------------------------------------------------
-    def _submit_render(self, title: str, body: Callable[[CancelToken], tuple[list[np.ndarray], list[TrackMix]]],
+    def _submit_render(self, title: str, body: Callable[[CancelToken], Any],
                        source: str, keep_position: bool, start: float | None = None, play: bool = False) -> None:
         if self._render_job is not None and not self._render_job.state.finished:
             self.jobs.cancel(self._render_job.id)
 
-        def fn(progress: Callable[[Progress], None], cancel: CancelToken) -> tuple[list[np.ndarray], list[TrackMix]]:
+        def fn(progress: Callable[[Progress], None], cancel: CancelToken) -> Any:
             progress(Progress(0.1, "rendering for playback"))
             result = body(cancel)
             cancel.check()
             return result
 
-        def done(result: tuple[list[np.ndarray], list[TrackMix]]) -> None:
+        def done(result: Any) -> None:
             self.pending_source = ""
             pos = self.engine.seconds
-            self.engine.set_tracks(result[0], result[1])
+            if isinstance(result, tuple):
+                self.engine.set_tracks(result[0], result[1])
+            else:
+                self._install_stream(result, same_source=self.source == source)
             self.source = source
             if start is not None:
                 self.engine.seek(start)
@@ -205,10 +219,33 @@ class Transport(QObject):
         rate = self.engine.sample_rate
         cache = self.clip_cache
 
-        def body(cancel: CancelToken) -> tuple[list[np.ndarray], list[TrackMix]]:
-            return render_tracks(snapshot, resolver, sample_rate=rate, cache=cache, disk_cache=disk_cache, cancel=cancel)
+        def body(cancel: CancelToken) -> tuple[BlockRenderer, list[TrackMix]]:
+            # Streaming: nothing is rendered whole; the clips are stretched once (memoised) so
+            # that the feeder renders blocks at once, and the mix follows from the project.
+            renderer = BlockRenderer(snapshot, resolver, sample_rate=rate, memo=cache, disk_cache=disk_cache)
+            for clip in snapshot.clips():
+                cancel.check()
+                placed_clip(snapshot, clip, media=resolver, sample_rate=rate, memo=cache, disk_cache=disk_cache)
+            return _Stream(renderer, track_mix(snapshot))
 
         self._submit_render("Prepare playback", body, f"project:{project.id}", keep_position=keep_position)
+
+    def _install_stream(self, stream: _Stream, *, same_source: bool) -> None:
+        """Play the project from streaming material. An edit of the playing
+        project (same tracks) re-renders only what lies past the playhead."""
+        current = self.engine.material
+        feeder = self._feeder
+        if (same_source and feeder is not None and current is feeder.material
+                and current.tracks == stream.renderer.tracks):
+            feeder.edited(stream.renderer)
+            self.engine.set_mix(stream.mix)
+            return
+        material = StreamMaterial(stream.renderer, sample_rate=self.engine.sample_rate)
+        self.engine.set_stream(material, stream.mix)
+        if feeder is None:
+            self._feeder = Feeder(self.engine, material, block=self.block)
+        else:
+            feeder.replace(material)
 
     def unload(self) -> None:
         """Nothing to play (an empty project is shown)."""
@@ -229,4 +266,7 @@ class Transport(QObject):
     def shutdown(self) -> None:
         self._timer.stop()
         self.engine.playing = False
+        if self._feeder is not None:
+            self._feeder.stop()
+            self._feeder = None
         self.close_output()
