@@ -12,9 +12,10 @@ from audio_engine.magic.plan import (
     track_name,
 )
 from audio_engine.magic.score import Mashability, TempoPlan, mashability, plan_tempo
+from audio_engine.magic.variations import Variation, magic_variations
 
 __all__ = [
     "DEFAULT_MAX_STRETCH", "QuickFit", "check_pair", "pair_plan", "quick_fits", "track_name",
     "Caches", "Fit", "MagicResult", "Mashability", "TempoPlan", "default_model", "magic_mashup", "magic_with_library", "mashability",
-    "plan_tempo", "prepare_song", "what_fits",
+    "plan_tempo", "prepare_song", "what_fits", "Variation", "magic_variations",
 ]

@@ -23,17 +23,21 @@ from typing import Any
 
 import numpy as np
 
+from audio_engine.analysis.structure import STRUCTURE_VERSION, Structure, find_structure
 from audio_engine.app.songs import track_with_clip
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, JsonCache, cache_key
 from audio_engine.errors import MashupsError
 from audio_engine.keys import Key, describe_relation, transpose
+from audio_engine.magic.arrange import arrangements
 from audio_engine.magic.features import (
+    DOWNBEAT_CHECK_VERSION,
     FEATURE_RATE,
     FEATURE_VERSION,
     Grid,
     SongFeatures,
     active_bars,
+    check_downbeat,
     onset_envelope,
     refine_phase,
     song_features,
@@ -96,6 +100,7 @@ class PreparedSong:
     grid: Grid
     stems: Any  # StemSet
     title: str
+    notes: list[str] = field(default_factory=list)
 
     @property
     def instrumental_stems(self) -> list[str]:
@@ -144,19 +149,27 @@ def prepare_song(
     grid = analysis_grid(a)  # the grid the studio's preview plans with (audio_engine.magic.plan)
     src = stems.stems.get("drums")
     key = cache_key("magic-phase", FEATURE_VERSION, a.content_hash, grid=grid.to_dict(), src="drums" if src else "mix",
-                    stems=stems.key)
+                    stems=stems.key, downbeat_check=DOWNBEAT_CHECK_VERSION)
     hit = caches.features.get(key)
+    notes: list[str] = []
     if hit is not None:
-        grid = Grid(**hit)
+        grid = Grid(**hit["grid"])
+        notes = list(hit["notes"])
     else:
         audio = _load_mono([Path(src)]) if src else _load_mono([p])
         env, fr = onset_envelope(audio)
         grid = refine_phase(grid, env, fr)
-        caches.features.put(key, grid.to_dict())
+        harmonic = [Path(f) for s, f in sorted(stems.stems.items()) if s not in ("drums", VOCALS)]
+        # Only a learned separator's stems are clean enough to overrule the
+        # analysis (the classical fallback's "drums" hold every instrument's attacks).
+        if src and harmonic and stems.model != "classical":
+            grid, note = check_downbeat(grid, audio, _load_mono(harmonic))
+            notes = [note] if note else []
+        caches.features.put(key, {"grid": grid.to_dict(), "notes": notes})
     rep(1.0, force=True)
     from audio_engine.library import read_tags
 
-    return PreparedSong(p, a, grid, stems, read_tags(p)[0])
+    return PreparedSong(p, a, grid, stems, read_tags(p)[0], notes)
 
 
 def _features(song: PreparedSong, stems: list[str], caches: Caches, k: Key) -> tuple[SongFeatures, float]:
@@ -173,6 +186,21 @@ def _features(song: PreparedSong, stems: list[str], caches: Caches, k: Key) -> t
     lufs = integrated_lufs(audio)
     caches.features.put(key, {"features": f.to_dict(), "lufs": lufs})
     return f, lufs
+
+
+def _structure(song: PreparedSong, caches: Caches) -> Structure:
+    """Sections of ``song`` on its (refined) bar grid, from its mix (cached)."""
+    key = cache_key("magic-structure", STRUCTURE_VERSION, song.analysis.content_hash, grid=song.grid.to_dict())
+    hit = caches.features.get(key)
+    if isinstance(hit, dict):
+        return Structure.from_dict(hit)
+    from audio_engine.analysis.features import SR
+
+    edges = [song.grid.bar_time(i) for i in range(song.grid.n_bars() + 1)]
+    y = _load_mono([song.path]).resample(SR).samples[0]
+    st = find_structure(y, edges)
+    caches.features.put(key, st.to_dict())
+    return st
 
 
 def memo_file_hash(caches: Caches) -> Any:
@@ -247,6 +275,9 @@ class MagicResult:
     instrumental_clip_ids: list[str] = field(default_factory=list)
     relation_text: str = ""  # e.g. "D minor (7A) over A minor (8A): a fifth apart ..."
     key_checks: dict[str, Any] = field(default_factory=dict)  # "a"/"b" -> SureKey.to_dict()
+    arrangement: dict[str, Any] = field(default_factory=dict)  # the chosen Arrangement
+    arrangements: list[dict[str, Any]] = field(default_factory=list)  # all offered, best first
+    sections: dict[str, Any] = field(default_factory=dict)  # "a"/"b" -> sections of each song
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -261,6 +292,9 @@ class MagicResult:
             "camelot_relation": self.relation,
             "camelot_relation_text": self.relation_text,
             "key_check": self.key_checks,
+            "arrangement": self.arrangement,
+            "arrangements": self.arrangements,
+            "sections": self.sections,
             "vocal_entry_bar": self.vocal_entry_bar,
             "vocal_source_bar": self.vocal_source_bar,
             "phrase_source": self.phrase_source,
@@ -300,6 +334,7 @@ def magic_mashup(
     title: str | None = None,
     title_a: str | None = None,
     title_b: str | None = None,
+    arrangement: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> MagicResult:
@@ -310,7 +345,10 @@ def magic_mashup(
     :class:`StretchLimitError` when the tempos cannot meet within
     ``max_stretch`` (0.2 = 20%), before anything is separated.
     ``title_a``/``title_b`` name the tracks ("Title — vocals"; default: the
-    files' title tags, else their names)."""
+    files' title tags, else their names). ``arrangement``: the name of one
+    of :func:`audio_engine.magic.arrange.arrangements` ("strongest section",
+    "from the top", "natural voice", "another section"); default: the best
+    fitting one. The alternatives are in the result (``arrangements``)."""
     t0 = time.perf_counter()
     caches = caches or Caches.default()
     from audio_engine.analysis import analyze_file
@@ -342,6 +380,8 @@ def magic_mashup(
         raise err
     if tp.note:
         notes.append(tp.note)
+    for song in (a, b):
+        notes.extend(f"{song.path.name}: {n}" for n in song.notes)
     # The vocal votes on its own key only from a learned separator: the
     # classical fallback's "vocals" (REPET-SIM residual) also hold every
     # non-repeating instrument line, so they do not speak for the singer.
@@ -371,20 +411,31 @@ def magic_mashup(
     if not starts:
         raise MashupsError(f"No vocals were found in {a.path.name}; pick a song with singing as song A.")
     act = active_bars(levels)
-    src_bar = starts[0]
-    last_voc_bar = int(np.nonzero(act)[0][-1]) if act.any() else src_bar
+    last_voc_bar = int(np.nonzero(act)[0][-1]) if act.any() else starts[0]
     # -- arrangement (all in project beats) ---------------------------------
     tempo = tp.target_bpm
     bpb = b.grid.beats_per_bar
     bar_s = bpb * 60.0 / tempo
-    b_in = b.grid.bar_time(0)
-    b_bars = b.grid.n_bars()
-    b_len_tl = (b.grid.bar_time(b_bars) - b_in) / tp.ratio_b
-    if b_bars < 4:
-        raise MashupsError(f"{b.path.name} is too short for a mashup ({b_bars} bars).")
+    if b.grid.n_bars() < 4:
+        raise MashupsError(f"{b.path.name} is too short for a mashup ({b.grid.n_bars()} bars).")
     # Vocals enter on a phrase boundary of B: 4 bars in (2 or 1 for very short songs).
-    intro = intro_bars if b_bars >= 4 * intro_bars else (2 if b_bars >= 8 else 1)
-    entry_bar = intro  # 0-based timeline bar where the first phrase lands (phrase boundary of B)
+    intro_default = intro_bars if b.grid.n_bars() >= 4 * intro_bars else (2 if b.grid.n_bars() >= 8 else 1)
+    a_struct, b_struct = _structure(a, caches), _structure(b, caches)
+    options = arrangements(a_structure=a_struct, b_structure=b_struct, vocal_levels=levels, phrase_starts=starts,
+                           shift_a=shift_a, intro_bars=intro_default, n_bars_b=b.grid.n_bars())
+    if arrangement is None:
+        arr = options[0]
+    else:
+        named = [o for o in options if o.name == arrangement]
+        if not named:
+            raise MashupsError(f"No arrangement {arrangement!r} for this pair; there are: "
+                               + ", ".join(o.name for o in options) + ".")
+        arr = named[0]
+    src_bar, shift_a, shift_b = arr.src_bar, arr.shift_a, arr.shift_b
+    b_in = b.grid.bar_time(arr.b_start_bar)
+    b_bars = b.grid.n_bars() - arr.b_start_bar
+    b_len_tl = (b.grid.bar_time(b.grid.n_bars()) - b_in) / tp.ratio_b
+    entry_bar = arr.intro_bars  # 0-based timeline bar where the first phrase lands (phrase boundary of B)
     a_bar_beats = a.grid.beats_per_bar * tp.multiple  # project beats per bar of A
     pickup = 1 if src_bar >= 1 else 0
     a_in = a.grid.bar_time(src_bar - pickup)
@@ -392,7 +443,7 @@ def magic_mashup(
     if pos_a_beats < 0:
         pickup, a_in, pos_a_beats = 0, a.grid.bar_time(src_bar), float(entry_bar * bpb)
     a_in = max(0.0, a_in)
-    a_out = min(a.analysis.duration, a.grid.bar_time(last_voc_bar + 1))
+    a_out = min(a.analysis.duration, a.grid.bar_time(max(last_voc_bar, src_bar) + 1))
     pos_a_s = pos_a_beats * 60.0 / tempo
     latest_end = b_len_tl - outro_bars * bar_s
     if pos_a_s + (a_out - a_in) / tp.ratio_a > latest_end:
@@ -427,7 +478,7 @@ def magic_mashup(
     for s in b.instrumental_stems:
         cmds, tid, cid = track_with_clip(name=track_name(b.title, s), clip={
             "media": ref_b.hash, "stem": s, "source_in": b_in, "source_out": b_out, "position": 0.0,
-            "stretch_mode": "tempo", "source_bpm": b.grid.bpm, "pitch": 0.0, "gain_db": 0.0,
+            "stretch_mode": "tempo", "source_bpm": b.grid.bpm, "pitch": float(shift_b), "gain_db": 0.0,
             "fade_in": 0.005, "fade_out": min(outro_bars * bar_s, (b_out - b_in) / tp.ratio_b / 2)})
         for c in cmds:
             stack.push(c)
@@ -435,6 +486,12 @@ def magic_mashup(
     stack.push(AddMarker(marker_id=new_id("marker"), position=0.0, name="Intro"))
     stack.push(AddMarker(marker_id=new_id("marker"), position=float(entry_bar * bpb), name="Vocals in"))
     stack.push(AddMarker(marker_id=new_id("marker"), position=float(max(0, end_bar - outro_bars) * bpb), name="Outro"))
+    # B's sections, where they fall on the timeline (the instrumental plays from its bar arr.b_start_bar).
+    for sec in b_struct.sections:
+        at = sec.start_bar - arr.b_start_bar
+        if 0 < at < end_bar:
+            stack.push(AddMarker(marker_id=new_id("marker"), position=float(at * bpb),
+                                 name=f"{sec.name.capitalize()} {sec.label}"))
     if captions_a is not None:
         stack.push(SetCaptions(lane_id=new_id("captions"), doc=captions_a.to_dict(), clip_id=vocal_clip,
                                name=f"{a.title} lyrics"))
@@ -457,10 +514,12 @@ def magic_mashup(
     return MagicResult(
         project=project, render=rendered, project_path=out_path, target_bpm=tempo,
         target_key=key_b.name, target_camelot=key_b.camelot, key_a=key_a.name, key_b=key_b.name,
-        shift_a=shift_a, shift_b=0, relation=relation, ratio_a=tp.ratio_a, ratio_b=tp.ratio_b,
+        shift_a=shift_a, shift_b=shift_b, relation=relation, ratio_a=tp.ratio_a, ratio_b=tp.ratio_b,
         tempo_multiple_a=tp.multiple, vocal_entry_bar=entry_bar + 1, vocal_source_bar=src_bar,
         phrase_source=phrase_source, score=score, separation_model=mdl, notes=notes,
         seconds=time.perf_counter() - t0, vocal_clip_id=vocal_clip, instrumental_clip_ids=inst_ids,
-        relation_text=describe_relation(key_b, transpose(key_a, shift_a)),
+        relation_text=describe_relation(transpose(key_b, shift_b), transpose(key_a, shift_a)),
+        arrangement=arr.to_dict(), arrangements=[o.to_dict() for o in options],
+        sections={"a": a_struct.to_dict()["sections"], "b": b_struct.to_dict()["sections"]},
         key_checks={"a": sure_a.to_dict(), "b": sure_b.to_dict()},
     )
