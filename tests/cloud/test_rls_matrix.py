@@ -146,10 +146,20 @@ SPECS: list[Spec] = [
          {"status": "running"}, ro(OWNER)),
     Spec("public.revenue_splits", {"id": "split"},
          lambda c, a: own("created_by", c, a, mashup_id=c["mashup2"]) if a == "service" else {"mashup_id": c["mashup2"]},
-         {"mashup_id": "{mashup2}"}, {"select": OWNER, "insert": OWNER, "update": SERVICE, "delete": OWNER}),
+         # issue 16: mashup, version and owner are immutable even for the service (split_guard)
+         {"paused_at": "2026-01-02"}, {"select": OWNER, "insert": OWNER, "update": SERVICE, "delete": OWNER}),
     Spec("public.revenue_split_recipients", {"id": "recipient"},
          lambda c, a: {"split_id": c["split"], "recipient_email": "x@example.test", "share_bps": 1000},
          {"share_bps": 2000}, ro(OWNER, OWNER)),
+    # issue 16: revenue is written by the backend only; the split owner (and recipients, own rows) read it
+    Spec("public.revenue_entries", {"id": "rev_entry"},
+         lambda c, a: {"mashup_id": c["rev_mashup"], "split_id": c["live_split"], "amount_cents": 100, "source": "admin",
+                       "external_id": f"matrix-{a}", "period": "2026-01-01"},
+         {"amount_cents": 1}, ro(OWNER)),
+    Spec("public.revenue_ledger", {"id": "ledger"},
+         lambda c, a: {"entry_id": c["rev_entry"], "split_id": c["live_split"], "kind": "share", "amount_cents": 5,
+                       "period": "2026-01-01"},
+         {"amount_cents": 1}, ro(OWNER)),
     Spec("public.mashup_likes", {"mashup_id": "x_mashup", "user_id": "owner"},
          lambda c, a: {"mashup_id": c["mashup"], "user_id": c["owner"]}, {"created_at": "2020-01-01"}, ro(OWNER)),
     # issue 12: community pages (server-written; read by everyone except sources of private mashups)
@@ -245,6 +255,21 @@ def seed(db: Db) -> Ctx:
                            ctx["mashup"], owner)
         ctx["recipient"] = one("insert into public.revenue_split_recipients (split_id, recipient_email, share_bps) "
                                "values (%s, 'r@example.test', 5000) returning id", ctx["split"])
+        # a mashup that earned revenue cannot be deleted (the ledger keeps it): its own row here
+        ctx["rev_mashup"] = one("insert into public.mashups (owner_id, title) values (%s, 'earning') returning id",
+                                owner)
+        ctx["live_split"] = one("insert into public.revenue_splits (mashup_id, created_by) values "
+                                "(%s, %s) returning id", ctx["rev_mashup"], owner)
+        conn.execute("insert into public.revenue_split_recipients (split_id, recipient_id, share_bps) values "
+                     "(%s, %s, 10000)", (ctx["live_split"], owner))
+        conn.execute("update public.revenue_splits set status = 'active', fee_bps = 1000 where id = %s",
+                     (ctx["live_split"],))
+        ctx["rev_entry"] = one("insert into public.revenue_entries (mashup_id, split_id, amount_cents, source, "
+                               "external_id, period) values (%s, %s, 100, 'admin', 'seed', '2026-01-01') returning id",
+                               ctx["rev_mashup"], ctx["live_split"])
+        ctx["ledger"] = one("insert into public.revenue_ledger (entry_id, split_id, kind, amount_cents, period) "
+                            "values (%s, %s, 'platform_fee', 10, '2026-01-01') returning id",
+                            ctx["rev_entry"], ctx["live_split"])
         conn.execute("insert into public.mashup_likes (mashup_id, user_id) values (%s, %s)",
                      (ctx["x_mashup"], owner))
         ctx["level"] = "1"
