@@ -1,0 +1,1 @@
+"""Scheduled backend jobs (``python -m backend.jobs NAME``)."""
