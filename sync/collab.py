@@ -113,6 +113,11 @@ class LiveProject:
             raise ReadOnlyError(reason)
         command.apply(self.project)
         self.projects.record(self.project_id, command, self.project)
+        self.share(command)
+
+    def share(self, command: Command) -> None:
+        """Broadcast an own edit that is already applied and recorded (the
+        studio's document applies and records it), and remember it for undo."""
         changes, clocks = self._written(command)
         self._own.append(_Own(command, clocks))
         self._broadcast("do", command, changes)
@@ -122,27 +127,41 @@ class LiveProject:
     def can_undo(self) -> bool:
         return bool(self._own)
 
-    def undo(self) -> Command:
-        """Undo the user's last own edit (never someone else's)."""
+    def undo_conflict(self) -> str | None:
+        """Why the last own edit cannot be undone now (someone edited the same
+        field after it), or None."""
         if not self._own:
-            raise UndoConflictError("Nothing of yours to undo.")
+            return "Nothing of yours to undo."
         last = self._own[-1]
         store = self.projects.store
-        me = self.projects.store.clock.device
+        me = store.clock.device
         for (kind, eid, name), mine in last.clocks.items():
             row = store.entity_row(self.project_id, kind, eid)
             now = (row or {}).get("field_clock", {}).get(name, "")
             if now and now != mine and now > mine and _device(now) != me:
                 who = self.names.get(self._last_writer.get((kind, eid, name), ""), "someone")
-                raise UndoConflictError(f"Cannot undo \u201c{last.command.text()}\u201d: {who} changed {kind} "
-                                        f"{eid} ({name}) after you. Their edit is kept.")
-        last.command.revert(self.project)
-        self._own.pop()
-        self.projects.record(self.project_id, last.command, self.project)
-        changes, _ = self._written(last.command)
-        self._broadcast("undo", last.command, changes)
+                return (f"Cannot undo \u201c{last.command.text()}\u201d: {who} changed {kind} {eid} ({name}) "
+                        "after you. Their edit is kept.")
+        return None
+
+    def undo(self) -> Command:
+        """Undo the user's last own edit (never someone else's)."""
+        refusal = self.undo_conflict()
+        if refusal:
+            raise UndoConflictError(refusal)
+        command = self._own[-1].command
+        command.revert(self.project)
+        self.projects.record(self.project_id, command, self.project)
+        self.reverted(command)
+        return command
+
+    def reverted(self, command: Command) -> None:
+        """Broadcast the undo of the last own edit, already reverted and recorded."""
+        if self._own and self._own[-1].command is command:
+            self._own.pop()
+        changes, _ = self._written(command)
+        self._broadcast("undo", command, changes)
         self._changed(False)
-        return last.command
 
     def _written(self, command: Command) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str], str]]:
         """The entity rows (fields + clocks) an applied/reverted command just wrote."""

@@ -1,0 +1,82 @@
+"""Hook a live session into an open editor without changing how the editor
+edits: the document's commands become :class:`LiveEngineCommand`, whose
+redo shares the (already applied and recorded) command on the channel and
+whose undo first asks the session whether it would overwrite someone's later
+edit; a refused undo leaves the project as it is, says why, and puts the
+undo stack back where it was. Remote edits rebuild the timeline through the
+document's usual ``changed`` signal. Viewers get the reason instead of an
+edit. Undo only ever sees the user's own edits, because remote edits never
+enter the stack."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+
+from audio_engine.errors import ProjectEditError
+from audio_engine.project.commands import Command
+from studio.collab.bridge import LiveBridge
+from studio.collab.presence_bar import PresenceBar
+from studio.views.editor_page import EngineCommand, ProjectDocument
+
+if TYPE_CHECKING:
+    from studio.views.editor_page import EditorPage
+
+
+class LiveReadOnlyError(ProjectEditError):
+    """The user watches this project; only its owner and editors change it."""
+
+
+class LiveEngineCommand(EngineCommand):
+    def __init__(self, doc: ProjectDocument, command: Command, bridge: LiveBridge) -> None:
+        super().__init__(doc, command)
+        self.bridge = bridge
+        self._refused = False
+
+    def redo(self) -> None:
+        if self._refused:  # putting the stack back after a refused undo: nothing was reverted
+            self._refused = False
+            return
+        super().redo()  # applies (except the first time) and emits changed: the cloud records it
+        self.bridge.share(self.command)
+
+    def undo(self) -> None:
+        refusal = self.bridge.live.undo_conflict()
+        if refusal is not None:
+            self._refused = True
+            self.bridge.notice.emit(refusal)
+            QTimer.singleShot(0, self.doc.undo_stack.redo)
+            return
+        super().undo()  # reverts and emits changed: the cloud records the revert
+        self.bridge.live.reverted(self.command)
+
+
+def attach_live(editor: EditorPage, bridge: LiveBridge) -> PresenceBar:
+    """Route the editor's edits through the live session; returns the presence bar it shows."""
+    doc = editor.doc
+    bridge.live.project = doc.project  # remote edits change the open project itself
+
+    def push(command: Command) -> None:
+        reason = bridge.live.read_only_reason
+        if reason:
+            raise LiveReadOnlyError(reason, hint="Ask the owner to make you an editor.")
+        command.apply(doc.project)
+        doc.undo_stack.push(LiveEngineCommand(doc, command, bridge))
+
+    doc.push = push  # type: ignore[method-assign]
+    bar = PresenceBar(editor)
+    layout = editor.layout()
+    layout.insertWidget(2, bar)  # type: ignore[attr-defined]
+
+    def note(text: str) -> None:
+        editor.status.setText(text)  # the editor's message line; the bar keeps to who is here
+
+    bridge.notice.connect(note)
+    bridge.state_changed.connect(bar.set_state)
+    bridge.peers_changed.connect(lambda: bar.set_peers(bridge.live.peers, bridge.live.roles))
+    bridge.project_changed.connect(lambda _rebuilt: doc.changed.emit(None))
+    reason = bridge.live.read_only_reason
+    if reason:
+        note(reason)
+    return bar

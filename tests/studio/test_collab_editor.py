@@ -1,0 +1,110 @@
+"""Issue 15 in the studio: the owner's editor (a real main window) joined to
+a live session over the real gateway, the development Realtime server and
+PostgreSQL; the collaborator is a second home running the same session
+logic headless. No manual pumping on the studio side: the channel's thread
+hands everything to the GUI thread through the bridge's queued signal."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audio_engine.project import MoveClip, SetClipProperty, open_project
+from backend.devserver.gateway import ANON_KEY, Gateway
+from backend.devserver.realtime import RealtimeServer
+from studio.collab.bridge import LiveBridge
+from studio.collab.editor_live import attach_live
+from sync.auth import MemoryTokenStore
+from sync.config import CloudConfig
+from sync.live import LiveSession
+from sync.session import CloudSession
+from sync.sharing import Sharing
+from sync.transport import RetryPolicy
+from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
+from tests.cloud.test_project_sync import email, two_song_project
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def cloud_home(url: str, path: Path) -> CloudSession:
+    return CloudSession(CloudConfig(url, ANON_KEY, timeout_s=5), data_dir=path, token_store=MemoryTokenStore(),
+                        retry=RetryPolicy(attempts=2, initial_s=0.01, max_s=0.02))
+
+
+def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo(
+        window: Any, qtbot: Any, tmp_path: Path, db: Db) -> None:  # noqa: F811
+    gw, rt = Gateway(db.dsn), RealtimeServer(db.dsn)
+    gw.start()
+    rt.start()
+    o, e = cloud_home(gw.url, tmp_path / "h15-owner"), cloud_home(gw.url, tmp_path / "h15-editor")
+    sessions: list[LiveSession] = []
+    try:
+        folder = two_song_project(tmp_path)
+        uid_o = o.sign_up(email("owner"), "secret-pw")
+        e_mail = email("editor")
+        e.sign_up(e_mail, "secret-pw")
+        db.set_tier(uid_o, "pro")
+        assert o.projects is not None and e.projects is not None
+        pid = o.projects.upload(folder)
+        Sharing(o.require().transport).invite(pid, e_mail, "editor")
+        Sharing(e.require().transport).respond(pid, True)
+        folder_e = e.projects.download(pid, tmp_path / "E" / "Two songs.mashup")
+
+        ed = window.editor_page
+        ed.doc.replace(open_project(folder).project, folder)
+        ps = o.projects
+        ed.doc.changed.connect(lambda c: ps.record(pid, c, ed.doc.project) if c is not None else None)  # as cloud_ui
+        lo = LiveSession(o.require(), o.projects, pid, ed.doc.project, rt.url)
+        bridge = LiveBridge(lo)
+        bar = attach_live(ed, bridge)
+        le = LiveSession(e.require(), e.projects, pid, open_project(folder_e).project, rt.url)
+        sessions += [lo, le]
+        bridge.start()
+        le.start()
+        assert le.link.wait_joined(10)
+        qtbot.waitUntil(lambda: bar.state.text() == "Live", timeout=10_000)
+        le.track(3.0, ("c2",))
+        qtbot.waitUntil(lambda: len(bar.avatars) == 1, timeout=5_000)
+        assert "is editing clip c2" in next(iter(bar.avatars.values())).toolTip()
+
+        # a collaborator's move shows in the open editor (model and timeline) without blocking it
+        t0 = time.monotonic()
+        le.edit(MoveClip(clip_id="c1", position=6.0))
+        qtbot.waitUntil(lambda: ed.doc.project.clip("c1").position == 6.0, timeout=5_000)
+        assert time.monotonic() - t0 < 2.0
+        assert ed.timeline.project is ed.doc.project
+        assert not ed.undo_stack.canUndo()  # their edit is not on my undo stack
+
+        # my edit in the editor reaches them; undo undoes mine
+        assert ed.push(MoveClip(clip_id="c3", position=12.0))
+        assert le.wait_for(lambda: le.live.project.clip("c3").position == 12.0)
+        ed.undo_btn.click()
+        assert le.wait_for(lambda: le.live.project.clip("c3").position == 8.0)
+        assert ed.doc.project.clip("c1").position == 6.0
+
+        # an undo that would overwrite their later edit is refused, said, and changes nothing
+        assert ed.push(SetClipProperty(clip_id="c2", name="gain_db", value=-1.0))
+        assert le.wait_for(lambda: le.live.project.clip("c2").gain_db == -1.0)
+        le.edit(SetClipProperty(clip_id="c2", name="gain_db", value=-4.0))
+        qtbot.waitUntil(lambda: ed.doc.project.clip("c2").gain_db == -4.0, timeout=5_000)
+        index = ed.undo_stack.index()
+        ed.undo_btn.click()
+        qtbot.waitUntil(lambda: "Cannot undo" in ed.status.text(), timeout=2_000)
+        qtbot.waitUntil(lambda: ed.undo_stack.index() == index, timeout=2_000)
+        assert ed.doc.project.clip("c2").gain_db == -4.0
+        time.sleep(0.2)
+        le.pump()
+        assert le.live.project.clip("c2").gain_db == -4.0
+        window.nav_buttons["Editor"].click()
+        qtbot.wait(200)
+        window.grab().save(str(tmp_path / "h15-live-editor.png"))
+    finally:
+        for s in sessions:
+            s.close()
+        o.close()
+        e.close()
+        rt.stop()
+        gw.stop()
