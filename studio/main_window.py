@@ -183,6 +183,9 @@ class MainWindow(QMainWindow):
             from studio.views.community_common import install_community
 
             self.community_pages = install_community(self, services.cloud)
+            from studio.views.splits_page import install_splits
+
+            self.splits_page = install_splits(self, services.cloud)
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start
@@ -306,6 +309,7 @@ class MainWindow(QMainWindow):
         e.addSeparator()
         self.delete_action = act(e, "Delete", ed.delete_selected, QKeySequence.StandardKey.Delete, "trash")
         act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
+        act(e, "Split at playhead", ed.split_at_playhead, "S")
 
         v = mb.addMenu("&View")
         zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")

@@ -1,0 +1,116 @@
+"""The Splits page through its widgets against the local backend (real
+PostgreSQL + the HTTP gateway): the owner sees a draft, edits recipients in
+the dialog, activates it (the fee of their tier), the recipient's page shows
+the share and earnings held under the minimum payout; screenshots checked
+non-blank (MASHUPS_SHOTS keeps them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton
+
+from backend.devserver.gateway import ANON_KEY, Gateway
+from studio.cloud import CloudController
+from studio.jobs import JobRunner
+from studio.settings import Settings
+from studio.views.splits_page import RecipientsDialog, SplitsPage
+from sync.auth import MemoryTokenStore
+from sync.community import CommunityClient
+from sync.config import CloudConfig
+from sync.session import CloudSession
+from sync.splits import Recipient
+from sync.transport import RetryPolicy
+from tests.cloud.conftest import Db
+
+pytestmark = pytest.mark.slow
+SHOTS = Path(os.environ.get("MASHUPS_SHOTS", "/tmp/h16-shots"))
+
+
+@pytest.fixture
+def gw(fresh_db: Db) -> Iterator[Gateway]:
+    g = Gateway(fresh_db.dsn)
+    g.start()
+    yield g
+    g.stop()
+
+
+def page_for(gw: Gateway, tmp_path: Path, who: str, jobs: JobRunner, qtbot: Any) -> tuple[SplitsPage, str, str]:
+    s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / who,
+                     token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
+    mail = f"{who}-{os.getpid()}-{id(s)}@example.test"
+    uid = s.sign_up(mail, "correct horse battery")
+    ctl = CloudController(s, jobs, Settings(tmp_path / f"{who}.ini"), auto_sync=False)
+    page = SplitsPage(ctl, CommunityClient(s.require), s.require)
+    qtbot.addWidget(page)
+    page.resize(1000, 700)
+    return page, str(uid), mail
+
+
+def load(qtbot: Any, page: SplitsPage) -> None:
+    qtbot.waitUntil(lambda: page.loading == 0, timeout=30000)
+    before = page.fetched
+    page.refresh()
+    qtbot.waitUntil(lambda: page.loading == 0 and page.fetched is not before and page.fetched is not None,
+                    timeout=30000)
+
+
+def texts(page: SplitsPage) -> str:
+    return "\n".join(w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page))
+
+
+def test_splits_page_owner_and_recipient(gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = JobRunner()
+    owner_page, owner, _ = page_for(gw, tmp_path, "owner", jobs, qtbot)
+    rec_page, rec, rec_mail = page_for(gw, tmp_path, "rec", jobs, qtbot)
+    with fresh_db.connect(autocommit=True) as conn:
+        row = conn.execute("insert into public.mashups (owner_id, title) values (%s, 'Night Drive x Glass') "
+                           "returning id", (owner,)).fetchone()
+    assert row is not None
+    mashup = str(row["id"])
+    load(qtbot, owner_page)
+    assert "No splits yet" in texts(owner_page)
+    owner_page.split_for_mashup(mashup)
+    qtbot.waitUntil(lambda: "draft split was made" in owner_page.notice.text(), timeout=30000)
+    load(qtbot, owner_page)
+    assert owner_page.earnings is not None
+    (view,) = owner_page.earnings.splits
+    assert view.status == "draft" and "version 1 · draft" in texts(owner_page)
+    # The dialog refuses more than 100 % with the reason and keeps the rows.
+    dlg = RecipientsDialog(view, owner_page)
+    qtbot.addWidget(dlg)
+    dlg.add_row(Recipient("Me", "creator", 7500, account=owner))
+    dlg.add_row(Recipient("Vox", "vocalist", 3000, account=rec))
+    dlg._accept()
+    assert "cannot pass 100 %" in dlg.error.text() and dlg.result() != QDialog.DialogCode.Accepted
+    assert len(dlg.recipients()) == 2
+    monkeypatch.setattr(RecipientsDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(RecipientsDialog, "recipients", lambda self: [
+        Recipient("Me", "creator", 7500, account=owner), Recipient("Vox", "vocalist", 2500, account=rec)])
+    owner_page.findChild(QPushButton, f"split_edit_{view.split}").click()
+    qtbot.waitUntil(lambda: "shares total 100 %" in owner_page.notice.text(), timeout=30000)
+    load(qtbot, owner_page)
+    owner_page.findChild(QPushButton, f"split_activate_{view.split}").click()
+    qtbot.waitUntil(lambda: "platform fee of 20 %" in owner_page.notice.text(), timeout=30000)
+    load(qtbot, owner_page)
+    assert "version 1 · active · platform fee 20 %" in texts(owner_page)
+    assert owner_page.findChild(QPushButton, f"split_pause_{view.split}") is not None
+    with fresh_db.connect(autocommit=True) as conn:
+        conn.execute("set role service_role")
+        conn.execute("select public.record_revenue(%s, 2000, 'admin', 'page-1', '2020-01-01')", (mashup,))
+    load(qtbot, rec_page)
+    shown = texts(rec_page)
+    assert "Earned $4.00 · payable $0.00 · held over $4.00 (minimum payout $10.00)" in shown  # 2000*0.8*0.25
+    assert "▶ Vox · vocalist · 25 % (20 % of revenue)" in shown
+    assert rec_page.findChild(QPushButton, f"split_pause_{view.split}") is None  # not the owner
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, page in (("owner", owner_page), ("recipient", rec_page)):
+        img = page.grab().toImage()
+        img.save(str(SHOTS / f"splits-{name}.png"))
+        colours = {img.pixel(x, y) for x in range(0, img.width(), 11) for y in range(0, img.height(), 11)}
+        assert len(colours) > 3
