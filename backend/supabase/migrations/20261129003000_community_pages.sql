@@ -442,8 +442,9 @@ begin
     raise exception 'sources must be a list of at most 32 songs' using errcode = 'MS003';
   end if;
   if p_tags is null or jsonb_typeof(p_tags) <> 'array' or jsonb_array_length(p_tags) > 10
-     or exists (select 1 from jsonb_array_elements(p_tags) t where jsonb_typeof(t) <> 'string') then
-    raise exception 'tags must be a list of at most 10 strings' using errcode = 'MS003';
+     or exists (select 1 from jsonb_array_elements(p_tags) t
+                 where jsonb_typeof(t) <> 'string' or length(t #>> '{}') not between 1 and 32) then
+    raise exception 'tags must be a list of at most 10 strings of 1-32 characters' using errcode = 'MS003';
   end if;
   if p_project is not null and not exists (
       select 1 from public.projects where id = p_project and owner_id = v_uid) then
