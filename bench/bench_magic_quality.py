@@ -39,6 +39,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=909)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--model", default="classical")
+    ap.add_argument("--cache", default=None, help="keep analyses/stems in this folder (reused between runs)")
     args = ap.parse_args()
 
     from audio_engine.errors import StretchLimitError
@@ -47,7 +48,7 @@ def main() -> None:
     from audio_engine.magic.core import prepare_song
 
     songs = corpus(songs=args.songs, seed=args.seed, seconds=args.seconds)
-    caches = Caches.default(Path(tempfile.mkdtemp(prefix="bench-magicq-")))
+    caches = Caches.default(Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="bench-magicq-")))
     for s in songs:
         prepare_song(s.mix, caches=caches, model=args.model, in_worker=False)
     rows: list[dict[str, Any]] = []
@@ -66,6 +67,11 @@ def main() -> None:
             ta = np.array([p.source_to_timeline(voc, x) for x in a.truth["beats"] if voc.source_in <= x < voc.source_out])
             db = np.array([p.source_to_timeline(inst, x) for x in b.truth["downbeats"] if inst.source_in <= x < inst.source_out])
             da = np.array([p.source_to_timeline(voc, x) for x in a.truth["downbeats"] if voc.source_in <= x < voc.source_out])
+            if r.tempo_multiple_a == 0.5 and tb.size > 1:
+                # A counted in half time: two of A's beats per project beat, one of A's bars per half bar of B.
+                tb = np.sort(np.concatenate([tb, (tb[1:] + tb[:-1]) / 2]))
+                if db.size > 1:
+                    db = np.sort(np.concatenate([db, db + float(np.median(np.diff(db))) / 2]))
             beat_err = float(np.median([np.min(np.abs(tb - x)) for x in ta])) if ta.size and tb.size else float("nan")
             bar_err = int(sum(np.min(np.abs(db - x)) > 0.05 for x in da)) if da.size and db.size else 0
             ka, kb = parse_key(a.truth["key"]["name"]), parse_key(b.truth["key"]["name"])
@@ -73,6 +79,8 @@ def main() -> None:
             rows.append({"pair": f"{a.name} over {b.name}", "beat_ms": beat_err * 1000, "bar_errors": bar_err,
                          "bars_checked": int(da.size), "clash": not layers_well(tb_k, ta_k),
                          "relation": camelot_relation(tb_k, ta_k), "arrangement": r.arrangement.get("name"),
+                         "keys": f"{r.key_a} (true {ka.name}) / {r.key_b} (true {kb.name})",
+                         "multiple": r.tempo_multiple_a,
                          "seconds": time.perf_counter() - t})
     n = len(rows)
     print(f"\n### Magic quality over {n} pairs ({args.songs} corpus songs seed {args.seed}, {args.model} stems)\n")
@@ -84,10 +92,11 @@ def main() -> None:
     print(f"| pairs with a harmonic clash (true keys) | {sum(r['clash'] for r in rows)} of {n} | 0 |")
     print(f"| planning time per pair (stems cached, no render) | {np.median([r['seconds'] for r in rows]):.2f} s median | |")
     print("\n<details><summary>per pair</summary>\n")
-    print("| pair | beat ms | bars off / checked | relation | arrangement |")
-    print("|---|---|---|---|---|")
+    print("| pair | beat ms | bars off / checked | A tempo x | relation (true keys) | keys used A / B | arrangement |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['pair']} | {r['beat_ms']:.1f} | {r['bar_errors']} / {r['bars_checked']} | {r['relation']} | {r['arrangement']} |")
+        print(f"| {r['pair']} | {r['beat_ms']:.1f} | {r['bar_errors']} / {r['bars_checked']} | {r['multiple']:g} "
+              f"| {r['relation']} | {r['keys']} | {r['arrangement']} |")
     print("\n</details>")
 
 
