@@ -309,6 +309,7 @@ class MainWindow(QMainWindow):
         e.addSeparator()
         self.delete_action = act(e, "Delete", ed.delete_selected, QKeySequence.StandardKey.Delete, "trash")
         act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
+        act(e, "Split at playhead", ed.split_at_playhead, "S")
 
         v = mb.addMenu("&View")
         zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")

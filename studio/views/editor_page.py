@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from audio_engine import project as proj
 from audio_engine.app.context import unpack_folder
+from audio_engine.app.edit import split_at
 from audio_engine.app.songs import SongToAdd, add_songs
 from audio_engine.cache import FileCache
 from audio_engine.errors import MashupsError
@@ -438,6 +439,14 @@ class EditorPage(QWidget):
             return
         cmds: list[Command] = [proj.RemoveClip(clip_id=i) for i in ids]
         self.push(cmds[0] if len(cmds) == 1 else proj.Macro(commands=cmds, name="Delete clips"))
+
+    def split_at_playhead(self) -> None:
+        """S: cut the selected clips (or every clip under the playhead) in two at the playhead."""
+        cmd = split_at(self.doc.project, self.s.transport.seconds, self.timeline.selected_clip_ids())
+        if cmd is None:
+            self.status.setText("Nothing to split: put the playhead inside a clip.")
+            return
+        self.push(cmd)
 
     def add_marker(self) -> None:
         p = self.doc.project

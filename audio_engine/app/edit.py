@@ -1,0 +1,55 @@
+"""Editing operations of the application layer: what an editor's keys and
+menus do, as project commands (so undo, autosave and sync see them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from audio_engine.errors import ProjectEditError
+from audio_engine.project.commands import AddClip, Command, Macro, SetClipProperty, TrimClip
+from audio_engine.project.model import Clip, Project, new_id
+
+#: A piece shorter than this (seconds on the timeline) is not cut off.
+MIN_PIECE_S = 0.01
+
+
+def clips_at(project: Project, seconds: float) -> list[Clip]:
+    """Clips that sound at timeline ``seconds`` (strictly inside, not at an edge)."""
+    out = []
+    for c in project.clips():
+        s0 = project.clip_start_seconds(c)
+        if s0 + MIN_PIECE_S < seconds < s0 + c.length_seconds(project.tempo) - MIN_PIECE_S:
+            out.append(c)
+    return out
+
+
+def split_clip(project: Project, clip_id: str, seconds: float) -> list[Command]:
+    """Commands that cut ``clip_id`` at timeline ``seconds`` into two clips
+    that play exactly what it played (the left keeps the fade-in, the right
+    gets the fade-out). Raises :class:`ProjectEditError` outside the clip."""
+    c = project.clip(clip_id)
+    s0 = project.clip_start_seconds(c)
+    length = c.length_seconds(project.tempo)
+    if not s0 + MIN_PIECE_S < seconds < s0 + length - MIN_PIECE_S:
+        raise ProjectEditError(f"The playhead is not inside clip {c.name or c.id}; nothing to split.")
+    cut = c.source_in + (seconds - s0) * c.ratio(project.tempo)
+    right = {**asdict(c), "id": new_id("clip"), "source_in": cut, "position": project.seconds_to_beats(seconds),
+             "fade_in": 0.0}
+    track = next(t for t in project.tracks if any(x.id == c.id for x in t.clips))
+    cmds: list[Command] = [TrimClip(clip_id=c.id, source_in=c.source_in, source_out=cut)]
+    if c.fade_out:
+        cmds.append(SetClipProperty(clip_id=c.id, name="fade_out", value=0.0))
+    cmds.append(AddClip(track_id=track.id, clip=right))
+    return cmds
+
+
+def split_at(project: Project, seconds: float, clip_ids: Sequence[str] = ()) -> Command | None:
+    """Split the given clips (or, when none are given, every clip under the
+    playhead) at ``seconds``; one undoable command, or None when no clip is there."""
+    targets = [project.clip(i) for i in clip_ids] if clip_ids else clips_at(project, seconds)
+    cmds: list[Command] = []
+    for c in targets:
+        if c in clips_at(project, seconds):
+            cmds.extend(split_clip(project, c.id, seconds))
+    return Macro(commands=cmds, name="Split clips") if cmds else None

@@ -1,0 +1,41 @@
+"""Split at the playhead (S) through the editor: one clip becomes two that
+play exactly what it played; undo restores it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from audio_engine.app.render import ClipMemo, track_buffers
+from tests.studio.conftest import wait_jobs
+from tests.studio.helpers import demo_project
+
+
+def test_split_at_playhead_with_s(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    p = ed.doc.project
+    track = p.tracks[0]
+    clip = track.clips[0]
+    orig_out = clip.source_out
+    before = np.stack(track_buffers(p, ed.doc.resolver(), sample_rate=44100, memo=ClipMemo()))
+    start = p.clip_start_seconds(clip)
+    cut = start + clip.length_seconds(p.tempo) / 2
+    window.s.transport.seek(cut)
+    window.activateWindow()
+    ed.timeline.setFocus()
+    qtbot.keyClick(ed.timeline, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: len(track.clips) == 2, timeout=5000)
+    left, right = sorted(track.clips, key=lambda c: c.position)
+    assert abs(p.clip_start_seconds(right) - window.s.transport.seconds) < 1e-6
+    assert abs(left.source_out - right.source_in) < 1e-9 and right.source_out == orig_out
+    after = np.stack(track_buffers(p, ed.doc.resolver(), sample_rate=44100, memo=ClipMemo()))
+    assert after.shape == before.shape
+    diff = np.abs(after - before).max(axis=(0, 1))
+    k = int(window.s.transport.seconds * 44100)
+    # The same sound, except right at the cut, where Rubber Band starts the second piece afresh.
+    assert float(np.delete(diff, np.s_[k - 2205 : k + 13230]).max()) < 1e-3
+    ed.doc.undo_stack.undo()
+    assert len(track.clips) == 1 and track.clips[0].source_out == orig_out
+    wait_jobs(qtbot, window.s.jobs, 60)
