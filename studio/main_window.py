@@ -310,6 +310,7 @@ class MainWindow(QMainWindow):
         self.delete_action = act(e, "Delete", ed.delete_selected, QKeySequence.StandardKey.Delete, "trash")
         act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
         act(e, "Split at playhead", ed.split_at_playhead, "S")
+        act(e, "Duplicate", ed.duplicate_selected, "Ctrl+D")
 
         v = mb.addMenu("&View")
         zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")

@@ -53,3 +53,16 @@ def split_at(project: Project, seconds: float, clip_ids: Sequence[str] = ()) -> 
         if c in clips_at(project, seconds):
             cmds.extend(split_clip(project, c.id, seconds))
     return Macro(commands=cmds, name="Split clips") if cmds else None
+
+
+def duplicate(project: Project, clip_ids: Sequence[str]) -> Command | None:
+    """Each clip copied onto its own track right after its end (Ctrl+D);
+    one undoable command, or None when nothing is given."""
+    cmds: list[Command] = []
+    for cid in clip_ids:
+        c = project.clip(cid)
+        track = next(t for t in project.tracks if any(x.id == c.id for x in t.clips))
+        end = project.clip_start_seconds(c) + c.length_seconds(project.tempo)
+        cmds.append(AddClip(track_id=track.id, clip={**asdict(c), "id": new_id("clip"),
+                                                      "position": project.seconds_to_beats(end)}))
+    return Macro(commands=cmds, name="Duplicate clips") if cmds else None

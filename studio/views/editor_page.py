@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from audio_engine import project as proj
 from audio_engine.app.context import unpack_folder
-from audio_engine.app.edit import split_at
+from audio_engine.app.edit import duplicate, split_at
 from audio_engine.app.songs import SongToAdd, add_songs
 from audio_engine.cache import FileCache
 from audio_engine.errors import MashupsError
@@ -447,6 +447,12 @@ class EditorPage(QWidget):
             self.status.setText("Nothing to split: put the playhead inside a clip.")
             return
         self.push(cmd)
+
+    def duplicate_selected(self) -> None:
+        """Ctrl+D: the selected clips again, each right after itself."""
+        cmd = duplicate(self.doc.project, self.timeline.selected_clip_ids())
+        if cmd is not None:
+            self.push(cmd)
 
     def add_marker(self) -> None:
         p = self.doc.project

@@ -39,3 +39,26 @@ def test_split_at_playhead_with_s(window: Any, qtbot: Any) -> None:
     ed.doc.undo_stack.undo()
     assert len(track.clips) == 1 and track.clips[0].source_out == orig_out
     wait_jobs(qtbot, window.s.jobs, 60)
+
+
+def test_duplicate_with_ctrl_d_after_a_click_on_the_clip(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    p = ed.doc.project
+    track = p.tracks[0]
+    clip = track.clips[0]
+    item = ed.timeline.items_by_id[clip.id]
+    centre = ed.timeline.mapFromScene(item.sceneBoundingRect().center())
+    qtbot.mouseClick(ed.timeline.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert ed.timeline.selected_clip_ids() == [clip.id]
+    window.activateWindow()
+    ed.timeline.setFocus()
+    qtbot.keyClick(ed.timeline, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(track.clips) == 2, timeout=5000)
+    copy = next(c for c in track.clips if c.id != clip.id)
+    end = p.clip_start_seconds(clip) + clip.length_seconds(p.tempo)
+    assert abs(p.clip_start_seconds(copy) - end) < 1e-6
+    assert (copy.media, copy.source_in, copy.source_out, copy.gain_db) == (clip.media, clip.source_in, clip.source_out,
+                                                                          clip.gain_db)
+    ed.doc.undo_stack.undo()
+    assert [c.id for c in track.clips] == [clip.id]
+    wait_jobs(qtbot, window.s.jobs, 60)
