@@ -349,7 +349,8 @@ begin
     select count(*) into v_entries from public.challenge_entries where challenge_id = c.id;
     select e.user_id, e.mashup_id, private.entry_score(c.id, e.mashup_id)
       into v_winner, v_winner_m, v_score
-      from public.challenge_entries e where e.challenge_id = c.id
+      from public.challenge_entries e join public.mashups m on m.id = e.mashup_id
+     where e.challenge_id = c.id and m.visibility <> 'private'
      order by private.entry_score(c.id, e.mashup_id) desc, e.created_at, e.id limit 1;
     insert into public.challenge_outcomes (challenge_id, winner_mashup, winner_id, score, entries)
     values (c.id, v_winner_m, v_winner, coalesce(v_score, 0), v_entries) on conflict (challenge_id) do nothing;
