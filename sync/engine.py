@@ -5,6 +5,7 @@ since the server-issued cursor and merges them into the local store."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,20 @@ from .tiers import Entitlements, default_entitlements
 from .transport import Transport
 
 MAX_BATCH = 500
+# The server refuses a push over 32 MiB of JSON (private.sync_push_max_bytes(),
+# migration 20261129000950); batches are cut at half of it, so a real client
+# never reaches that bound. One change is at most ~2 MB by the per-field bounds.
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+
+def _cut(changes: list[dict[str, Any]], limit: int) -> int:
+    """How many leading changes fit in ``limit`` bytes of JSON (at least one)."""
+    total = 2  # the brackets
+    for i, ch in enumerate(changes):
+        total += len(json.dumps(ch, separators=(",", ":")).encode()) + 1
+        if total > limit and i > 0:
+            return i
+    return len(changes)
 
 
 @dataclass(frozen=True)
@@ -28,12 +43,15 @@ class SyncReport:
 
 class SyncEngine:
     def __init__(self, store: LocalStore, transport: Transport, *, batch: int = MAX_BATCH, page: int = 500,
-                 user_id: Callable[[], str | None] | None = None) -> None:
+                 user_id: Callable[[], str | None] | None = None, batch_bytes: int = MAX_BATCH_BYTES) -> None:
         if not 1 <= batch <= MAX_BATCH:
             raise ValueError(f"batch must be 1..{MAX_BATCH}")
+        if not 1 <= batch_bytes <= MAX_BATCH_BYTES:
+            raise ValueError(f"batch_bytes must be 1..{MAX_BATCH_BYTES}")
         self.store = store
         self.transport = transport
         self.batch = batch
+        self.batch_bytes = batch_bytes
         self.page = page
         self.user_id = user_id
 
@@ -43,8 +61,10 @@ class SyncEngine:
             entries = self.store.pending(self.batch)
             if not entries:
                 break
-            results: list[dict[str, Any]] = self.transport.rpc(
-                "sync_push", {"p_changes": [e.as_change() for e in entries]})
+            changes = [e.as_change() for e in entries]
+            n = _cut(changes, self.batch_bytes)
+            entries, changes = entries[:n], changes[:n]
+            results: list[dict[str, Any]] = self.transport.rpc("sync_push", {"p_changes": changes})
             if not isinstance(results, list) or len(results) != len(entries):
                 raise SyncError("the server answered sync_push with an unexpected shape")
             a, r = self.store.ack(results)
