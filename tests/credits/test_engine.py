@@ -14,7 +14,7 @@ import pytest
 from audio_engine import io
 from audio_engine.cache import JsonCache
 from audio_engine.cli.main import main
-from audio_engine.credits import Credits, project_credits, remix_lineage
+from audio_engine.credits import Credits, project_credits
 from audio_engine.credits_tags import (
     read_credits,
     read_embedded,
@@ -24,7 +24,7 @@ from audio_engine.credits_tags import (
 )
 from audio_engine.errors import MashupsError, ProjectFileError
 from audio_engine.fingerprint import MATCH_THRESHOLD, FingerprintError, compute, fingerprint_file, similarity
-from audio_engine.project import Clip, MediaStore, Project, Track, load_project, save_project
+from audio_engine.project import Clip, MediaStore, Project, Track, save_project
 from audio_engine.project.entities import compose, decompose
 from audio_engine.project.media import add_song
 from audio_engine.project.render import render_project
@@ -162,29 +162,37 @@ def test_riff_info_is_replaced_not_duplicated(tmp_path: Path) -> None:
         write_riff_info(bad, {"INAM": "x"})
 
 
-def _remix(parent: Project, *, work_id: str, title: str, artist: str) -> Project:
-    child = parent.copy()
-    child.id, child.title, child.artist = f"project-{work_id}", title, artist
-    child.lineage = remix_lineage(project_credits(parent), kind="mashup", work_id=work_id, licence="remix-with-credit")
-    return child
+def test_three_level_lineage_through_remix_this(credited: tuple[Project, MediaStore], tmp_path: Path) -> None:
+    from audio_engine.project import open_project
+    from sync.remix import RemixNotAllowedError, remix_into_folder, remix_this
 
-
-def test_three_level_lineage(credited: tuple[Project, MediaStore], tmp_path: Path) -> None:
     a, store = credited
-    b = _remix(a, work_id="m-a", title="B remix", artist="Second")
-    b.tracks[1].clips.clear()  # B drops A's second song
-    c = _remix(b, work_id="m-b", title="C remix", artist="Third")
-    d = _remix(c, work_id="m-c", title="D remix", artist="Fourth")
+    a_dir = save_project(a, tmp_path / "A.mashup", media_sources=store)
+    prev = open_project(a_dir)
+    chain = []
+    for level, who in enumerate(("Second", "Third", "Fourth"), start=1):
+        folder = remix_into_folder(prev.project, prev.media, tmp_path / f"L{level}.mashup",
+                                   mashup_id=f"m-{level}", licence="remix-with-credit", remixer=who)
+        prev = open_project(folder)
+        if level == 1:  # the first remixer drops A's second song; it stays credited through A
+            prev.project.tracks[1].clips.clear()
+            save_project(prev.project, folder)
+            prev = open_project(folder)
+        chain.append(prev.project)
+    d = chain[-1]
+    assert d.id not in {a.id, chain[0].id, chain[1].id} and d.title == "Night Drive Mashup (remix) (remix) (remix)"
     got = project_credits(d)
-    assert [(w.id, w.depth, w.title) for w in got.lineage] == [
-        ("m-c", 1, "C remix"), ("m-b", 2, "B remix"), ("m-a", 3, "Night Drive Mashup")]
+    assert [(w.id, w.depth, w.artist) for w in got.lineage] == [
+        ("m-3", 1, "Third"), ("m-2", 2, "Second"), ("m-1", 3, "DJ Test")]
     assert [s.title for s in got.lineage[2].sources] == ["Night Drive", "Glass"]
+    assert [s.title for s in got.sources] == ["Night Drive"]
     assert {s.title for s in got.all_sources()} == {"Night Drive", "Glass"}  # Glass still credited via A
     assert "[level 3]" in got.summary()
-    # The lineage survives the project file (format 4) and the sync entities.
-    saved = save_project(d, tmp_path / "D.mashup", media_sources=store)
-    assert project_credits(load_project(saved)) == got
-    assert project_credits(compose(decompose(d))) == got
+    # the whole project came along: media present and verified in the last folder
+    assert all(prev.media.verify(h, ref.ext) for h, ref in d.media.items())
+    assert project_credits(compose(decompose(d))) == got  # and through the sync entities
+    with pytest.raises(RemixNotAllowedError, match="not allowed remixes"):
+        remix_this(a, mashup_id="m-x", licence="", remixer="Nobody")
 
 
 @pytest.mark.parametrize("lineage, message", [
