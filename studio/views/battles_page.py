@@ -98,7 +98,11 @@ class BattlesPage(CommunityPage):
                                   tip="Stream it into the studio's player")
         play.setEnabled(play.isEnabled() and bool(m.get("audio_path")))
         row.addWidget(play)
-        if b["status"] == "open" and not b.get("my_vote"):
+        if m.get("owner_id") and m.get("owner_id") == self.my_id():
+            own = muted("Your entry: you can vote for the other one, never for your own.")
+            own.setObjectName(f"own_{m['id']}")
+            row.addWidget(own, 1)
+        elif b["status"] == "open" and not b.get("my_vote"):
             vote = self.action_button("Vote", lambda: self.vote(b["id"], m["id"]), name=f"vote_{m['id']}",
                                       tip="One vote per battle")
             row.addWidget(vote)

@@ -148,6 +148,13 @@ class CommunityPage(QWidget):
                         sub.widget().setParent(None)
                         sub.widget().deleteLater()
 
+    def my_id(self) -> str | None:
+        """The signed-in user's id (None signed out or without cloud)."""
+        try:
+            return self.cloud.session.require().auth.user_id if self.cloud is not None else None
+        except Exception:  # noqa: BLE001 - signed out / not configured
+            return None
+
     # ------------------------------------------------------------ actions
     def action_button(self, text: str, fn: Callable[[], None], *, name: str = "", tip: str = "") -> QPushButton:
         """A button for a server action: disabled with the reason while offline or signed out."""

@@ -142,9 +142,12 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     wait_loaded(qtbot, battles_b)
     entry_owner = {battles_b.fetched.data[0][s]["id"] for s in ("a", "b")}  # type: ignore[union-attr]
     assert entry_owner == {m1, mb}
-    button(battles_b, f"vote_{mb}").click()
-    wait_status(qtbot, battles_b, lambda t: "own entry" in t)
-    wait_loaded(qtbot, battles_b)
+    assert battles_b.findChild(QPushButton, f"vote_{mb}") is None  # the page explains instead
+    from PySide6.QtWidgets import QLabel
+    own = battles_b.findChild(QLabel, f"own_{mb}")
+    assert own is not None and "never for your own" in own.text()
+    with pytest.raises(Exception, match="own entry"):  # and the server refuses it anyway
+        clb.vote(bt["id"], mb)
     button(battles_b, f"vote_{m1}").click()
     wait_status(qtbot, battles_b, lambda t: t == "Vote recorded.")
     wait_loaded(qtbot, battles_b)
@@ -159,7 +162,6 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     run_admin(db, monkeypatch, capsys, "trending")
 
     wait_loaded(qtbot, battles_b)
-    from PySide6.QtWidgets import QLabel
     result = battles_b.findChild(QLabel, "battle_result")
     assert result is not None and result.text() == "Result: 1 – 0 · winner: A one"
     wait_loaded(qtbot, prof_a)
