@@ -311,6 +311,8 @@ class MainWindow(QMainWindow):
         act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
         act(e, "Split at playhead", ed.split_at_playhead, "S")
         act(e, "Duplicate", ed.duplicate_selected, "Ctrl+D")
+        act(e, "Copy clips", ed.copy_selected, QKeySequence.StandardKey.Copy)
+        act(e, "Paste clips at playhead", ed.paste_at_playhead, QKeySequence.StandardKey.Paste)
 
         v = mb.addMenu("&View")
         zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")

@@ -66,3 +66,30 @@ def duplicate(project: Project, clip_ids: Sequence[str]) -> Command | None:
         cmds.append(AddClip(track_id=track.id, clip={**asdict(c), "id": new_id("clip"),
                                                       "position": project.seconds_to_beats(end)}))
     return Macro(commands=cmds, name="Duplicate clips") if cmds else None
+
+
+def copy_clips(project: Project, clip_ids: Sequence[str]) -> list[tuple[str, dict[str, object]]]:
+    """What Ctrl+C keeps: each clip (as data) with its track id."""
+    out: list[tuple[str, dict[str, object]]] = []
+    for cid in clip_ids:
+        c = project.clip(cid)
+        track = next(t for t in project.tracks if any(x.id == c.id for x in t.clips))
+        out.append((track.id, asdict(c)))
+    return out
+
+
+def paste(project: Project, copied: Sequence[tuple[str, dict[str, object]]], seconds: float) -> Command | None:
+    """Ctrl+V: the copied clips again, on their tracks (the first track when
+    theirs is gone), the earliest starting at ``seconds``, spacing kept."""
+    if not copied or not project.tracks:
+        return None
+    first = min(float(c["position"]) for _, c in copied)  # type: ignore[arg-type]
+    at = project.seconds_to_beats(seconds)
+    ids = {t.id for t in project.tracks}
+    cmds: list[Command] = []
+    for tid, c in copied:
+        if c["media"] not in project.media:
+            continue
+        clip = {**c, "id": new_id("clip"), "position": at + float(c["position"]) - first}  # type: ignore[arg-type]
+        cmds.append(AddClip(track_id=tid if tid in ids else project.tracks[0].id, clip=clip))
+    return Macro(commands=cmds, name="Paste clips") if cmds else None

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from audio_engine import project as proj
 from audio_engine.app.context import unpack_folder
-from audio_engine.app.edit import duplicate, split_at
+from audio_engine.app.edit import copy_clips, duplicate, paste, split_at
 from audio_engine.app.songs import SongToAdd, add_songs
 from audio_engine.cache import FileCache
 from audio_engine.errors import MashupsError
@@ -275,6 +275,7 @@ class EditorPage(QWidget):
         self.doc.changed.connect(self._on_changed)
         self.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
         services.transport.position_changed.connect(lambda s: self.timeline.set_playhead(s, follow=services.transport.playing))
+        services.transport.state_changed.connect(lambda playing: playing or self.timeline.settle_after_play())
         services.jobs.job_finished.connect(self._job_finished)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(30_000)
@@ -451,6 +452,16 @@ class EditorPage(QWidget):
     def duplicate_selected(self) -> None:
         """Ctrl+D: the selected clips again, each right after itself."""
         cmd = duplicate(self.doc.project, self.timeline.selected_clip_ids())
+        if cmd is not None:
+            self.push(cmd)
+
+    def copy_selected(self) -> None:
+        """Ctrl+C: keep the selected clips for a paste (inside the studio)."""
+        self._copied = copy_clips(self.doc.project, self.timeline.selected_clip_ids())
+
+    def paste_at_playhead(self) -> None:
+        """Ctrl+V: the copied clips again, starting at the playhead."""
+        cmd = paste(self.doc.project, getattr(self, "_copied", []), self.s.transport.seconds)
         if cmd is not None:
             self.push(cmd)
 

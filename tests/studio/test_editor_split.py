@@ -62,3 +62,26 @@ def test_duplicate_with_ctrl_d_after_a_click_on_the_clip(window: Any, qtbot: Any
     ed.doc.undo_stack.undo()
     assert [c.id for c in track.clips] == [clip.id]
     wait_jobs(qtbot, window.s.jobs, 60)
+
+
+def test_copy_and_paste_at_the_playhead(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    p = ed.doc.project
+    track = p.tracks[0]
+    clip = track.clips[0]
+    item = ed.timeline.items_by_id[clip.id]
+    qtbot.mouseClick(ed.timeline.viewport(), Qt.MouseButton.LeftButton,
+                     pos=ed.timeline.mapFromScene(item.sceneBoundingRect().center()))
+    window.activateWindow()
+    ed.timeline.setFocus()
+    qtbot.keyClick(ed.timeline, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    target = p.end_seconds() + 2.0
+    window.s.transport.engine.position = int(target * 44100)  # the playhead past the end
+    qtbot.keyClick(ed.timeline, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(track.clips) == 2, timeout=5000)
+    pasted = next(c for c in track.clips if c.id != clip.id)
+    assert abs(p.clip_start_seconds(pasted) - window.s.transport.seconds) < 1e-6
+    assert (pasted.source_in, pasted.source_out) == (clip.source_in, clip.source_out)
+    ed.doc.undo_stack.undo()
+    assert [c.id for c in track.clips] == [clip.id]
+    wait_jobs(qtbot, window.s.jobs, 60)
