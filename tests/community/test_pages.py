@@ -207,3 +207,38 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     play = battles_a.findChild(QPushButton, f"play_{m1}")
     assert play is not None and not play.isEnabled() and "Needs the server" in play.toolTip()
     jobs.shutdown(timeout=3)
+
+
+def test_publish_dialog_shows_quota_refuses_bad_input_and_publishes(gw: Gateway, fresh_db: Db, tmp_path: Path,
+                                                                    qtbot: Any) -> None:
+    from studio.views.publish_dialog import PublishDialog
+    from sync.billing import BillingClient
+    from tests.cloud.test_project_sync import two_song_project
+
+    jobs = JobRunner()
+    s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / "home",
+                     token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
+    s.sign_up(f"pub-{os.getpid()}@example.test", "correct horse battery")
+    ctl = CloudController(s, jobs, Settings(tmp_path / "s.ini"), auto_sync=False)
+    client = CommunityClient(s.require)
+    project = two_song_project(tmp_path / "proj")
+    dlg = PublishDialog(ctl, client, BillingClient(s.require, None), project)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.quota.text() == "3 of 3 publishes this month left", timeout=30000)
+    dlg.title_edit.setText("   ")
+    dlg.publish_btn.click()
+    assert "title" in dlg.note.text() and dlg.publish_btn.isEnabled()
+    dlg.title_edit.setText("Two songs, one flip")
+    dlg.tags.setText("tones, test")
+    with qtbot.waitSignal(dlg.published, timeout=120000) as sig:
+        dlg.publish_btn.click()
+    assert sig.args[0]["status"] == "published" and sig.args[0]["sources"] == 2
+    (m,) = client.my_mashups().data
+    assert m["title"] == "Two songs, one flip" and m["audio_path"] and m["peaks_path"]
+    assert sorted(x["title"] for x in m["sources"]) == ["Song A", "Song B"]
+    assert all(x["fingerprint"].startswith("AQ") for x in m["sources"])
+    with fresh_db.connect() as conn:
+        tags = conn.execute("select tags from public.mashups").fetchone()
+    assert tags is not None and tags["tags"] == ["tones", "test"]
+    jobs.shutdown(timeout=3)
