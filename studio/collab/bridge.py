@@ -18,6 +18,8 @@ class LiveBridge(QObject):
     notice = Signal(str)
     peers_changed = Signal()
     state_changed = Signal(str)
+    talk_ready = Signal(str)  # "" = Talk works, else the reason it is off (from any thread)
+    talk_url = Signal(str)  # the voice room to open (from any thread)
 
     def __init__(self, session: LiveSession, parent: QObject | None = None) -> None:
         super().__init__(parent)

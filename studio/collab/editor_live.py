@@ -10,6 +10,7 @@ enter the stack."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -19,6 +20,8 @@ from audio_engine.project.commands import Command
 from studio.collab.bridge import LiveBridge
 from studio.collab.presence_bar import PresenceBar
 from studio.views.editor_page import EngineCommand, ProjectDocument
+from sync.errors import SyncError
+from sync.voice import VoiceClient
 
 if TYPE_CHECKING:
     from studio.views.editor_page import EditorPage
@@ -52,8 +55,9 @@ class LiveEngineCommand(EngineCommand):
         self.bridge.live.reverted(self.command)
 
 
-def attach_live(editor: EditorPage, bridge: LiveBridge) -> PresenceBar:
-    """Route the editor's edits through the live session; returns the presence bar it shows."""
+def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | None = None) -> PresenceBar:
+    """Route the editor's edits through the live session; returns the presence bar it shows.
+    With ``voice``, the bar's Talk button opens the session's voice room in the browser."""
     doc = editor.doc
     bridge.live.project = doc.project  # remote edits change the open project itself
 
@@ -79,4 +83,49 @@ def attach_live(editor: EditorPage, bridge: LiveBridge) -> PresenceBar:
     reason = bridge.live.read_only_reason
     if reason:
         note(reason)
+    _share_presence(editor, bridge)
+    _talk(editor, bar, bridge, voice)
     return bar
+
+
+def _share_presence(editor: EditorPage, bridge: LiveBridge) -> None:
+    """Send my playhead and selection a few times a second while they change."""
+    seconds = {"now": 0.0}
+    editor.s.transport.position_changed.connect(lambda s: seconds.__setitem__("now", float(s)))
+    sent: dict[str, object] = {}
+    timer = QTimer(editor)
+    timer.setInterval(300)
+
+    def tick() -> None:
+        beats = seconds["now"] * editor.doc.project.tempo / 60.0
+        state = (round(beats, 2), tuple(editor.timeline.selected_clip_ids()))
+        if sent.get("last") != state and bridge.session.link.joined:
+            sent["last"] = state
+            bridge.track(*state)
+
+    timer.timeout.connect(tick)
+    timer.start()
+
+
+def _talk(editor: EditorPage, bar: PresenceBar, bridge: LiveBridge, voice: VoiceClient | None) -> None:
+    if voice is None:
+        bar.set_talk(False, "Talk needs the voice service address (MASHUPS_VOICE_URL).")
+        return
+    # asking the service takes a network round trip: off the GUI thread, answer back through the bridge
+    def check() -> None:
+        reason = voice.unavailable_reason()
+        bridge.talk_ready.emit(reason or "")
+
+    def open_room() -> None:
+        try:
+            url = voice.join(bridge.live.project_id)
+        except SyncError as e:
+            bridge.notice.emit(f"Talk: {e}")
+            return
+        bridge.talk_url.emit(url)
+
+    # bound methods of GUI-thread objects: Qt queues these signals from the worker threads
+    bridge.talk_ready.connect(bar.talk_reason)
+    bridge.talk_url.connect(bar.open_room)
+    bar.talk.clicked.connect(lambda: threading.Thread(target=open_room, daemon=True).start())
+    threading.Thread(target=check, daemon=True).start()

@@ -4,7 +4,9 @@ hover. Notices (joined, left, refused) go to the editor's message line."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from sync.collab import Peer
 
@@ -26,11 +28,30 @@ class PresenceBar(QWidget):
         self.lay.setSpacing(6)
         self.state = QLabel("Not live")
         self.avatars: dict[str, QLabel] = {}
+        self.opened_url = ""
         self.lay.addWidget(self.state)
         self.lay.addStretch(1)
+        self.talk = QPushButton("Talk")
+        self.talk.setEnabled(False)
+        self.talk.setToolTip("Checking whether voice rooms are available…")
+        self.lay.addWidget(self.talk)
 
     def set_state(self, state: str) -> None:
         self.state.setText(STATES.get(state, state))
+
+    def set_talk(self, enabled: bool, tooltip: str) -> None:
+        self.talk.setEnabled(enabled)
+        self.talk.setToolTip(tooltip)
+
+    @Slot(str)
+    def talk_reason(self, reason: str) -> None:
+        """'' = voice works; else why Talk is off."""
+        self.set_talk(not reason, reason or "Talk with the others (opens the voice room in your browser)")
+
+    @Slot(str)
+    def open_room(self, url: str) -> None:
+        self.opened_url = url
+        QDesktopServices.openUrl(QUrl(url))
 
     def set_peers(self, peers: dict[str, Peer], roles: dict[str, str]) -> None:
         for uid in list(self.avatars):

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from audio_engine.project import MoveClip, SetClipProperty, open_project
-from backend.devserver.gateway import ANON_KEY, Gateway
+from backend.devserver.gateway import ANON_KEY, JWT_SECRET, Gateway
 from backend.devserver.realtime import RealtimeServer
+from backend.voice.service import VoiceService
 from studio.collab.bridge import LiveBridge
 from studio.collab.editor_live import attach_live
 from sync.auth import MemoryTokenStore
@@ -23,8 +24,10 @@ from sync.live import LiveSession
 from sync.session import CloudSession
 from sync.sharing import Sharing
 from sync.transport import RetryPolicy
+from sync.voice import VoiceClient
 from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
 from tests.cloud.test_project_sync import email, two_song_project
+from tests.cloud.test_voice import serve
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
@@ -41,6 +44,7 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
     rt.start()
     o, e = cloud_home(gw.url, tmp_path / "h15-owner"), cloud_home(gw.url, tmp_path / "h15-editor")
     sessions: list[LiveSession] = []
+    stop: list[Any] = []
     try:
         folder = two_song_project(tmp_path)
         uid_o = o.sign_up(email("owner"), "secret-pw")
@@ -59,7 +63,10 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
         ed.doc.changed.connect(lambda c: ps.record(pid, c, ed.doc.project) if c is not None else None)  # as cloud_ui
         lo = LiveSession(o.require(), o.projects, pid, ed.doc.project, rt.url)
         bridge = LiveBridge(lo)
-        bar = attach_live(ed, bridge)
+        voice = serve(VoiceService(db.dsn, None, jwt_secret=JWT_SECRET))  # no DAILY_API_KEY on this server
+        stop.append(voice.shutdown)
+        bar = attach_live(ed, bridge, VoiceClient(f"http://127.0.0.1:{voice.server_address[1]}",
+                                                  o.require().auth.access_token))
         le = LiveSession(e.require(), e.projects, pid, open_project(folder_e).project, rt.url)
         sessions += [lo, le]
         bridge.start()
@@ -69,6 +76,10 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
         le.track(3.0, ("c2",))
         qtbot.waitUntil(lambda: len(bar.avatars) == 1, timeout=5_000)
         assert "is editing clip c2" in next(iter(bar.avatars.values())).toolTip()
+        # the editor shares my playhead/selection by itself (a Qt timer: keep the event loop running)
+        qtbot.waitUntil(lambda: (le.pump(), uid_o in le.live.peers)[1], timeout=5_000)
+        qtbot.waitUntil(lambda: "DAILY_API_KEY" in bar.talk.toolTip(), timeout=5_000)
+        assert not bar.talk.isEnabled()  # Talk is off, and says why
 
         # a collaborator's move shows in the open editor (model and timeline) without blocking it
         t0 = time.monotonic()
@@ -104,6 +115,8 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
     finally:
         for s in sessions:
             s.close()
+        for fn in stop:
+            fn()
         o.close()
         e.close()
         rt.stop()
