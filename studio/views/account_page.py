@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -159,18 +160,28 @@ class AccountPanel(QWidget):
         return box
 
     # -- behaviour --------------------------------------------------------------------
+    def _show_page(self, index: int) -> None:
+        """Show one page, the stack as tall as that page (a QStackedWidget is as
+        tall as its tallest page: the one-line "cloud off" note sat in a blank box)."""
+        self.pages.setCurrentIndex(index)
+        for i in range(self.pages.count()):
+            page = self.pages.widget(i)
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.pages.updateGeometry()
+
     def show_status(self, st: Status) -> None:
         if st.state == "not_configured":
-            self.pages.setCurrentIndex(0)
+            self._show_page(0)
         elif st.state == "signed_out":
-            self.pages.setCurrentIndex(1)
+            self._show_page(1)
             keychain = self._keychain_works()
             self.keychain_note.setText("" if keychain else NO_KEYCHAIN)
             self.stay.setEnabled(keychain)
             if not keychain:
                 self.stay.setChecked(False)
         else:
-            self.pages.setCurrentIndex(2)
+            self._show_page(2)
             self.who.setText(f"Signed in as {st.email or 'you'}")
             self.session_note.setText(("Stays signed in through your system keychain." if st.persistent_login
                                        else NO_KEYCHAIN) + ("" if st.state != "offline" else

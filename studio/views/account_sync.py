@@ -63,6 +63,8 @@ class CloudStatusButton(QToolButton):
                              "signed_out": "Not signed in: everything works locally.",
                              "not_configured": "Cloud sync is off."}[st.state]
         self.setToolTip(tip)
+        # with no cloud address there is nothing to sync: the menu bar's account button alone says "Cloud off"
+        self.setVisible(st.state != "not_configured")
 
     def open_panel(self) -> None:
         self.panel = SyncPanel(self.cloud, self.window())

@@ -418,6 +418,15 @@ class TimelineView(QGraphicsView):
             if x > vis.right() - 40 or x < vis.left():
                 self.horizontalScrollBar().setValue(int(x - 40))
 
+    def settle_after_play(self) -> None:
+        """After playback stops, keep the clips in view: following the playhead to
+        the end left the view scrolled onto the empty space past the last clip."""
+        end_x = self.project.end_seconds() * self.pps
+        vis = self.mapToScene(self.viewport().rect()).boundingRect()
+        if vis.left() > 0 and vis.right() > end_x + 40:
+            bar = self.horizontalScrollBar()
+            bar.setValue(max(0, int(end_x + 40 - vis.width())))
+
     # -- mouse on empty space / ruler ----------------------------------------------
     def mousePressEvent(self, event: Any) -> None:
         pos = self.mapToScene(event.position().toPoint())
