@@ -13,6 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QMessageBox, QToolButton, QVBoxLayout, QWidget
 
 from studio.cloud import CloudController
+from studio.collab.controller import LiveController
 from studio.views.account_page import AccountButton, AccountDialog
 from studio.views.account_sync import CloudStatusButton
 from studio.views.projects_page import ProjectsPage
@@ -42,6 +43,7 @@ def install_cloud(window: MainWindow, cloud: CloudController) -> ProjectsPage:
     doc.changed.connect(lambda command: cloud.record(doc.project.id, command, doc.project))
     cloud.media_resolver = doc.resolver
     cloud.local_project_updated.connect(lambda pid, project: _merged(window, cloud, pid, project))
+    window.live_controller = LiveController(window.editor_page, cloud)  # type: ignore[attr-defined]
     return page
 
 

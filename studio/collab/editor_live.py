@@ -55,8 +55,29 @@ class LiveEngineCommand(EngineCommand):
         self.bridge.live.reverted(self.command)
 
 
-def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | None = None) -> PresenceBar:
-    """Route the editor's edits through the live session; returns the presence bar it shows.
+class LiveAttachment:
+    """What :func:`attach_live` changed in an editor, to undo it when the live session ends."""
+
+    def __init__(self, editor: EditorPage, bridge: LiveBridge, bar: PresenceBar, timer: QTimer) -> None:
+        self.editor = editor
+        self.bridge = bridge
+        self.bar = bar
+        self.timer = timer
+
+    def detach(self) -> None:
+        self.timer.stop()
+        self.timer.deleteLater()
+        doc = self.editor.doc
+        if "push" in vars(doc):
+            del doc.push  # the document's own push again
+        self.bar.hide()
+        self.bar.deleteLater()
+        self.bridge.close()
+        self.bridge.deleteLater()
+
+
+def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | None = None) -> LiveAttachment:
+    """Route the editor's edits through the live session and show who is there.
     With ``voice``, the bar's Talk button opens the session's voice room in the browser."""
     doc = editor.doc
     bridge.live.project = doc.project  # remote edits change the open project itself
@@ -83,18 +104,18 @@ def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | Non
     reason = bridge.live.read_only_reason
     if reason:
         note(reason)
-    _share_presence(editor, bridge)
-    _talk(editor, bar, bridge, voice)
-    return bar
+    timer = _share_presence(editor, bridge)
+    _talk(bar, bridge, voice)
+    return LiveAttachment(editor, bridge, bar, timer)
 
 
-def _share_presence(editor: EditorPage, bridge: LiveBridge) -> None:
+def _share_presence(editor: EditorPage, bridge: LiveBridge) -> QTimer:
     """Send my playhead and selection a few times a second while they change."""
-    seconds = {"now": 0.0}
-    editor.s.transport.position_changed.connect(lambda s: seconds.__setitem__("now", float(s)))
-    sent: dict[str, object] = {}
     timer = QTimer(editor)
     timer.setInterval(300)
+    sent: dict[str, object] = {}
+    seconds = {"now": 0.0}
+    editor.s.transport.position_changed.connect(lambda s: seconds.__setitem__("now", float(s)))
 
     def tick() -> None:
         beats = seconds["now"] * editor.doc.project.tempo / 60.0
@@ -105,16 +126,17 @@ def _share_presence(editor: EditorPage, bridge: LiveBridge) -> None:
 
     timer.timeout.connect(tick)
     timer.start()
+    return timer
 
 
-def _talk(editor: EditorPage, bar: PresenceBar, bridge: LiveBridge, voice: VoiceClient | None) -> None:
+def _talk(bar: PresenceBar, bridge: LiveBridge, voice: VoiceClient | None) -> None:
     if voice is None:
         bar.set_talk(False, "Talk needs the voice service address (MASHUPS_VOICE_URL).")
         return
-    # asking the service takes a network round trip: off the GUI thread, answer back through the bridge
+
+    # asking the service takes a network round trip: off the GUI thread, answered through queued signals
     def check() -> None:
-        reason = voice.unavailable_reason()
-        bridge.talk_ready.emit(reason or "")
+        bridge.talk_ready.emit(voice.unavailable_reason() or "")
 
     def open_room() -> None:
         try:

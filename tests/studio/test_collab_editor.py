@@ -66,7 +66,7 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
         voice = serve(VoiceService(db.dsn, None, jwt_secret=JWT_SECRET))  # no DAILY_API_KEY on this server
         stop.append(voice.shutdown)
         bar = attach_live(ed, bridge, VoiceClient(f"http://127.0.0.1:{voice.server_address[1]}",
-                                                  o.require().auth.access_token))
+                                                  o.require().auth.access_token)).bar
         le = LiveSession(e.require(), e.projects, pid, open_project(folder_e).project, rt.url)
         sessions += [lo, le]
         bridge.start()
