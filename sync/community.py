@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from audio_engine.progress import ProgressCallback
 
 PUBLISH_METRIC = "published_mashups_per_month"
-EVENT_TYPES = ("play", "like", "share", "comment")
+EVENT_TYPES = ("play", "like", "share", "comment", "vote")
 VISIBILITIES = ("public", "unlisted", "private")
 
 
@@ -179,13 +179,16 @@ class CommunityClient:
             raise ValueError("period must be all, week or month")
         return self._read(f"leaderboard:{period}", "leaderboard", {"p_period": period, "p_limit": 20}, auth=False)
 
-    def timeseries(self, bucket: str, start: datetime, end: datetime) -> tuple[Series, Fetched]:
+    def timeseries(self, bucket: str, start: datetime, end: datetime,
+                   mashup_id: str | None = None) -> tuple[Series, Fetched]:
+        """Plays, likes, shares, comments and battle votes on your mashups (or one of them) per bucket."""
         if bucket not in ("day", "week", "month"):
             raise ValueError("bucket must be day, week or month")
         if end <= start:
             raise ValueError("the range must end after it starts")
-        f = self._read(f"series:{bucket}:{start.date()}:{end.date()}", "creator_timeseries",
-                       {"p_bucket": bucket, "p_from": start.isoformat(), "p_to": end.isoformat()})
+        f = self._read(f"series:{bucket}:{start.date()}:{end.date()}:{mashup_id or 'all'}", "creator_series",
+                       {"p_bucket": bucket, "p_from": start.isoformat(), "p_to": end.isoformat(),
+                        "p_mashup": mashup_id})
         return Series.from_rows(f.data or []), f
 
     # ------------------------------------------------------------ actions (need the server)

@@ -18,7 +18,7 @@ from studio.widgets import Card, muted
 from sync.community import EVENT_TYPES, CommunityClient, Fetched, Series
 
 RANGES = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "Last year": 365}
-COLORS = {"play": "#4c9aff", "like": "#ff5c8a", "share": "#36b37e", "comment": "#ffab00"}
+COLORS = {"play": "#4c9aff", "like": "#ff5c8a", "share": "#36b37e", "comment": "#ffab00", "vote": "#a070ff"}
 
 
 class AnalyticsPage(CommunityPage):
@@ -33,6 +33,9 @@ class AnalyticsPage(CommunityPage):
         self.bucket = QComboBox()
         self.bucket.setObjectName("analytics_bucket")
         self.bucket.addItems(["day", "week", "month"])
+        self.mashup = QComboBox()  # all mashups or one
+        self.mashup.setObjectName("analytics_mashup")
+        self.mashup.addItem("All my mashups", None)
         self.export_btn = QPushButton("Export CSV…")
         self.export_btn.setObjectName("analytics_export")
         self.export_btn.setEnabled(False)
@@ -40,6 +43,7 @@ class AnalyticsPage(CommunityPage):
         bar = QHBoxLayout()
         bar.addWidget(self.range)
         bar.addWidget(self.bucket)
+        bar.addWidget(self.mashup)
         bar.addStretch(1)
         bar.addWidget(self.export_btn)
         lay = self.layout()
@@ -47,19 +51,28 @@ class AnalyticsPage(CommunityPage):
         lay.insertLayout(2, bar)  # type: ignore[attr-defined]
         self.range.currentIndexChanged.connect(lambda _i: self.refresh())
         self.bucket.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.mashup.activated.connect(lambda _i: self.refresh())
         self.series = Series()
         self.plot: pg.PlotWidget | None = None
 
     def fetch(self, client: CommunityClient) -> Fetched:
         end = datetime.now(UTC) + timedelta(hours=1)
         start = end - timedelta(days=RANGES[self.range.currentText()])
-        series, f = client.timeseries(self.bucket.currentText(), start, end)
+        series, f = client.timeseries(self.bucket.currentText(), start, end, self.mashup.currentData())
         mine = client.my_mashups()
         return Fetched({"series": series, "mashups": mine.data}, f.fetched_at, f.offline or mine.offline,
                        f.reason or mine.reason)
 
     def render(self, data: dict[str, Any]) -> None:
         self.series = data["series"]
+        current = self.mashup.currentData()
+        self.mashup.blockSignals(True)
+        self.mashup.clear()
+        self.mashup.addItem("All my mashups", None)
+        for m in data["mashups"]:
+            self.mashup.addItem(m["title"], m["id"])
+        self.mashup.setCurrentIndex(max(0, self.mashup.findData(current)))
+        self.mashup.blockSignals(False)
         self.export_btn.setEnabled(bool(self.series.buckets))
         totals = Card()
         totals.body.addWidget(label("   ".join(f"{t.title()}s: {self.series.total(t)}" for t in EVENT_TYPES),

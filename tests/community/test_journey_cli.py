@@ -130,7 +130,12 @@ def test_two_users_journey_through_the_cli(tmp_path: Path, gw: Gateway, db: Db) 
     now = datetime.now(UTC)
     series, fetched = ca.timeseries("day", now - timedelta(days=6), now + timedelta(hours=1))
     assert series.total("play") == 1 and not fetched.offline
-    assert series.to_csv().splitlines()[0] == "bucket_start,play,like,share,comment"
+    assert series.to_csv().splitlines()[0] == "bucket_start,play,like,share,comment,vote"
+    assert series.total("vote") == 1  # B's battle vote for A's entry
+    one, _ = ca.timeseries("week", now - timedelta(days=20), now + timedelta(hours=1), m2)  # per mashup
+    assert (one.total("play"), one.total("vote")) == (0, 0)
+    with pytest.raises(Exception, match="not found"):
+        cb.timeseries("day", now - timedelta(days=1), now, m1)  # someone else's mashup
     assert {m["title"]: m["plays"] for m in ca.my_mashups().data} == {"A one": 1, "A two": 0}
 
     assert not ca.profile().offline

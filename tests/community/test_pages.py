@@ -176,9 +176,15 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
         next(x.text() for x in prof_a.findChildren(QLabel, "xp_history") if "battle win" in x.text())) == 1
     wait_loaded(qtbot, anal_a)
     totals = anal_a.findChild(QLabel, "analytics_totals")
-    assert totals is not None and "Plays: 1" in totals.text()
+    assert totals is not None and "Plays: 1" in totals.text() and "Votes: 1" in totals.text()
     csv = anal_a.export_csv(tmp_path / "a.csv").read_text().splitlines()
-    assert csv[0] == "bucket_start,play,like,share,comment" and sum(int(r.split(",")[1]) for r in csv[1:]) == 1
+    assert csv[0] == "bucket_start,play,like,share,comment,vote" and sum(int(r.split(",")[1]) for r in csv[1:]) == 1
+    pick_m = anal_a.findChild(QComboBox, "analytics_mashup")
+    assert pick_m is not None and pick_m.count() == 3  # all, A one, A two
+    pick_m.setCurrentIndex(pick_m.findData(m2))
+    wait_loaded(qtbot, anal_a)
+    totals = anal_a.findChild(QLabel, "analytics_totals")
+    assert totals is not None and "Plays: 0" in totals.text() and "Votes: 0" in totals.text()
     wait_loaded(qtbot, chal_a)
     assert any("🏆" in x.text() for x in chal_a.findChildren(QLabel, "challenge_entry"))
     wait_loaded(qtbot, trend_a)
