@@ -9,6 +9,10 @@ Webhook rules:
 * the entitlement is derived from the subscription's *current* state, fetched
   from Stripe when the event arrives, and stored only if it is newer than what
   is stored; so out-of-order and duplicate events are harmless;
+* the read from Stripe and the store happen under a transaction-level advisory
+  lock per subscription (``PostgresBillingStore.serialised``), so two
+  concurrent deliveries cannot store an older read after a newer one (a read
+  delayed on the network, a slow thread, another instance of the service);
 * events that cannot change anyone's plan (a price this service does not sell,
   a customer or user nobody here knows) are recorded and answered 200 with
   ``status: ignored`` and the reason, so Stripe stops retrying them;
@@ -234,6 +238,33 @@ class BillingService:
         except Exception as exc:
             raise BillingError(503, f"could not read subscription {sub_id}: {exc}") from exc
 
+    def _decide(self, event_type: str, obj: Mapping[str, Any], sub_id: str | None, ended: list[str]
+                ) -> tuple[SubscriptionState | None, list[SubscriptionState], str | None]:
+        """What an event changes, from Stripe's current state: the subscription's
+        snapshot, the snapshots of a deleted customer's ``ended`` subscriptions,
+        or the reason it changes nothing."""
+        if event_type == "customer.deleted":
+            also = []
+            for ended_id in ended:
+                current = self._current(ended_id)
+                snap = self._state(current, None) if current else None
+                if snap:  # a deleted customer pays for nothing any more
+                    also.append(dataclasses.replace(snap, status="canceled"))
+            return None, also, None
+        if event_type not in SUBSCRIPTION_EVENTS:
+            return None, [], "event type not used"
+        current = self._current(sub_id) if sub_id else None
+        if sub_id and current is None:
+            return None, [], "subscription does not exist"
+        if current is None:
+            return None, [], None
+        state = self._state(current, obj.get("client_reference_id"))
+        if state is None:
+            return None, [], "unknown customer"
+        if state.price_id not in self.config.prices.values():
+            return None, [], f"unknown price {state.price_id}"
+        return state, [], None
+
     def handle_webhook(self, payload: bytes, signature: str | None) -> WebhookResult:
         try:
             event = stripe.Webhook.construct_event(payload, signature or "", self.config.webhook_secret)
@@ -243,37 +274,22 @@ class BillingService:
         if self.store.event_seen(event_id):
             return WebhookResult("duplicate", event_id)
         obj = event["data"]["object"].to_dict()
-        state: SubscriptionState | None = None
-        also: list[SubscriptionState] = []
-        forget: str | None = None
-        reason: str | None = None
-        if event_type == "customer.deleted":
-            forget = str(obj.get("id"))
-            for sub_id in self.store.subscriptions_of_customer(forget):
-                current = self._current(sub_id)
-                snap = self._state(current, None) if current else None
-                if snap:  # a deleted customer pays for nothing any more
-                    also.append(dataclasses.replace(snap, status="canceled"))
-        elif event_type in SUBSCRIPTION_EVENTS:
-            sub_id = self._subscription_id(obj, event_type)
-            current = self._current(sub_id) if sub_id else None
-            if sub_id and current is None:
-                reason = "subscription does not exist"
-            elif current is not None:
-                state = self._state(current, obj.get("client_reference_id"))
-                if state is None:
-                    reason = "unknown customer"
-                elif state.price_id not in self.config.prices.values():
-                    reason, state = f"unknown price {state.price_id}", None
-        else:
-            reason = "event type not used"
+        forget = str(obj.get("id")) if event_type == "customer.deleted" else None
+        sub_id = self._subscription_id(obj, event_type) if event_type in SUBSCRIPTION_EVENTS else None
+        locked = self.store.subscriptions_of_customer(forget) if forget else [sub_id] if sub_id else []
         try:
-            try:
-                result = self.store.apply_event(event_id, event_type, created, state, also=also,
-                                                forget_customer=forget)
-            except UnknownUserError:
-                reason, state = "unknown user", None
-                result = self.store.apply_event(event_id, event_type, created, None, forget_customer=forget)
+            # Read Stripe and store what was read under the subscriptions' locks:
+            # concurrent deliveries for one subscription are applied one after the
+            # other, each with a read newer than the last stored one.
+            with self.store.serialised(locked) as conn:
+                state, also, reason = self._decide(event_type, obj, sub_id, locked if forget else [])
+                try:
+                    result = self.store.apply_event(event_id, event_type, created, state, also=also,
+                                                    forget_customer=forget, conn=conn)
+                except UnknownUserError:
+                    reason, state = "unknown user", None
+                    result = self.store.apply_event(event_id, event_type, created, None, forget_customer=forget,
+                                                    conn=conn)
         except psycopg.Error as exc:  # nothing recorded: Stripe retries the delivery
             raise BillingError(500, f"could not record event {event_id}: {exc}") from exc
         if result == "duplicate":

@@ -22,6 +22,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,11 @@ class StripeState:
     _idempotency: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
     _outbox: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Network latency, for tests of races: called with (method, path, answer)
+    # after an API answer is computed and before it is sent, lock released; it
+    # may sleep or wait, so that an older answer reaches the client after a
+    # newer one, as a slow network can make it.
+    answer_delay: Callable[[str, str, Any], None] | None = None
 
     # ------------------------------------------------------------ API (/v1)
     def api(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
@@ -123,6 +129,7 @@ class StripeState:
                                              type_="idempotency_error")
                 return status, body
             status, body = self._route(method, path.rstrip("/").split("/")[2:], params)
+            body = json.loads(json.dumps(body))  # the answer as of now: later changes do not leak into it
             if key and method == "POST":
                 self._idempotency[key] = (fingerprint, status, body)
             return status, body

@@ -78,6 +78,8 @@ class _Handler(BaseHTTPRequestHandler):
                     params = decode_form(url.query)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, body = state.api(method, url.path, params, headers)
+                if state.answer_delay is not None:
+                    state.answer_delay(method, url.path, body)
                 self._json(status, body)
                 return
             self._page(method, url.path)

@@ -141,3 +141,69 @@ def test_flood_of_valid_events_of_many_customers_applies_each_once(adb: Db, stac
     assert all(isinstance(a, httpx.Response) and a.status_code == 200 for a in answers), answers
     assert recorded(adb) == len(events)
     assert [tier(adb, u) for u in users] == ["pro" if i % 2 else "studio" for i in range(len(users))]
+
+
+def test_concurrent_deliveries_never_store_an_older_read_last(adb: Db, stack: DevBilling) -> None:
+    """Two deliveries for one subscription read Stripe around a plan change; the
+    network hands the older read (pro) back after the newer one (studio). The
+    entitlement must end as Stripe's latest state (studio), not the read that
+    arrived last: the service serialises read-and-store per subscription."""
+    uid = adb.create_user()
+    subscribe(stack, uid, "pro")
+    purl = httpx.post(f"{stack.url}/portal", headers={"Authorization": f"Bearer {token(uid)}"}, timeout=10).json()["url"]
+    for action in ("cancel_at_period_end", "resume", "payment_failed", "payment_recovered"):  # more old events
+        assert httpx.post(f"{purl}/{action}", timeout=10).status_code == 303
+    old = list(stack.stripe_state.events)
+    sub_id = next(iter(stack.stripe_state.subscriptions))
+    price_pro, price_studio = (next(p.id for p in stack.stripe_state.prices.values() if p.tier == t)
+                               for t in ("pro", "studio"))
+    gate, delayed, reads = threading.Event(), [], threading.Semaphore(0)
+
+    def network(method: str, path: str, answer: Any) -> None:  # older answers arrive late
+        if method == "GET" and path.rstrip("/") == f"/v1/subscriptions/{sub_id}":
+            reads.release()
+            if answer["items"]["data"][0]["price"]["id"] == price_pro:
+                delayed.append(path)
+                gate.wait(5)
+
+    stack.stripe_state.answer_delay = network
+    results: list[Any] = []
+
+    def deliver(evt: dict[str, Any]) -> None:
+        payload = json.dumps(evt).encode()
+        try:
+            results.append(post(stack, payload, sign_payload(payload, WEBHOOK_SECRET)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            results.append(exc)
+
+    first = [threading.Thread(target=deliver, args=(old[i],)) for i in (0, 3)]  # two old events read "pro"
+    for t in first:
+        t.start()
+    assert reads.acquire(timeout=10)  # an old read is on its way back
+    assert httpx.post(f"{purl}/switch", data={"price": price_studio}, timeout=10).status_code == 303
+    new = stack.stripe_state.events[-1]
+    assert new["type"] == "customer.subscription.updated"
+    others = [e for j, e in enumerate(old) if j not in (0, 3)]  # a redelivery of those would be a duplicate
+    later = [new if i % 2 == 0 else others[(i // 2) % len(others)]  # interleaved, every old event at least once
+             for i in range(N_CONCURRENT - len(first))]
+    rest = [threading.Thread(target=deliver, args=(e,)) for e in later]
+    for t in rest:
+        t.start()
+    # The older answers arrive once every newer delivery is done (without
+    # serialisation nothing holds them up) or once one of them waits for the
+    # older delivery's lock (with it, nothing can pass the older one).
+    deadline = time.monotonic() + 90
+    while any(t.is_alive() for t in rest) and time.monotonic() < deadline and not scalar(
+            adb, "select count(*) from pg_locks where locktype = 'advisory' and not granted"):
+        time.sleep(0.05)
+    gate.set()
+    for t in first + rest:
+        t.join(60)
+    assert delayed, "no read was delayed: the race was not exercised"
+    assert len(results) == N_CONCURRENT
+    assert all(isinstance(r, httpx.Response) and r.status_code == 200 for r in results), results
+    assert recorded(adb) == len(old) + 1
+    row = sql_as(adb, "service_role", None, "select s.price_id, s.tier, e.tier as entitled from public.subscriptions s "
+                 "join public.entitlements e on e.user_id = s.user_id where s.id = %s", sub_id)
+    assert row == [{"price_id": price_studio, "tier": "studio", "entitled": "studio"}]
+    assert tier(adb, uid) == "studio"
