@@ -26,6 +26,7 @@ from sync.session import CloudSession
 from sync.splits import Recipient
 from sync.transport import RetryPolicy
 from tests.cloud.conftest import Db
+from tests.studio.test_cloud_studio import studios  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(os.environ.get("MASHUPS_SHOTS", "/tmp/h16-shots"))
@@ -114,3 +115,35 @@ def test_splits_page_owner_and_recipient(gw: Gateway, fresh_db: Db, tmp_path: Pa
         img.save(str(SHOTS / f"splits-{name}.png"))
         colours = {img.pixel(x, y) for x in range(0, img.width(), 11) for y in range(0, img.height(), 11)}
         assert len(colours) > 3
+
+
+def test_splits_page_in_the_studio_window(studios: Any, qtbot: Any, fresh_db: Db) -> None:  # noqa: F811
+    """The sidebar's Splits entry opens the page in a signed-in studio (themed
+    window screenshot kept in MASHUPS_SHOTS)."""
+    from PySide6.QtWidgets import QToolButton
+
+    from tests.studio.test_cloud_studio import sign_in_from_header
+
+    w = studios("splits")
+    mail = f"win-{os.getpid()}@example.test"
+    sign_in_from_header(qtbot, w, mail, "correct horse battery", sign_up=True)
+    with fresh_db.connect(autocommit=True) as conn:
+        uid = conn.execute("select id from auth.users where email = %s", (mail,)).fetchone()["id"]
+        m = conn.execute("insert into public.mashups (owner_id, title) values (%s, 'Window mashup') returning id",
+                         (uid,)).fetchone()["id"]
+        conn.execute("set role service_role")
+    nav = w.findChild(QToolButton, "nav_Splits")
+    assert nav is not None and nav.isEnabled()
+    page = w.splits_page
+    page.split_for_mashup(str(m))
+    qtbot.waitUntil(lambda: "draft split was made" in page.notice.text(), timeout=30000)
+    nav.click()
+    assert w.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: page.earnings is not None and len(page.earnings.splits) == 1, timeout=30000)
+    qtbot.wait(200)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SHOTS / "splits-window.png"
+    w.grab().save(str(shot))
+    from tests.studio.conftest import assert_not_blank
+
+    assert_not_blank(shot)
