@@ -155,7 +155,9 @@ class AccountPanel(QWidget):
         f.addRow("", apply)
         outer.addWidget(body)
         body.setVisible(False)
+        box.setFlat(True)  # folded: the title and its box alone, not an empty frame
         box.toggled.connect(body.setVisible)
+        box.toggled.connect(lambda on: (box.setFlat(not on), box.style().unpolish(box), box.style().polish(box)))
         self.advanced = box
         return box
 

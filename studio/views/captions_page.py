@@ -128,7 +128,7 @@ class CaptionsPage(QWidget):
         self.current = -1
         self._filling = False
         self.song = QComboBox()
-        self.song.setMinimumWidth(240)
+        self.song.setMinimumWidth(180)  # at 1100x700 the whole tool row must fit: it overlapped at 240
         self.song.setMaximumWidth(480)
         self.song.currentIndexChanged.connect(self._song_chosen)
         self.format = QComboBox()
@@ -185,7 +185,8 @@ class CaptionsPage(QWidget):
         tools.addWidget(self.song, 1)
         tools.addWidget(self.write_btn)
         tools.addWidget(self.play_btn)
-        tools.addSpacing(16)
+        tools.addSpacing(8)
+        self.format.setMaximumWidth(170)
         tools.addWidget(self.format)
         tools.addWidget(self.export_btn)
         lay.addLayout(tools)

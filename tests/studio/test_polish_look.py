@@ -132,3 +132,17 @@ def test_timeline_keeps_the_clips_in_view_after_playback_ends(window: Any, qtbot
     assert vis.left() > 0, "zoomed in: the view had followed the playhead"
     assert end_x - vis.left() >= vis.width() * 0.6, "most of the view shows clips, not the space past the end"
     assert vis.right() >= end_x, "the end of the mix is in view"
+
+
+def test_captions_tool_row_fits_at_the_smallest_window(window: Any, qtbot: Any) -> None:
+    import_demo(window, qtbot)
+    window.resize(1100, 700)
+    window.go("Captions")
+    page = window.captions_page
+    qtbot.waitUntil(lambda: page.song.isVisible())
+    qtbot.wait(50)
+    row = [page.song, page.write_btn, page.play_btn, page.format, page.export_btn]
+    for a, b in zip(row, row[1:], strict=False):
+        ga = a.mapTo(page, a.rect().topRight())
+        gb = b.mapTo(page, b.rect().topLeft())
+        assert ga.x() < gb.x(), f"{a.objectName() or type(a).__name__} overlaps the next control"
