@@ -322,6 +322,18 @@ class MainWindow(QMainWindow):
         zout.setShortcuts(_unique([QKeySequence("Ctrl+-"), *QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut)]))
         act(v, "Zoom to fit", ed.zoom_fit, "Ctrl+0")
         v.addSeparator()
+        self.snap_action = act(v, "Snap to grid", lambda on: setattr(ed.timeline, "snap", bool(on)), "Ctrl+G")
+        self.snap_action.setCheckable(True)
+        self.snap_action.setChecked(ed.timeline.snap)
+        grid = v.addMenu("Grid")
+        self.grid_actions = []
+        for label, beats in (("Bar", 0.0), ("Beat", 1.0), ("1/2 beat", 0.5), ("1/4 beat", 0.25)):
+            g = grid.addAction(label)
+            g.setCheckable(True)
+            g.setChecked(beats == ed.timeline.grid_beats)
+            g.triggered.connect(lambda _c=False, b=beats: self._set_grid(b))
+            self.grid_actions.append((g, beats))
+        v.addSeparator()
         for i, name in enumerate(PAGES, start=1):
             act(v, name, lambda _c=False, n=name: self.go(n), f"Ctrl+{i}")
 
@@ -340,6 +352,11 @@ class MainWindow(QMainWindow):
 
         m = mb.addMenu("&Create")
         act(m, "Magic mashup…", lambda: self.open_magic(-1, None), "Ctrl+M", "magic")
+
+    def _set_grid(self, beats: float) -> None:
+        self.editor_page.timeline.grid_beats = beats
+        for action, b in self.grid_actions:
+            action.setChecked(b == beats)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

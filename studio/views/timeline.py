@@ -298,6 +298,7 @@ class TimelineView(QGraphicsView):
         self.theme_colors = theme_colors
         self.pps = 40.0
         self.snap = True
+        self.grid_beats = 1.0  # snap grid: 0 = a bar, else beats (1, 0.5, 0.25)
         self.playhead = 0.0
         self.loop: tuple[float, float] | None = None
         self._loop_anchor: float | None = None
@@ -333,11 +334,13 @@ class TimelineView(QGraphicsView):
         self.on_trim(clip_id, src_in, src_out, position)
 
     def snap_x(self, x: float, modifiers: Any = None) -> float:
-        """Snap a scene x to the nearest beat (hold Alt to move freely)."""
+        """Snap a scene x to the nearest grid line (``grid_beats``: a bar, a
+        beat, 1/2 or 1/4 beat; hold Alt to move freely)."""
         if not self.snap or (modifiers is not None and modifiers & Qt.KeyboardModifier.AltModifier):
             return x
-        beat_px = 60.0 / self.project.tempo * self.pps
-        return round(x / beat_px) * beat_px
+        step = self.project.beats_per_bar if self.grid_beats <= 0 else self.grid_beats
+        grid_px = step * 60.0 / self.project.tempo * self.pps
+        return round(x / grid_px) * grid_px
 
     def track_silent(self, index: int) -> bool:
         tracks = self.project.tracks

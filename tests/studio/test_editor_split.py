@@ -85,3 +85,21 @@ def test_copy_and_paste_at_the_playhead(window: Any, qtbot: Any) -> None:
     ed.doc.undo_stack.undo()
     assert [c.id for c in track.clips] == [clip.id]
     wait_jobs(qtbot, window.s.jobs, 60)
+
+
+def test_snap_toggle_and_grid_resolution_from_the_view_menu(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    tl = ed.timeline
+    beat_px = 60.0 / ed.doc.project.tempo * tl.pps
+    x = 1.3 * beat_px
+    assert tl.snap_x(x) == 1.0 * beat_px  # default: the beat
+    quarter = next(a for a, b in window.grid_actions if b == 0.25)
+    quarter.trigger()
+    assert tl.grid_beats == 0.25 and quarter.isChecked()
+    assert abs(tl.snap_x(x) - 1.25 * beat_px) < 1e-9
+    bar = next(a for a, b in window.grid_actions if b == 0.0)
+    bar.trigger()
+    assert tl.snap_x(3.0 * beat_px) == ed.doc.project.beats_per_bar * beat_px and not quarter.isChecked()
+    window.snap_action.trigger()  # Snap off: free positions
+    assert not tl.snap and tl.snap_x(x) == x
+    wait_jobs(qtbot, window.s.jobs, 60)
