@@ -71,6 +71,9 @@ def test_level_curve_is_one_definition(fresh_db: Db) -> None:
 
 def test_publish_with_sources_and_bounds(fresh_db: Db) -> None:
     a = fresh_db.create_user()
+    fresh = rpc(fresh_db, a, "my_profile")  # a newcomer: zeros, level 1, every badge locked with its progress
+    assert (fresh["xp"], fresh["level"], fresh["streak"], fresh["longest_streak"], fresh["rank_all"]) == (0, 1, 0, 0, None)
+    assert not [b for b in fresh["badges"] if b["earned"]] and all(b["target"] >= 1 for b in fresh["badges"])
     m = publish(fresh_db, a, "First", [{"title": "Song  A", "artist": "X"}, {"title": "B", "fingerprint": "AQfp"}])
     mine = rpc(fresh_db, a, "my_mashups")
     assert [x["id"] for x in mine] == [m] and [s["title"] for s in mine[0]["sources"]] == ["Song  A", "B"]

@@ -587,8 +587,8 @@ begin
     'username', (select p.username from public.profiles p where p.id = v_uid),
     'avatar_url', (select p.avatar_url from public.profiles p where p.id = v_uid),
     'xp', v_xp, 'week_xp', v_week) || private.level_of(v_xp) || jsonb_build_object(
-    'streak', (select coalesce(current_days, 0) from public.streaks where user_id = v_uid),
-    'longest_streak', (select coalesce(longest_days, 0) from public.streaks where user_id = v_uid),
+    'streak', coalesce((select current_days from public.streaks where user_id = v_uid), 0),
+    'longest_streak', coalesce((select longest_days from public.streaks where user_id = v_uid), 0),
     'badges', (select coalesce(jsonb_agg(jsonb_build_object(
                  'code', b.code, 'name', b.name, 'description', b.description, 'category', b.category,
                  'rarity', b.rarity, 'condition', b.condition,
