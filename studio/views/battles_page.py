@@ -98,6 +98,11 @@ class BattlesPage(CommunityPage):
                                   tip="Stream it into the studio's player")
         play.setEnabled(play.isEnabled() and bool(m.get("audio_path")))
         row.addWidget(play)
+        if m.get("owner_id") != self.my_id():
+            row.addWidget(self.action_button("♥ Like", lambda: self.react(m, "like"), name=f"like_{m['id']}",
+                                             tip="Likes are a state: liking again changes nothing"))
+            row.addWidget(self.action_button("Share", lambda: self.react(m, "share"), name=f"share_{m['id']}",
+                                             tip="Copy a link to this mashup"))
         if m.get("owner_id") and m.get("owner_id") == self.my_id():
             own = muted("Your entry: you can vote for the other one, never for your own.")
             own.setObjectName(f"own_{m['id']}")
@@ -124,6 +129,15 @@ class BattlesPage(CommunityPage):
         if mashup_id:
             self.act("Enter battle", lambda c: c.enter_battle(battle_id, mashup_id),
                      lambda r: self.say("Entered." if r.get("status") == "entered" else "Already entered."))
+
+    def react(self, m: dict[str, Any], kind: str) -> None:
+        """Like or share someone's entry: logged for its creator (once per listener and window on the server)."""
+        if kind == "share":
+            from PySide6.QtGui import QGuiApplication
+
+            QGuiApplication.clipboard().setText(f"mashups://mashup/{m['id']}  {m['title']}")
+        self.act(kind.title(), lambda c: c.log_event(m["id"], kind),
+                 lambda _r: self.say("Liked." if kind == "like" else "Link copied; shared."))
 
     def play(self, m: dict[str, Any]) -> None:
         """Download the published audio (verified chunks), log a play, hand it to the studio's player."""

@@ -156,6 +156,10 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     button(battles_b, f"play_{m1}").click()
     wait_status(qtbot, battles_b, lambda t: t == "Playing A one")
 
+    button(battles_b, f"like_{m1}").click()
+    wait_status(qtbot, battles_b, lambda t: t == "Liked.")
+    assert battles_b.findChild(QPushButton, f"like_{mb}") is None  # not on one's own entry
+    wait_loaded(qtbot, battles_b)
     run_admin(db, monkeypatch, capsys, "battle", "end", bt["id"])
     run_admin(db, monkeypatch, capsys, "challenge", "end", ch["id"])
     assert run_admin(db, monkeypatch, capsys, "close") == {"battles_closed": 0, "challenges_closed": 0}
@@ -176,7 +180,7 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
         next(x.text() for x in prof_a.findChildren(QLabel, "xp_history") if "battle win" in x.text())) == 1
     wait_loaded(qtbot, anal_a)
     totals = anal_a.findChild(QLabel, "analytics_totals")
-    assert totals is not None and "Plays: 1" in totals.text() and "Votes: 1" in totals.text()
+    assert totals is not None and "Plays: 1" in totals.text() and "Likes: 1" in totals.text() and "Votes: 1" in totals.text()
     csv = anal_a.export_csv(tmp_path / "a.csv").read_text().splitlines()
     assert csv[0] == "bucket_start,play,like,share,comment,vote" and sum(int(r.split(",")[1]) for r in csv[1:]) == 1
     pick_m = anal_a.findChild(QComboBox, "analytics_mashup")
