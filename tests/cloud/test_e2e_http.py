@@ -494,3 +494,18 @@ def test_storage_quota_of_the_tier_is_enforced_by_storage(gw: Gateway, client: F
     assert used is not None and used["s"] <= 40_000
     db.set_tier(uid, "pro")
     assert c.media.upload(big).uploaded_chunks == 1  # resumes: the first chunk was kept
+
+
+def test_push_batches_are_cut_by_bytes_as_well_as_by_count(gw: Gateway, client: Factory, db: Db) -> None:
+    """The server refuses a push over 32 MiB of JSON; the client cuts batches at
+    MAX_BATCH_BYTES (16 MiB), here scaled down to a few changes per batch."""
+    c = client(gw)
+    uid = c.auth.sign_up(email("bytes"), "secret-pw")
+    pids = [c.store.create_project(f"p{i}-" + "x" * 150) for i in range(5)]
+    c.engine.batch_bytes = 700  # ~2 changes of ~300 bytes each per push
+    assert c.engine.push()[:2] == (5, 0)
+    pushes = [s for _, p, s in gw.calls if p == "/rest/v1/rpc/sync_push"]
+    assert pushes == [200, 200, 200]  # 2 + 2 + 1, each under the byte budget
+    with db.connect() as conn:
+        n = conn.execute("select count(*) n from public.projects where owner_id = %s", (uid,)).fetchone()
+    assert n is not None and n["n"] == 5 and {p["id"] for p in c.store.projects()} == set(pids)
