@@ -59,6 +59,7 @@ class AccountPanel(QWidget):
         self.error.setObjectName("Error")
         self.error.setWordWrap(True)
         lay.addWidget(self.error)
+        lay.addStretch(1)  # in the roomy account dialog the content stays at the top
         cloud.status_changed.connect(self.show_status)
         cloud.projects_changed.connect(self.refresh_plan)
         self.show_status(cloud.status)

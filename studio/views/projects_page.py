@@ -129,7 +129,9 @@ class ProjectsPage(QWidget):
         row.addStretch(1)
         self.note = QLabel("")
         self.note.setObjectName("Muted")
-        row.addWidget(self.note)
+        self.note.setWordWrap(True)  # at 1100x700 the sign-in hint ran past the window's edge
+        self.note.setMinimumWidth(120)
+        row.addWidget(self.note, 1)
         lay.addLayout(row)
         cloud.projects_changed.connect(self.refresh)
         cloud.status_changed.connect(lambda _s: self._selection())
@@ -187,7 +189,9 @@ class ProjectsPage(QWidget):
                     if thumb is not None:
                         item.setIcon(QIcon(thumb))
                 self.table.setItem(i, j, item)
-        if not self.cloud.signed_in:
+        if self.cloud.status.state == "not_configured":
+            self.note.setText("Cloud off: projects stay on this computer.")
+        elif not self.cloud.signed_in:
             self.note.setText("Sign in (account button, top right) to keep projects in the cloud.")
         else:
             self.note.setText("")

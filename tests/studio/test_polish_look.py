@@ -146,3 +146,23 @@ def test_captions_tool_row_fits_at_the_smallest_window(window: Any, qtbot: Any) 
         ga = a.mapTo(page, a.rect().topRight())
         gb = b.mapTo(page, b.rect().topLeft())
         assert ga.x() < gb.x(), f"{a.objectName() or type(a).__name__} overlaps the next control"
+
+
+def test_account_dialog_shows_the_cloud_off_note_at_the_top(window: Any, qtbot: Any) -> None:
+    window.account_button.open_dialog()
+    dlg = window.account_button.dialog
+    qtbot.waitUntil(lambda: dlg.panel.off_page.isVisible())
+    note = dlg.panel.off_page
+    assert note.mapTo(dlg, note.rect().topLeft()).y() < 40, "the note sat mid-dialog in blank space"
+    dlg.close()
+
+
+def test_projects_page_says_cloud_off_in_a_line_that_fits(window: Any, qtbot: Any) -> None:
+    window.resize(1100, 700)
+    window.go("Projects")
+    page = window.projects_page
+    page.refresh()
+    qtbot.waitUntil(lambda: page.note.isVisible() and bool(page.note.text()))
+    assert "Cloud off" in page.note.text()
+    right = page.note.mapTo(page, page.note.rect().topRight()).x()
+    assert right <= page.width()
