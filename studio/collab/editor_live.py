@@ -18,6 +18,7 @@ from PySide6.QtCore import QTimer
 from audio_engine.errors import ProjectEditError
 from audio_engine.project.commands import Command
 from studio.collab.bridge import LiveBridge
+from studio.collab.peer_overlay import PeerOverlay
 from studio.collab.presence_bar import PresenceBar
 from studio.views.editor_page import EngineCommand, ProjectDocument
 from sync.errors import SyncError
@@ -63,8 +64,13 @@ class LiveAttachment:
         self.bridge = bridge
         self.bar = bar
         self.timer = timer
+        self.overlay: PeerOverlay | None = None
 
     def detach(self) -> None:
+        if self.overlay is not None:
+            self.editor.doc.changed.disconnect(self.overlay.redraw)
+            self.overlay.set_peers({})
+            self.overlay.deleteLater()
         self.timer.stop()
         self.timer.deleteLater()
         doc = self.editor.doc
@@ -99,14 +105,19 @@ def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | Non
 
     bridge.notice.connect(note)
     bridge.state_changed.connect(bar.set_state)
+    overlay = PeerOverlay(editor.timeline)
     bridge.peers_changed.connect(lambda: bar.set_peers(bridge.live.peers, bridge.live.roles))
+    bridge.peers_changed.connect(lambda: overlay.set_peers(bridge.live.peers))
     bridge.project_changed.connect(lambda _rebuilt: doc.changed.emit(None))
+    doc.changed.connect(overlay.redraw)  # after the timeline rebuilt its scene (connected earlier)
     reason = bridge.live.read_only_reason
     if reason:
         note(reason)
     timer = _share_presence(editor, bridge)
     _talk(bar, bridge, voice)
-    return LiveAttachment(editor, bridge, bar, timer)
+    attachment = LiveAttachment(editor, bridge, bar, timer)
+    attachment.overlay = overlay
+    return attachment
 
 
 def _share_presence(editor: EditorPage, bridge: LiveBridge) -> QTimer:

@@ -18,6 +18,7 @@ from backend.devserver.realtime import RealtimeServer
 from backend.voice.service import VoiceService
 from studio.collab.bridge import LiveBridge
 from studio.collab.editor_live import attach_live
+from studio.collab.peer_overlay import PeerOverlay
 from sync.auth import MemoryTokenStore
 from sync.config import CloudConfig
 from sync.live import LiveSession
@@ -76,6 +77,13 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
         le.track(3.0, ("c2",))
         qtbot.waitUntil(lambda: len(bar.avatars) == 1, timeout=5_000)
         assert "is editing clip c2" in next(iter(bar.avatars.values())).toolTip()
+        # on the timeline: their playhead (3 beats) and their selected clip, in their colour
+        overlay = ed.findChild(PeerOverlay) or ed.timeline.findChild(PeerOverlay)
+        assert overlay is not None
+        tips = sorted(it.toolTip() for it in overlay.items)
+        assert len(tips) == 2 and tips[0].endswith("is editing clip c2") and tips[1].endswith("'s playhead")
+        line = next(it for it in overlay.items if it.toolTip().endswith("playhead"))
+        assert abs(line.line().x1() - ed.doc.project.beats_to_seconds(3.0) * ed.timeline.pps) < 1e-6
         # the editor shares my playhead/selection by itself (a Qt timer: keep the event loop running)
         qtbot.waitUntil(lambda: (le.pump(), uid_o in le.live.peers)[1], timeout=5_000)
         qtbot.waitUntil(lambda: "DAILY_API_KEY" in bar.talk.toolTip(), timeout=5_000)
