@@ -246,3 +246,72 @@ def pack_project(manifest: PackManifest, stems: Mapping[str, tuple[str, str]], *
     p.lineage = remix_lineage(parent, kind="pack", work_id=manifest.id, licence=manifest.licence)
     p.validate()
     return p
+
+
+# -- the catalogue (server: migration 20261129005200_remix_packs.sql) ----------------
+PACKS_BUCKET = "published"
+
+
+@dataclass(frozen=True)
+class ListedPack:
+    manifest: PackManifest
+    owner: str
+    storage_prefix: str
+
+
+class PackCatalog:
+    """Publish a pack (stems uploaded to the public bucket under the pack's
+    path, then ``publish_pack``) and list the catalogue (``list_packs``)."""
+
+    def __init__(self, transport: Any, user_id: Callable[[], str | None]) -> None:
+        self.t = transport
+        self._user_id = user_id
+
+    def prefix(self, pack_id: str) -> str:
+        uid = self._user_id()
+        if not uid:
+            from .errors import AuthRequiredError
+
+            raise AuthRequiredError()
+        return f"{uid}/packs/{pack_id}"
+
+    def publish(self, manifest: PackManifest, stems: Mapping[str, Path], *,
+                progress: Progress | None = None) -> str:
+        from urllib.parse import quote
+
+        manifest.check()
+        prefix = self.prefix(manifest.id)
+        total = sum(s.size for s in manifest.stems)
+        done = 0
+        for s in manifest.stems:
+            path = stems[s.name]
+            if _sha256(path) != s.hash:
+                raise PackError(f"Stem {s.name!r} changed since the pack was made; make the pack again.")
+            r = self.t.request("POST", f"/storage/v1/object/{PACKS_BUCKET}/{quote(f'{prefix}/{s.hash}{s.ext}')}",
+                               content=path.read_bytes(), headers={"Content-Type": "application/octet-stream",
+                                                                   "x-upsert": "false"}, accept=(400, 409))
+            if r.status_code >= 400 and not (r.status_code == 409 or '"409"' in r.text):
+                raise PackError(f"Stem {s.name!r} could not be uploaded (HTTP {r.status_code}).")
+            done += s.size
+            if progress:
+                progress(done, total)
+        body = json.dumps(manifest.to_json()).encode()
+        self.t.request("POST", f"/storage/v1/object/{PACKS_BUCKET}/{quote(prefix + '/manifest.json')}", content=body,
+                       headers={"Content-Type": "application/json", "x-upsert": "true"})
+        return str(self.t.rpc("publish_pack", {"p_id": manifest.id, "p_manifest": manifest.to_json()}))
+
+    def list(self, limit: int = 50) -> list[ListedPack]:
+        out = []
+        for row in self.t.rpc("list_packs", {"p_limit": limit}) or []:
+            try:
+                out.append(ListedPack(PackManifest.from_json(row["manifest"]), str(row["owner"]),
+                                      str(row["storage_prefix"])))
+            except (PackError, KeyError, TypeError):
+                continue  # a pack this version cannot read is left out, not fatal
+        return out
+
+    def base_url(self, listed: ListedPack, *, public: bool = True) -> str:
+        """Where the pack's files are: Storage's public URL (``public``, no
+        account needed, Range supported) or the authenticated object path."""
+        kind = "object/public" if public else "object"
+        return f"{self.t.config.base}/storage/v1/{kind}/{PACKS_BUCKET}/{listed.storage_prefix}"

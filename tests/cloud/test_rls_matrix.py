@@ -160,6 +160,10 @@ SPECS: list[Spec] = [
          lambda c, a: {"entry_id": c["rev_entry"], "split_id": c["live_split"], "kind": "share", "amount_cents": 5,
                        "period": "2026-01-01"},
          {"amount_cents": 1}, ro(OWNER)),
+    Spec("public.remix_packs", {"id": "pack"},  # issue 16: catalogue read by all, written by publish_pack only
+         lambda c, a: {"id": str(uuid.uuid4()), "owner_id": c["owner"], "title": "p", "licence": "non-commercial",
+                       "tempo": 100, "manifest": Jsonb({}), "storage_prefix": "x"},
+         {"title": "changed"}, ro(EVERYONE)),
     Spec("public.mashup_likes", {"mashup_id": "x_mashup", "user_id": "owner"},
          lambda c, a: {"mashup_id": c["mashup"], "user_id": c["owner"]}, {"created_at": "2020-01-01"}, ro(OWNER)),
     # issue 12: community pages (server-written; read by everyone except sources of private mashups)
@@ -270,6 +274,9 @@ def seed(db: Db) -> Ctx:
         ctx["ledger"] = one("insert into public.revenue_ledger (entry_id, split_id, kind, amount_cents, period) "
                             "values (%s, %s, 'platform_fee', 10, '2026-01-01') returning id",
                             ctx["rev_entry"], ctx["live_split"])
+        ctx["pack"] = one("insert into public.remix_packs (id, owner_id, title, licence, tempo, manifest, "
+                          "storage_prefix) values (gen_random_uuid(), %s, 'pack', 'remix-with-credit', 120, '{}', "
+                          "'p') returning id", owner)
         conn.execute("insert into public.mashup_likes (mashup_id, user_id) values (%s, %s)",
                      (ctx["x_mashup"], owner))
         ctx["level"] = "1"
