@@ -34,6 +34,7 @@ class BattlesPage(CommunityPage):
         self.transport = transport
         self.my_mashups: list[dict[str, Any]] = []
         self.audio_dir = Path(tempfile.gettempdir()) / "mashups-community-audio"
+        self.waves: dict[str, Any] = {}  # mashup id -> Peaks of its streamed audio
 
     def fetch(self, client: CommunityClient) -> Fetched:
         f = client.battles()
@@ -93,6 +94,15 @@ class BattlesPage(CommunityPage):
             return box
         box.body.addWidget(label(m["title"], bold=True))
         box.body.addWidget(muted(f"by {m.get('owner') or 'someone'} · {m['plays']} plays"))
+        if m["id"] in self.waves:
+            from PySide6.QtWidgets import QLabel
+
+            from studio.views.projects_page import waveform_thumbnail
+
+            wave = QLabel()
+            wave.setObjectName(f"wave_{m['id']}")
+            wave.setPixmap(waveform_thumbnail(self.waves[m["id"]], width=420, height=48))
+            box.body.addWidget(wave)
         row = QHBoxLayout()
         play = self.action_button("▶ Play", lambda: self.play(m), name=f"play_{m['id']}",
                                   tip="Stream it into the studio's player")
@@ -143,12 +153,17 @@ class BattlesPage(CommunityPage):
         """Download the published audio (verified chunks), log a play, hand it to the studio's player."""
         dest = self.audio_dir / f"{m['id']}.flac"
 
-        def fetch(c: CommunityClient) -> Path:
-            path = dest if dest.is_file() else c.download_audio(m, dest)
-            c.log_event(m["id"], "play")
-            return path
+        def fetch(c: CommunityClient) -> tuple[Path, Any]:
+            from audio_engine.io import file_hash
+            from studio.peaks import PeakStore
 
-        def done(path: Path) -> None:
+            path = dest if dest.is_file() else c.download_audio(m, dest)
+            peaks = PeakStore(self.audio_dir / "peaks").build(file_hash(path), path)
+            c.log_event(m["id"], "play")
+            return path, peaks
+
+        def done(r: tuple[Path, Any]) -> None:
+            path, self.waves[m["id"]] = r
             if self.transport is not None:
                 self.transport.load_file(path, play=True)
             self.say(f"Playing {m['title']}")

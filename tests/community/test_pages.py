@@ -155,6 +155,12 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     # B plays A's entry from the page: streamed from Storage, a play logged for A
     button(battles_b, f"play_{m1}").click()
     wait_status(qtbot, battles_b, lambda t: t == "Playing A one")
+    wait_loaded(qtbot, battles_b)
+    wave = battles_b.findChild(QLabel, f"wave_{m1}")  # the streamed audio's waveform
+    assert wave is not None
+    img = wave.pixmap().toImage()
+    drawn = sum(1 for x in range(img.width()) if any(img.pixelColor(x, y).alpha() for y in range(img.height())))
+    assert drawn > 0.9 * img.width()  # a 2 s tone: drawn across the whole width
 
     button(battles_b, f"like_{m1}").click()
     wait_status(qtbot, battles_b, lambda t: t == "Liked.")
