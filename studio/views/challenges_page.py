@@ -62,7 +62,7 @@ class ChallengesPage(CommunityPage):
         entries = c.get("entries") or []
         card.body.addWidget(label(f"Leaderboard ({len(entries)} entries)", bold=True))
         for i, e in enumerate(entries[:10], 1):
-            crown = " 🏆" if c.get("winner") == e["id"] else ""
+            crown = "  · winner" if c.get("winner") == e["id"] else ""
             card.body.addWidget(label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}{crown}",
                                       name="challenge_entry"))
         return card

@@ -196,7 +196,7 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     totals = anal_a.findChild(QLabel, "analytics_totals")
     assert totals is not None and "Plays: 0" in totals.text() and "Votes: 0" in totals.text()
     wait_loaded(qtbot, chal_a)
-    assert any("🏆" in x.text() for x in chal_a.findChildren(QLabel, "challenge_entry"))
+    assert [x.text().endswith("· winner") for x in chal_a.findChildren(QLabel, "challenge_entry")] == [True]
     wait_loaded(qtbot, trend_a)
     assert trend_a.fetched is not None and trend_a.fetched.data["sounds"][0]["title"] == "Hit"
 
