@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QToolButton, QVBoxLayout, QWidget
 
 from studio.cloud import CloudController
 from studio.collab.controller import LiveController
+from studio.collab.share_dialog import install_share_actions
 from studio.views.account_page import AccountButton, AccountDialog
 from studio.views.account_sync import CloudStatusButton
 from studio.views.projects_page import ProjectsPage
@@ -44,6 +45,7 @@ def install_cloud(window: MainWindow, cloud: CloudController) -> ProjectsPage:
     cloud.media_resolver = doc.resolver
     cloud.local_project_updated.connect(lambda pid, project: _merged(window, cloud, pid, project))
     window.live_controller = LiveController(window.editor_page, cloud)  # type: ignore[attr-defined]
+    install_share_actions(window, cloud)
     return page
 
 

@@ -67,8 +67,26 @@ def test_opening_a_shared_cloud_project_goes_live_and_another_project_ends_it(
         pid = owner.projects.upload(folder)
         e_mail = email("editor")
         e.sign_up(e_mail, "secret-pw")
-        Sharing(owner.require().transport).invite(pid, e_mail, "editor")
+        # File → Share project…: invite by e-mail from the dialog
+        w.open_project(folder)
+        share = next(a for a in w.menuBar().actions()[0].menu().actions() if a.text() == "Share project…")
+        share.trigger()
+        dlg = w.share_dialog
+        qtbot.waitUntil(lambda: dlg.table.rowCount() == 1 and dlg.invite_btn.isEnabled(), timeout=5_000)
+        dlg.who.setText(e_mail)
+        dlg.invite_btn.click()
+        qtbot.waitUntil(lambda: dlg.table.rowCount() == 2 and dlg.table.item(1, 2).text() == "invited",
+                        timeout=5_000)
+        assert "Invited" in dlg.message.text()
+        dlg.who.setText("nobody-at-all@example.test")
+        dlg.invite_btn.click()
+        qtbot.waitUntil(lambda: "no account" in dlg.message.text(), timeout=5_000)
+        dlg.grab().save(str(tmp_path / "h15-share.png"))
+        dlg.close()
+        [inv] = Sharing(e.require().transport).invitations()
+        assert inv.project_id == pid and inv.role == "editor"
         Sharing(e.require().transport).respond(pid, True)
+        w.editor_page.new_project("Other")  # not live yet (nobody had accepted); reopen below
         assert e.projects is not None
         le = LiveSession(e.require(), e.projects, pid,
                          open_project(e.projects.download(pid, tmp_path / "E" / "p.mashup")).project, rt.url)
