@@ -117,7 +117,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.s = services
         self.setWindowTitle("Export mix")
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(600)  # room for the file name in "Save to"
         form = QFormLayout(self)
         self.format = QComboBox()
         self.format.addItems(list(self.FORMATS))
