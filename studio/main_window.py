@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
             from studio.views.splits_page import install_splits
 
             self.splits_page = install_splits(self, services.cloud)
+            from studio.views.packs_page import install_packs
+
+            self.packs_page = install_packs(self, services.cloud)
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start

@@ -310,8 +310,27 @@ class PackCatalog:
                 continue  # a pack this version cannot read is left out, not fatal
         return out
 
+    def http_client(self) -> httpx.Client:
+        """A client for the pack files through the object API with the project's
+        anon key (the published bucket is readable by everyone)."""
+        return httpx.Client(headers={"apikey": self.t.config.anon_key}, timeout=60)
+
     def base_url(self, listed: ListedPack, *, public: bool = True) -> str:
         """Where the pack's files are: Storage's public URL (``public``, no
         account needed, Range supported) or the authenticated object path."""
         kind = "object/public" if public else "object"
         return f"{self.t.config.base}/storage/v1/{kind}/{PACKS_BUCKET}/{listed.storage_prefix}"
+
+
+def load_pack_into_folder(manifest: PackManifest, base_url: str, store: MediaStore, folder: Path, *,
+                          partial_dir: Path, progress: Progress | None = None,
+                          client: httpx.Client | None = None) -> Path:
+    """"Load into editor": download (or resume) the stems into ``store`` and
+    save the pack's stem-lane project as the ``.mashup`` folder ``folder``."""
+    from audio_engine.io import info
+    from audio_engine.project import save_project
+
+    placed = download_pack(manifest, base_url, store, partial_dir=partial_dir, progress=progress, client=client)
+    first = manifest.stems[0]
+    duration = info(store.path(*placed[first.name])).duration
+    return save_project(pack_project(manifest, placed, duration=duration), folder, media_sources=store)

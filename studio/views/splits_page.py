@@ -210,29 +210,34 @@ class SplitsPage(CommunityPage):
                  lambda _r: self.say("A draft split was made: add recipients, then activate."))
 
 
-def install_splits(window: Any, cloud: Any) -> SplitsPage:
-    """The Splits page in the window, with its sidebar entry under the community pages."""
+def add_nav_button(window: Any, name: str, page: Any, *, after: str, tip: str) -> None:
+    """Add ``page`` to the window with a sidebar entry placed after the button ``after``."""
     from PySide6.QtCore import QSize, Qt
     from PySide6.QtWidgets import QToolButton
 
-    page = SplitsPage(cloud, CommunityClient(cloud.session.require), cloud.session.require)
-    window.pages["Splits"] = page
+    window.pages[name] = page
     window.stack.addWidget(page)
     b = QToolButton()
-    b.setText("  Splits")
-    b.setObjectName("nav_Splits")
-    b.setIcon(window.s.theme.icon("billing"))
+    b.setText(f"  {name}")
+    b.setObjectName(f"nav_{name}")
+    b.setIcon(window.s.theme.icon("billing" if name == "Splits" else "stems"))
     b.setIconSize(QSize(18, 18))
     b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     b.setSizePolicy(b.sizePolicy().horizontalPolicy().Expanding, b.sizePolicy().verticalPolicy())
     b.setMinimumHeight(32)
     b.setCheckable(True)
-    b.setToolTip("Revenue splits and your earnings")
-    anchor = window.findChild(QToolButton, "nav_Analytics")
+    b.setToolTip(tip)
+    anchor = window.findChild(QToolButton, after)
     side = anchor.parentWidget().layout() if anchor is not None and anchor.parentWidget() else None
     if side is not None:
         side.insertWidget(side.indexOf(anchor) + 1, b)
     window.nav.addButton(b)
-    window.nav_buttons["Splits"] = b
-    b.clicked.connect(lambda _c=False: window.go("Splits"))
+    window.nav_buttons[name] = b
+    b.clicked.connect(lambda _c=False: window.go(name))
+
+
+def install_splits(window: Any, cloud: Any) -> SplitsPage:
+    """The Splits page in the window, with its sidebar entry under the community pages."""
+    page = SplitsPage(cloud, CommunityClient(cloud.session.require), cloud.session.require)
+    add_nav_button(window, "Splits", page, after="nav_Analytics", tip="Revenue splits and your earnings")
     return page
