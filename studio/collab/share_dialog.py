@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -48,7 +49,7 @@ class ShareDialog(QDialog):
         row.addWidget(self.invite_btn)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Who", "Role", "Status", ""])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.message = QLabel("Loading…")
         self.message.setWordWrap(True)
