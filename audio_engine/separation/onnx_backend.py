@@ -31,7 +31,7 @@ import numpy as np
 
 #: Largest accepted |onnx - torch| / max|torch| on the check segment.
 MAX_RELATIVE_ERROR = 1e-4
-ONNX_BACKEND_VERSION = "1"
+ONNX_BACKEND_VERSION = "2"  # 2: normalisation statistics computed in PyTorch
 OPSET = 17
 
 
@@ -52,19 +52,18 @@ class HTDemucsCore(_torch_module_base()):  # type: ignore[misc]
         super().__init__()
         self.m = model
 
-    def forward(self, mix: Any, mag: Any) -> tuple[Any, Any]:
+    def forward(self, mix: Any, mag: Any, mean: Any, std: Any, meant: Any, stdt: Any) -> tuple[Any, Any]:
         import torch
         from einops import rearrange
 
         m = self.m
         x = mag
         B, C, Fq, T = x.shape
-        mean = x.mean(dim=(1, 2, 3), keepdim=True)
-        std = x.std(dim=(1, 2, 3), keepdim=True)
+        # The normalisation statistics come in from PyTorch (:func:`input_stats`):
+        # ONNX Runtime's float32 reductions over millions of values are off by
+        # ~2e-4 relative, which the whole output inherits.
         x = (x - mean) / (1e-5 + std)
         xt = mix
-        meant = xt.mean(dim=(1, 2), keepdim=True)
-        stdt = xt.std(dim=(1, 2), keepdim=True)
         xt = (xt - meant) / (1e-5 + stdt)
         saved: list[Any] = []
         saved_t: list[Any] = []
@@ -120,6 +119,16 @@ class HTDemucsCore(_torch_module_base()):  # type: ignore[misc]
         return x, xt
 
 
+INPUTS = ["mix", "mag", "mean", "std", "meant", "stdt"]
+
+
+def input_stats(mix: Any, mag: Any) -> tuple[Any, Any, Any, Any]:
+    """HTDemucs' per-item mean/std of the magnitude and of the waveform, as
+    its forward computes them (in PyTorch, accurately)."""
+    return (mag.mean(dim=(1, 2, 3), keepdim=True), mag.std(dim=(1, 2, 3), keepdim=True),
+            mix.mean(dim=(1, 2), keepdim=True), mix.std(dim=(1, 2), keepdim=True))
+
+
 def weights_hash(model: Any) -> str:
     """Hash of the model's class, configuration and every weight."""
     h = hashlib.blake2b(digest_size=12)
@@ -167,8 +176,9 @@ class OnnxHTDemucs:
         with torch.inference_mode():
             z = m._spec(mix)
             mag = m._magnitude(z)
-            x, xt = self.session.run(None, {"mix": np.ascontiguousarray(mix.numpy(), dtype=np.float32),
-                                            "mag": np.ascontiguousarray(mag.numpy(), dtype=np.float32)})
+            feeds = {name: np.ascontiguousarray(t.numpy(), dtype=np.float32)
+                     for name, t in zip(INPUTS, (mix, mag, *input_stats(mix, mag)), strict=True)}
+            x, xt = self.session.run(None, feeds)
             out = torch.from_numpy(xt) + m._ispec(m._mask(z, torch.from_numpy(x)), self.length)
         return out[..., :n]
 
@@ -208,16 +218,17 @@ def export(model: Any, path: Path) -> float:
     model.eval()
     core = HTDemucsCore(model).eval()
     mix = _check_segment(model, int(model.audio_channels))
-    with torch.inference_mode():
+    with torch.no_grad():  # plain tensors: the tracer refuses inference-mode ones
         mag = model._magnitude(model._spec(mix))
+        stats = input_stats(mix, mag)
     path.parent.mkdir(parents=True, exist_ok=True)
     import warnings
 
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(core, (mix, mag), str(tmp), dynamo=False, opset_version=OPSET,
-                          input_names=["mix", "mag"], output_names=["x", "xt"],
-                          dynamic_axes={"mix": {0: "b"}, "mag": {0: "b"}, "x": {0: "b"}, "xt": {0: "b"}})
+        torch.onnx.export(core, (mix, mag, *stats), str(tmp), dynamo=False, opset_version=OPSET,
+                          input_names=INPUTS, output_names=["x", "xt"],
+                          dynamic_axes={**{n: {0: "b"} for n in INPUTS}, "x": {0: "b"}, "xt": {0: "b"}})
     runner = OnnxHTDemucs(model, path, threads=1)
     with torch.inference_mode():
         ref = model(mix)
