@@ -469,6 +469,10 @@ class LibraryPage(QWidget):
         key = identify_key()
         if key and len(ids) == 1:  # hidden without the build's AcoustID key
             menu.addAction(t.icon("search"), "Identify (AcoustID)…", lambda: identify_song(self, first, key))
+        if len(ids) == 1 and self.s.library.get(first).stems and self.s.cloud is not None:
+            from studio.views.packs_page import share_song_as_pack
+
+            menu.addAction(t.icon("stems"), "Share stems as remix pack…", lambda: share_song_as_pack(self, first))
         menu.addAction(t.icon("open"), "Show in folder", lambda: self.show_in_folder(first))
         menu.addSeparator()
         menu.addAction(t.icon("trash", "danger"), "Remove from library", lambda: self._remove(ids))

@@ -12,7 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QWidget,
+)
 
 from audio_engine.project import MediaStore
 from studio.views.community_common import CommunityPage, heading, label
@@ -115,3 +123,57 @@ def install_packs(window: Any, cloud: Any) -> PacksPage:
     page = PacksPage(cloud, CommunityClient(cloud.session.require), cloud.session.require, window.s, open_in_editor)
     add_nav_button(window, "Packs", page, after="nav_Splits", tip="Remix packs: stems shared for remixing")
     return page
+
+
+class SharePackDialog(QDialog):
+    """Title, artist and licence of a pack made from a song's stems."""
+
+    def __init__(self, title: str, artist: str, stems: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Share stems as a remix pack")
+        form = QFormLayout(self)
+        form.addRow(muted(f"Stems: {', '.join(stems)}. Share only songs you own the rights to."))
+        self.title_edit = QLineEdit(title)
+        self.artist_edit = QLineEdit(artist)
+        self.licence = QComboBox()
+        for key, text in LICENCES.items():
+            self.licence.addItem(text, key)
+        form.addRow("Title", self.title_edit)
+        form.addRow("Artist", self.artist_edit)
+        form.addRow("Licence", self.licence)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Publish pack")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+def share_song_as_pack(page: Any, song_id: int) -> None:
+    """Library → Share stems as remix pack…: publish the song's stems (its
+    separation or own stem files) with the tempo and key of its analysis."""
+    import uuid
+
+    from sync.remix_packs import build_manifest
+
+    s = page.s
+    cloud = s.cloud
+    song = s.library.get(song_id)
+    stems = {n: Path(p) for n, p in song.stems.items() if Path(p).is_file()}
+    if cloud is None or not cloud.signed_in:
+        page.window().statusBar().showMessage("Sign in to share stems as a remix pack.", 8000)
+        return
+    dlg = SharePackDialog(song.title, song.artist, sorted(stems), page)
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return
+    title, artist, licence = dlg.title_edit.text().strip() or song.title, dlg.artist_edit.text().strip(), \
+        str(dlg.licence.currentData())
+
+    def run(_p: Any, _c: Any) -> str:
+        c = cloud.session.require()
+        m = build_manifest(str(uuid.uuid4()), stems, title=title, artist=artist, licence=licence,
+                           tempo=song.bpm or 120.0, key=song.key_name)
+        return PackCatalog(c.transport, lambda: c.auth.user_id).publish(m, stems)
+
+    cloud.jobs.submit(f"Publish pack {title}", "sync", run, meta={"cloud": True},
+                      on_result=lambda _r: page.window().statusBar().showMessage(f"Published the pack {title}.", 8000),
+                      on_error=lambda e: cloud.handle_error(e))

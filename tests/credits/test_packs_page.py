@@ -61,3 +61,35 @@ def test_packs_page_lists_and_loads_into_the_editor(studios: Any, qtbot: Any, gw
     tr.stop()
     wait_jobs(qtbot, w.s.jobs, 30)
     qtbot.waitUntil(lambda: not tr.playing, timeout=10000)
+
+
+def test_library_shares_a_songs_stems_as_a_pack(studios: Any, qtbot: Any, gw: Gateway, fresh_db: Db,  # noqa: F811
+                                                 songs: list[Song], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from studio.views import packs_page
+
+    w = studios("sharer")
+    sign_in_from_header(qtbot, w, f"sharer-{uuid.uuid4().hex[:6]}@example.test", "correct horse battery",
+                        sign_up=True)
+    f = tmp_path / "mine.flac"
+    shutil.copyfile(songs[3].mix, f)
+    song = w.s.library.add(f)
+    w.s.library.set_stems(song.id, {n: songs[3].stem(n) for n in ("vocals", "drums")})
+    w.s.library.set_analysis(song.id, {"bpm": 101.5})
+
+    def accept(dlg: packs_page.SharePackDialog) -> int:
+        dlg.licence.setCurrentIndex(dlg.licence.findData("non-commercial"))
+        return packs_page.QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(packs_page.SharePackDialog, "exec", accept)
+    lib = w.library_page
+    action = next(a for a in lib.build_menu([song.id]).actions() if a.text() == "Share stems as remix pack…")
+    action.trigger()
+    wait_jobs(qtbot, w.s.jobs, 60)
+    c = w.s.cloud.session.require()
+    (listed,) = PackCatalog(c.transport, lambda: c.auth.user_id).list()
+    m = listed.manifest
+    assert (m.title, m.licence, m.tempo) == ("mine", "non-commercial", 101.5)
+    assert sorted(st.name for st in m.stems) == ["drums", "vocals"]
