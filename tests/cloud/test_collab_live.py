@@ -152,6 +152,7 @@ def test_three_studios_share_edit_live_undo_viewer_offline_remove(tmp_path: Path
         assert lo.wait_for(lambda: set(lo.live.peers) == {uid_e, uid_v})
         assert lo.live.peers[uid_e].selection == ("c2",) and lo.live.peers[uid_e].playhead == 8.0
         assert lo.live.peers[uid_v].name == "Vee" and lo.live.peers[uid_v].colour.startswith("#")
+        assert "Vee joined" in lo.notices
 
         # ---- owner and editor move different clips at the same time
         t0 = time.monotonic()
@@ -211,6 +212,7 @@ def test_three_studios_share_edit_live_undo_viewer_offline_remove(tmp_path: Path
 
         # ---- the editor goes offline, edits, comes back: everything converges
         le.close()
+        assert lo.wait_for(lambda: uid_e not in lo.live.peers and any(n.endswith(" left") for n in lo.notices))
         gw.stop()
         le.live.send = None
         le.edit(SetClipProperty(clip_id="c2", name="fade_in", value=0.5))
