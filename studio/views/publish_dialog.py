@@ -81,6 +81,11 @@ class PublishDialog(QDialog):
         pick.clicked.connect(self._pick_cover)
         cover_row.addWidget(self.cover, 1)
         cover_row.addWidget(pick)
+        generate = QPushButton("Generate…")  # issue 16: the cover generator, previewed (studio/views/cover_dialog.py)
+        generate.setObjectName("publish_generate_cover")
+        generate.setEnabled(project is not None)
+        generate.clicked.connect(self._generate_cover)
+        cover_row.addWidget(generate)
         form.addRow("Title", self.title_edit)
         form.addRow("Description", self.desc)
         form.addRow("Tags", self.tags)
@@ -117,6 +122,14 @@ class PublishDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Cover image", str(Path.home()), "Images (*.png *.jpg *.jpeg)")
         if path:
             self.cover.setText(path)
+
+    def _generate_cover(self) -> None:
+        from studio.views.cover_dialog import generate_cover_for
+
+        assert self.project is not None
+        out = self.project.with_name(f"{self.project.stem}-cover.png")  # beside the project, not inside it
+        if generate_cover_for(self.project, out, self) is not None:
+            self.cover.setText(str(out))
 
     def form(self) -> dict[str, Any]:
         return {"title": self.title_edit.text().strip(), "description": self.desc.toPlainText(),
