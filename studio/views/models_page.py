@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -131,7 +132,9 @@ class ModelsPage(QWidget):
     def showEvent(self, event: Any) -> None:
         # Device detection imports torch (in a worker process): only when the page is first shown.
         if not self._listed:
-            self.refresh()  # listing reads the model folders: done when the page is first shown
+            # listing reads the model folders: done when the page is first shown, after the show
+            # (rows added inside showEvent were drawn squashed to a few pixels until the next layout pass)
+            QTimer.singleShot(0, lambda: self._listed or self.refresh())
         if not self._detected:
             self._detected = True
             self._detect_device()

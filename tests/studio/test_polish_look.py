@@ -166,3 +166,13 @@ def test_projects_page_says_cloud_off_in_a_line_that_fits(window: Any, qtbot: An
     assert "Cloud off" in page.note.text()
     right = page.note.mapTo(page, page.note.rect().topRight()).x()
     assert right <= page.width()
+
+
+def test_models_rows_are_full_height_when_the_page_is_first_shown(window: Any, qtbot: Any) -> None:
+    window.resize(1100, 700)
+    window.go("Models")
+    page = window.models_page
+    qtbot.waitUntil(lambda: bool(page.rows) and all(r.isVisible() for r in page.rows.values()), timeout=10000)
+    qtbot.wait(20)
+    # rows added inside the page's showEvent were laid out a few pixels tall
+    assert all(r.height() >= r.minimumSizeHint().height() for r in page.rows.values())
