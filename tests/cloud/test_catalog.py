@@ -23,6 +23,9 @@ def test_what_anon_may_execute(db: Db) -> None:
             "order by 1").fetchall()
     assert {r["f"] for r in rows} <= {
         "battle_results", "leaderboard", "require_uid",
+        # public browsing (issue 12 community pages, issue 16 remix packs): read-only, public rows only;
+        # their abuse tests are in tests/cloud/abuse/test_community.py and tests/credits/
+        "level_curve", "community_battles", "community_challenges", "trending", "list_packs",
         # trigger functions (never callable directly: they return trigger)
         "touch_updated_at", "stamp_change", "mashup_guard", "lww"}
 
