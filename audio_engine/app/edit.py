@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from audio_engine.errors import ProjectEditError
-from audio_engine.project.commands import AddClip, Command, Macro, SetClipProperty, TrimClip
+from audio_engine.project.commands import (
+    AddClip,
+    Command,
+    Macro,
+    MoveTrack,
+    SetClipProperty,
+    SetTrackProperty,
+    TrimClip,
+)
 from audio_engine.project.model import Clip, Project, new_id
 
 #: A piece shorter than this (seconds on the timeline) is not cut off.
@@ -93,3 +101,23 @@ def paste(project: Project, copied: Sequence[tuple[str, dict[str, object]]], sec
         clip = {**c, "id": new_id("clip"), "position": at + float(c["position"]) - first}  # type: ignore[arg-type]
         cmds.append(AddClip(track_id=tid if tid in ids else project.tracks[0].id, clip=clip))
     return Macro(commands=cmds, name="Paste clips") if cmds else None
+
+
+def rename_track(project: Project, track_id: str, name: str) -> Command | None:
+    """The track's new name (spaces around it dropped); None when unchanged.
+    Raises :class:`ProjectEditError` for an empty name."""
+    name = name.strip()
+    if not name:
+        raise ProjectEditError("A track needs a name; the old one is kept.")
+    if project.track(track_id).name == name:
+        return None
+    return SetTrackProperty(track_id=track_id, name="name", value=name)
+
+
+def move_track(project: Project, track_id: str, step: int) -> Command | None:
+    """The track ``step`` places up (negative) or down; None at the edge."""
+    i = [t.id for t in project.tracks].index(project.track(track_id).id)
+    to = i + step
+    if step == 0 or not 0 <= to < len(project.tracks):
+        return None
+    return MoveTrack(track_id=track_id, index=to)

@@ -181,6 +181,29 @@ class RemoveTrack(Command):
 
 @_register
 @dataclass
+class MoveTrack(Command):
+    """Put a track at another place in the track list (0 is the top)."""
+
+    type_name: ClassVar[str] = "move_track"
+    label: ClassVar[str] = "Move track"
+    track_id: str = ""
+    index: int = 0
+    _old: int = 0
+
+    def apply(self, project: Project) -> None:
+        t = _find_track(project, self.track_id)
+        if not isinstance(self.index, int) or not 0 <= self.index < len(project.tracks):
+            raise _fail(f"Track position {self.index!r} is outside 0-{len(project.tracks) - 1}.")
+        self._old = project.tracks.index(t)
+        project.tracks.insert(self.index, project.tracks.pop(self._old))
+
+    def revert(self, project: Project) -> None:
+        t = _find_track(project, self.track_id)
+        project.tracks.insert(self._old, project.tracks.pop(project.tracks.index(t)))
+
+
+@_register
+@dataclass
 class AddClip(Command):
     type_name: ClassVar[str] = "add_clip"
     label: ClassVar[str] = "Add clip"

@@ -172,6 +172,8 @@ def _touched(c: cmd.Command) -> list[_Touch]:
         clips = [x.id for x in removed.clips] if removed is not None else []
         return [("track", c.track_id, None), *[("clip", cid, None) for cid in clips], ("*track_order", "", None),
                 ("*lanes_of", ",".join(clips), None)]
+    if isinstance(c, cmd.MoveTrack):
+        return [("*track_order", "", None)]
     if isinstance(c, cmd.AddClip):
         return [("clip", str(c.clip.get("id")), None)]
     if isinstance(c, cmd.RemoveClip):

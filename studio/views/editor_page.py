@@ -303,7 +303,7 @@ class EditorPage(QWidget):
             self._sync_headers()
             self.timeline.refresh_mix()
         else:
-            if command is None or isinstance(command, (proj.AddTrack, proj.RemoveTrack, proj.Macro)):
+            if command is None or isinstance(command, (proj.AddTrack, proj.RemoveTrack, proj.MoveTrack, proj.Macro)):
                 self._rebuild_headers()
             else:
                 self._sync_headers()  # a renamed track

@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from studio.views import track_menu
 from studio.views.timeline import LANE_H
 
 if TYPE_CHECKING:
     from studio.views.editor_page import EditorPage
+    from studio.views.track_menu import NameEditor
 
 HEADER_W = 236
 
@@ -126,6 +128,8 @@ class TrackHeader(QFrame):
         self.pan.valueChanged.connect(lambda v: page.preview_track(self.track_id, "pan", v / 100.0))
         self.pan.valueChanged.connect(lambda _v: self._show_values(show_tip=self.pan.isSliderDown()))
         self.pan.sliderReleased.connect(lambda: page.set_track(self.track_id, "pan", self.pan.value() / 100.0))
+        self.name_editor: NameEditor | None = None
+        track_menu.install(self)
 
     def _show_values(self, *, show_tip: bool) -> None:
         """Label and tooltips follow the faders (and a tip rides along while dragging)."""
