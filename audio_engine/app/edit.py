@@ -11,6 +11,7 @@ from audio_engine.project.commands import (
     AddClip,
     Command,
     Macro,
+    MoveClip,
     MoveTrack,
     SetClipProperty,
     SetTrackProperty,
@@ -121,3 +122,17 @@ def move_track(project: Project, track_id: str, step: int) -> Command | None:
     if step == 0 or not 0 <= to < len(project.tracks):
         return None
     return MoveTrack(track_id=track_id, index=to)
+
+
+def nudge(project: Project, clip_ids: Sequence[str], beats: float) -> Command | None:
+    """The clips ``beats`` later (earlier when negative), all together (the
+    move stops where the earliest would cross zero); one undoable command, or
+    None when nothing is given or nothing can move."""
+    clips = [project.clip(i) for i in clip_ids]
+    if not clips:
+        return None
+    step = max(beats, -min(c.position for c in clips))
+    if abs(step) < 1e-9:
+        return None
+    cmds: list[Command] = [MoveClip(clip_id=c.id, position=round(c.position + step, 6)) for c in clips]
+    return Macro(commands=cmds, name="Nudge clips")
