@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton
 
 from studio import updates
@@ -17,6 +17,7 @@ from studio.crash import log, log_dir, open_folder
 from studio.resources import build_config
 from studio.services import Services
 from studio.views.about_dialog import AboutDialog
+from studio.views.shortcuts_dialog import ShortcutsDialog
 
 
 class UpdateChecker(QObject):
@@ -105,11 +106,23 @@ class HelpMenu(QObject):
             self.update_action.setToolTip("This build has no release feed configured.")
         self.about_action = QAction("About Mashups Studio", window)
         self.about_action.triggered.connect(self.show_about)
+        self.shortcuts_action = QAction("Keyboard shortcuts", window)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        window.addAction(self.shortcuts_action)
+        menu.addAction(self.shortcuts_action)
         menu.addAction(self.logs_action)
         menu.addAction(self.update_action)
         menu.addSeparator()
         menu.addAction(self.about_action)
         self.about: AboutDialog | None = None
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Built fresh each time: the sheet lists the actions as they are now."""
+        dialog = ShortcutsDialog(self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> AboutDialog:
         if self.about is None:
