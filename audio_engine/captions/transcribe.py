@@ -39,7 +39,7 @@ from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Bump when the transcription code changes what it produces (invalidates the cache).
-CAPTIONS_VERSION = "2"  # 2: lines broken by split_lines (length, punctuation, pauses)
+CAPTIONS_VERSION = "3"  # 2: lines broken by split_lines; 3: late words pulled back onto their sound
 #: Shortest audio worth transcribing.
 MIN_SECONDS = 0.1
 
