@@ -491,6 +491,27 @@ class RemoveMarker(Command):
 
 @_register
 @dataclass
+class RenameMarker(Command):
+    type_name: ClassVar[str] = "rename_marker"
+    label: ClassVar[str] = "Rename marker"
+    marker_id: str = ""
+    name: str = ""
+    _old: str = ""
+
+    def apply(self, project: Project) -> None:
+        if not isinstance(self.name, str) or not 1 <= len(self.name.strip()) <= 200:
+            raise _fail("A marker name must be text of 1-200 characters.")
+        m = next((m for m in project.markers if m.id == self.marker_id), None)
+        if m is None:
+            raise _fail(f"There is no marker {self.marker_id!r}.")
+        self._old, m.name = m.name, self.name
+
+    def revert(self, project: Project) -> None:
+        next(m for m in project.markers if m.id == self.marker_id).name = self._old
+
+
+@_register
+@dataclass
 class SetCaptions(Command):
     """Create or replace a caption lane (``doc`` is a CaptionDoc dict in the
     clip's source seconds; ``doc=None`` removes the lane)."""

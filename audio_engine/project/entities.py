@@ -192,6 +192,8 @@ def _touched(c: cmd.Command) -> list[_Touch]:
         return [("props", PROPS_ID, (c.name,))]
     if isinstance(c, cmd.AddMarker):
         return [("marker", c.marker_id, None)]
+    if isinstance(c, cmd.RenameMarker):
+        return [("marker", c.marker_id, ("name",))]
     if isinstance(c, cmd.RemoveMarker):
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.SetCaptions):

@@ -39,7 +39,7 @@ from studio.controllers import SongActions
 from studio.jobs import describe_error
 from studio.peaks import Peaks
 from studio.services import Services
-from studio.views import editor_actions
+from studio.views import editor_actions, marker_menu
 from studio.views.timeline import CAPTION_H, RULER_H, TimelineView
 from studio.views.track_header import HEADER_W, TrackHeader
 from studio.widgets import muted, show_message
@@ -247,6 +247,7 @@ class EditorPage(QWidget):
         self.timeline.loop_changed.connect(self._loop_changed)
         self.snap.toggled.connect(lambda v: setattr(self.timeline, "snap", v))
         self.nudge_actions = editor_actions.install(self)
+        marker_menu.install(self)
         self.headers_host = QWidget()
         self.headers = QVBoxLayout(self.headers_host)
         self.headers.setContentsMargins(0, RULER_H, 0, 0)
