@@ -325,8 +325,8 @@ class BillingPage(QWidget):
         self.when_label.setText(when)
         self.banner.setVisible(plan.past_due)
         if not self.billing.configured and not self.state_label.text():
-            self._say("Upgrades are not available with this cloud: it has no billing service address "
-                      "(MASHUPS_BILLING_URL, or billing_url in resources/cloud.json).")
+            self._say("Upgrades are not available with this cloud: it has no billing service address. "
+                      "Local work is never limited.")
         # the portal needs a Stripe customer: there is one once a Checkout has been started
         self.manage_button.setEnabled(self.cloud.signed_in and self.billing.configured
                                       and plan.subscription is not None)

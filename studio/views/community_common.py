@@ -81,8 +81,9 @@ class CommunityPage(QWidget):
         raise NotImplementedError
 
     def refresh(self) -> None:
-        if self.cloud is None or self.client is None:
-            self._blocked("The cloud is off in this build: community pages need a server (Settings → Account).")
+        if self.cloud is None or self.client is None or not self.cloud.session.configured:
+            # no server address: say so plainly, and do not start a job that can only fail
+            self._blocked("The cloud is off: community pages need a server address (Settings → Account).")
             return
         if self.NEEDS_ACCOUNT and not self.cloud.signed_in:
             self._blocked("Sign in (the account button, top right) to see this page.")
