@@ -11,6 +11,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never read or write the machine's real keychain: a keychain that works
+# (a CI runner's, a developer's) kept a sign-in between tests, and `mashups plan`
+# then found someone signed in. Tests that need a keychain pass their own
+# in-memory keyring backend; everything else gets keyring's "no keychain".
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 # numba's on-disk cache of librosa's JIT functions was seen corrupted (segfaults)
 # when several processes compiled at once; each test session gets its own.
 if "NUMBA_CACHE_DIR" not in os.environ:
