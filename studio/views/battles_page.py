@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QWidget
 
-from studio.views.community_common import CommunityPage, countdown, heading, label
+from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
 from studio.widgets import Card, muted
 from sync.community import CommunityClient, Fetched
 
@@ -56,8 +56,13 @@ class BattlesPage(CommunityPage):
         card.setObjectName(f"battle_{b['id']}")
         top = QHBoxLayout()
         top.addWidget(heading(b["title"] or "Battle"), 1)
-        when = countdown(b["ends_at"]) if b["status"] != "upcoming" else f"starts {b['starts_at'][:16]}"
-        top.addWidget(muted(f"{b['status'].upper()} · {when}"))
+        if b.get("closed"):
+            top.addWidget(muted("FINISHED · closed"))
+        elif b["status"] == "upcoming":
+            top.addWidget(muted(f"UPCOMING · starts {b['starts_at'][:16]}"))
+        else:  # ticks each second; at 0 it says results are pending and the page reloads
+            top.addWidget(self.countdowns.add(muted(""), f"battle:{b['id']}", b["ends_at"], lambda t: (
+                f"OPEN · {t}" if t != CLOSED_PENDING else t[0].upper() + t[1:])))
         card.body.addLayout(top)
         grid = QGridLayout()
         for col, side in enumerate(("a", "b")):

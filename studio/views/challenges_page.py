@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout
 
-from studio.views.community_common import CommunityPage, countdown, heading, label
+from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
 from studio.widgets import Card, muted
 from sync.community import CommunityClient, Fetched
 
@@ -38,7 +38,14 @@ class ChallengesPage(CommunityPage):
         card.setObjectName(f"challenge_{c['id']}")
         top = QHBoxLayout()
         top.addWidget(heading(c["title"]), 1)
-        top.addWidget(muted(f"{c['status'].upper()} · {countdown(c['ends_at'])} · prize {c['prize_xp']} XP"))
+        prize = f"prize {c['prize_xp']} XP"
+        if c.get("closed"):
+            top.addWidget(muted(f"FINISHED · closed · {prize}"))
+        elif c["status"] == "upcoming":
+            top.addWidget(muted(f"UPCOMING · starts {c['starts_at'][:16]} · {prize}"))
+        else:  # ticks each second; at 0 it says results are pending and the page reloads
+            top.addWidget(self.countdowns.add(muted(""), f"challenge:{c['id']}", c["ends_at"], lambda t: (
+                f"OPEN · {t} · {prize}" if t != CLOSED_PENDING else f"{t[0].upper() + t[1:]} · {prize}")))
         card.body.addLayout(top)
         if c.get("theme"):
             card.body.addWidget(label(f"Theme: {c['theme']}"))

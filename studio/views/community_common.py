@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from studio.widgets import Card, muted, page_header
@@ -21,16 +21,62 @@ if TYPE_CHECKING:
     from studio.cloud import CloudController
 
 
+CLOSED_PENDING = "closed — results pending"
+
+
 def countdown(iso: str, *, now: datetime | None = None) -> str:
-    """``"ends in 2 d 3 h"`` / ``"ended"`` for an ISO time."""
+    """``"closes in 2 h 03 min"`` (``"closes in 3 d 4 h"``, ``"closes in 4 min 05 s"``) or
+    :data:`CLOSED_PENDING` once the time has passed."""
     t = datetime.fromisoformat(iso)
-    left = (t - (now or datetime.now(UTC))).total_seconds()
+    left = int((t - (now or datetime.now(UTC))).total_seconds())
     if left <= 0:
-        return "ended"
-    d, rem = divmod(int(left), 86400)
+        return CLOSED_PENDING
+    d, rem = divmod(left, 86400)
     h, rem = divmod(rem, 3600)
-    m = rem // 60
-    return "ends in " + (f"{d} d {h} h" if d else f"{h} h {m} min" if h else f"{m} min")
+    m, sec = divmod(rem, 60)
+    return "closes in " + (f"{d} d {h} h" if d else f"{h} h {m:02d} min" if h else f"{m} min {sec:02d} s" if m
+                           else f"{sec} s")
+
+
+class Countdowns(QObject):
+    """Labels that count down to a deadline, ticking each second on a QTimer
+    (``clock`` is injectable for tests). A label whose time runs out flips to
+    :data:`CLOSED_PENDING` and ``expired`` fires once for that key (the page
+    reloads: the server closes it and the results follow)."""
+
+    expired = Signal(str)
+
+    def __init__(self, parent: QObject, clock: Callable[[], datetime]) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.items: list[tuple[QLabel, str, str, Callable[[str], str]]] = []  # label, key, ends_at, format
+        self.fired: set[str] = set()
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.tick)
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.timer.stop()
+
+    def add(self, lab: QLabel, key: str, ends_at: str, fmt: Callable[[str], str] = lambda t: t) -> QLabel:
+        lab.setObjectName(f"countdown_{key}")
+        self.items.append((lab, key, ends_at, fmt))
+        self._show(lab, ends_at, fmt)
+        if not self.timer.isActive():
+            self.timer.start()
+        return lab
+
+    def _show(self, lab: QLabel, ends_at: str, fmt: Callable[[str], str]) -> str:
+        text = countdown(ends_at, now=self.clock())
+        lab.setText(fmt(text))
+        return text
+
+    def tick(self) -> None:
+        for lab, key, ends_at, fmt in list(self.items):
+            if self._show(lab, ends_at, fmt) == CLOSED_PENDING and key not in self.fired:
+                self.fired.add(key)  # once per deadline: the server may take a moment to close it
+                self.expired.emit(key)
 
 
 class CommunityPage(QWidget):
@@ -47,6 +93,9 @@ class CommunityPage(QWidget):
         self.cloud = cloud
         self.client = client
         self.fetched: Fetched | None = None
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests inject their own
+        self.countdowns = Countdowns(self, lambda: self.clock())
+        self.countdowns.expired.connect(lambda _key: self.refresh())
         self.action_reason = ""  # why actions are disabled ("" = enabled)
         self.loading = 0  # loads in flight
         self.refresh_btn = QPushButton("Refresh")
@@ -129,6 +178,7 @@ class CommunityPage(QWidget):
         self.status.setText(f.note())
         self.status.setProperty("offline", f.offline)
         self.clear_body()
+        self.countdowns.clear()
         self.render(f.data)
         self.body_lay.addStretch(1)
         self.loaded.emit(f)
@@ -255,22 +305,40 @@ def install_community(window: Any, cloud: CloudController) -> dict[str, Communit
     trending.start_with_song.connect(lambda sid: window.library_page.open_in_editor.emit([sid]))
     trending.import_file.connect(lambda path: window.library_page.import_paths([Path(path)]))
 
-    def publish() -> None:
+    def publish(project: Path | None = None) -> None:
+        """The publish dialog for ``project`` (the Projects page's selection) or the editor's project."""
         from studio.views.billing_page import SETTING_BILLING_URL
         from studio.views.publish_dialog import PublishDialog
         from sync.billing import BillingClient, billing_url
         from sync.session import bundled_config_path
 
         url = billing_url({"billing_url": s.settings.str(SETTING_BILLING_URL)}, bundled=bundled_config_path())
-        dlg = PublishDialog(cloud, client, BillingClient(cloud.session.require, url), window.editor_page.doc.path,
-                            window)
-        dlg.published.connect(lambda r: window.statusBar().showMessage(f"Published ({r['sources']} source songs)"))
+        dlg = PublishDialog(cloud, client, BillingClient(cloud.session.require, url),
+                            project if project is not None else window.editor_page.doc.path, window)
+
+        def published(r: dict[str, Any]) -> None:
+            window.statusBar().showMessage(f"Published ({r['sources']} source songs)")
+            billing = getattr(window, "billing_page", None)
+            if billing is not None:
+                billing.refresh()  # the quota beside Projects → Publish… follows
+
+        dlg.published.connect(published)
+        window.publish_dialog = dlg
         dlg.open()
 
     act = QAction("Publish mashup…", window)
     act.setObjectName("publish_action")
-    act.triggered.connect(publish)
+    act.triggered.connect(lambda _c=False: publish())
     file_menu = window.menuBar().actions()[0].menu()
     file_menu.insertAction(file_menu.actions()[-3], act)
     window.publish_action = act
+    projects = getattr(window, "projects_page", None)
+    if projects is not None:  # Projects → Publish…, with the plan's remaining publishes beside it
+        projects.publish_requested.connect(lambda folder: publish(Path(folder)))
+        billing = getattr(window, "billing_page", None)
+        if billing is not None:
+            from sync.community import PUBLISH_METRIC
+
+            billing.plan_loaded.connect(lambda plan: projects.show_publish_quota(
+                plan.remaining(PUBLISH_METRIC), plan.remaining_text(PUBLISH_METRIC).capitalize()))
     return pages

@@ -1,7 +1,9 @@
 """Projects page: local and cloud projects in one list (a waveform of the first
 song when the studio has its peaks, where it lives, sync state, size, last edit), with Open (a cloud project is downloaded first:
 media on demand, with progress and resume, from a content-addressed cache),
-Save to cloud, Rename, Remove from cloud (a tombstone: the local copy stays).
+Save to cloud, Rename, Remove from cloud (a tombstone: the local copy stays),
+Publish… (the publish dialog for that project, the plan's remaining publishes
+shown beside the button before the click).
 Every cloud action runs as a job; the page never waits on the network."""
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def _folder_size(folder: Path) -> int:
 
 class ProjectsPage(QWidget):
     open_requested = Signal(str)  # a local .mashup folder to open in the editor
+    publish_requested = Signal(str)  # a local .mashup folder to render and publish (the publish dialog)
 
     def __init__(self, services: Services, cloud: CloudController) -> None:
         super().__init__()
@@ -122,10 +125,17 @@ class ProjectsPage(QWidget):
         self.save_btn = QPushButton("Save to cloud")
         self.rename_btn = QPushButton("Rename…")
         self.remove_btn = QPushButton("Remove from cloud")
+        self.publish_btn = QPushButton("Publish…")
+        self.publish_btn.setObjectName("projects_publish")
         for b, fn in ((self.open_btn, self.open_selected), (self.save_btn, self.save_selected),
-                      (self.rename_btn, self.rename_selected), (self.remove_btn, self.remove_selected)):
+                      (self.rename_btn, self.rename_selected), (self.remove_btn, self.remove_selected),
+                      (self.publish_btn, self.publish_selected)):
             b.clicked.connect(fn)
             row.addWidget(b)
+        self.publish_quota = muted("")  # "2 of 3 publishes this month left", from the plan (show_publish_quota)
+        self.publish_quota.setObjectName("projects_publish_quota")
+        self.publishes_left: int | None = None  # None: unknown or unlimited
+        row.addWidget(self.publish_quota)
         row.addStretch(1)
         self.note = QLabel("")
         self.note.setObjectName("Muted")
@@ -221,6 +231,21 @@ class ProjectsPage(QWidget):
         self.save_btn.setText("Update in cloud" if r and r.cloud_id else "Save to cloud")
         self.rename_btn.setEnabled(bool(r and r.cloud_id and signed))
         self.remove_btn.setEnabled(bool(r and r.cloud_id and signed))
+        used_up = self.publishes_left is not None and self.publishes_left <= 0
+        self.publish_btn.setEnabled(bool(r and r.local and signed and not used_up))
+        self.publish_btn.setToolTip(
+            "Sign in to publish." if not signed
+            else "Your plan's publishes for this month are used up (Billing page)." if used_up
+            else "Open it first: publishing renders the copy on this computer." if r and not r.local
+            else "Render this project and publish it to the community")
+        if not signed:
+            self.publish_quota.setText("")
+
+    def show_publish_quota(self, left: int | None, text: str) -> None:
+        """What remains of the plan's monthly publishes, shown before Publish… is clicked."""
+        self.publishes_left = left
+        self.publish_quota.setText(text if self.cloud.signed_in else "")
+        self._selection()
 
     # -- actions ----------------------------------------------------------------
     def sync_and_refresh(self) -> None:
@@ -268,6 +293,12 @@ class ProjectsPage(QWidget):
             return
         job = self.cloud.save_to_cloud(r.local)
         self._track(job, f"Saving “{r.title}” to the cloud…")
+
+    def publish_selected(self) -> None:
+        r = self.selected()
+        if r is None or r.local is None:
+            return
+        self.publish_requested.emit(str(r.local))
 
     def rename_selected(self) -> None:
         r = self.selected()
