@@ -6,14 +6,18 @@ client of supabase-py uses for live collaboration. Never shipped.
 * ``phoenix``/``heartbeat`` -> ``phx_reply`` ok.
 * ``phx_join`` on ``realtime:<topic>`` with ``config`` (broadcast ``self``/``ack``,
   presence ``key``/``enabled``, ``private``) and ``access_token``. Private
-  topics ``project:<uuid>`` are authorised exactly like the RLS policies on
-  ``realtime.messages`` would be: the server asks PostgreSQL, as the token's
-  user, ``public.collab_seen(project)`` (owner/editor/viewer or an error).
+  topics ``project:<uuid>`` are authorised by the RLS policies on
+  ``realtime.messages`` (migration ``20261130000600``) the way Supabase
+  Realtime checks them (:mod:`backend.devserver.realtime_auth`); a join also
+  records ``last_seen_at`` through ``public.collab_seen``.
 * ``broadcast``: relayed to the other members of the topic (and back when
   ``self``); on a private project topic only owners and editors may send,
-  checked again for every message so that a removal takes effect at once.
-  Refusals are answered with an error ``phx_reply`` whatever ``ack`` says.
-* ``presence`` track/untrack -> ``presence_state`` to the joiner,
+  checked again (the insert policy) for every message so that a removal
+  takes effect at once. Refusals are answered with an error ``phx_reply``
+  whatever ``ack`` says.
+* broadcast from the database: rows that ``realtime.send`` commits (the
+  pushed member changes, event ``members``) are relayed on their topic.
+* ``presence`` track/untrack (track needs the presence insert policy) -> ``presence_state`` to the joiner,
   ``presence_diff`` to everybody; a closed socket leaves.
 * ``access_token`` replaces the channel's token; ``phx_leave`` leaves.
 
@@ -38,6 +42,7 @@ import psycopg
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from backend.devserver.gateway import JWT_SECRET
+from backend.devserver.realtime_auth import DatabaseBroadcasts, Permissions, channel_permissions
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,7 @@ class RealtimeServer:
     _thread: threading.Thread | None = None
     _db: psycopg.AsyncConnection[Any] | None = None
     _db_lock: asyncio.Lock | None = None
+    _db_broadcasts: DatabaseBroadcasts | None = None
 
     @property
     def url(self) -> str:
@@ -104,11 +110,15 @@ class RealtimeServer:
     async def _open(self) -> None:
         self._db = await psycopg.AsyncConnection.connect(self.dsn)
         self._db_lock = asyncio.Lock()
+        self._db_broadcasts = DatabaseBroadcasts(self.dsn, self._relay_from_database)
+        await self._db_broadcasts.start()
         self._server = await serve(self._handle, self.host, self.port, max_size=self.max_frame,
                                    ping_interval=None)
         self.port = self._server.sockets[0].getsockname()[1] if self.port == 0 else self.port
 
     async def _close(self) -> None:
+        if self._db_broadcasts is not None:
+            await self._db_broadcasts.stop()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -131,8 +141,18 @@ class RealtimeServer:
             asyncio.run_coroutine_threadsafe(cut(), self._loop).result(10)
 
     # ------------------------------------------------------------ authorisation
-    async def _access(self, claims: dict[str, Any], project: str) -> str | None:
-        """``public.collab_seen`` as the token's user (None: no access)."""
+    async def _permissions(self, claims: dict[str, Any], topic: str) -> Permissions:
+        """The RLS policies on ``realtime.messages`` for ``topic`` (``realtime:`` prefix included)."""
+        assert self._db is not None and self._db_lock is not None
+        async with self._db_lock:
+            try:
+                return await channel_permissions(self._db, claims, topic.removeprefix("realtime:"))
+            except psycopg.Error as exc:
+                log.warning("realtime: policy check of %s failed: %s", topic, str(exc).splitlines()[0])
+                return Permissions()
+
+    async def _seen(self, claims: dict[str, Any], project: str) -> None:
+        """Record the join (``last_seen_at``) as the token's user."""
         assert self._db is not None and self._db_lock is not None
         async with self._db_lock:
             try:
@@ -140,13 +160,9 @@ class RealtimeServer:
                     await self._db.execute("set local role authenticated")
                     await self._db.execute("select set_config('request.jwt.claims', %s, true)",
                                            (json.dumps(claims),))
-                    cur = await self._db.execute("select public.collab_seen(%s::uuid)", (project,))
-                    row = await cur.fetchone()
+                    await self._db.execute("select public.collab_seen(%s::uuid)", (project,))
             except psycopg.Error as exc:
-                log.info("realtime: access to %s refused for %s: %s", project, claims.get("sub"),
-                         str(exc).splitlines()[0])
-                return None
-        return str(row[0]) if row and row[0] else None
+                log.info("realtime: last seen of %s not recorded: %s", claims.get("sub"), str(exc).splitlines()[0])
 
     @staticmethod
     def _verify(token: Any) -> dict[str, Any] | None:
@@ -225,10 +241,11 @@ class RealtimeServer:
             if m is None or config.get("private") is not True:
                 await self._reply(ws, topic, ref, "error", {"reason": "Unauthorized: only private project topics"})
                 return
-            if await self._access(claims, m.group(1)) is None:
+            if not (await self._permissions(claims, topic)).can_join:
                 await self._reply(ws, topic, ref, "error", {
                     "reason": f"Unauthorized: You do not have permissions to read from this Channel topic: {topic}"})
                 return
+            await self._seen(claims, m.group(1))
         broadcast = config.get("broadcast") or {}
         presence = config.get("presence") or {}
         key = str(presence.get("key") or "") or str(uuid.uuid4())
@@ -245,12 +262,11 @@ class RealtimeServer:
     async def _broadcast(self, member: _Member, payload: dict[str, Any], ref: Any) -> None:
         m = _PROJECT_TOPIC.match(member.topic)
         if m is not None:
-            access = await self._access(member.claims, m.group(1))
-            if access not in ("owner", "editor"):
+            perms = await self._permissions(member.claims, member.topic)
+            if not perms.write_broadcast:
                 self.refused += 1
-                log.info("realtime: broadcast on %s refused for %s (%s)", member.topic, member.claims.get("sub"),
-                         access or "no access")
-                reason = "you can only watch this project" if access == "viewer" else \
+                log.info("realtime: broadcast on %s refused for %s", member.topic, member.claims.get("sub"))
+                reason = "you can only watch this project" if perms.can_join else \
                     "you no longer have access to this project"
                 await self._reply(member.ws, member.topic, ref, "error", {"reason": reason})
                 return
@@ -268,9 +284,20 @@ class RealtimeServer:
         if ref is not None:
             await self._reply(member.ws, member.topic, ref, "ok", {})
 
+    async def _relay_from_database(self, topic: str, event: str, payload: Any) -> None:
+        frame = json.dumps({"topic": f"realtime:{topic}", "event": "broadcast", "ref": None,
+                            "payload": {"type": "broadcast", "event": event, "payload": payload}})
+        for member in list(self.topics.get(f"realtime:{topic}", [])):
+            self.relayed += 1
+            await self._send_raw(member.ws, frame)
+
     async def _presence(self, member: _Member, payload: dict[str, Any]) -> None:
         event = payload.get("event")
         if event == "track" and isinstance(payload.get("payload"), dict):
+            if _PROJECT_TOPIC.match(member.topic) and not (await self._permissions(member.claims,
+                                                                                   member.topic)).write_presence:
+                log.info("realtime: presence on %s refused for %s", member.topic, member.claims.get("sub"))
+                return
             leaves = self._entry(member) if member.meta is not None else {}
             member.meta = {**payload["payload"], "phx_ref": uuid.uuid4().hex[:20]}
             await self._diff(member.topic, self._entry(member), leaves)

@@ -144,6 +144,69 @@ alter table storage.buckets enable row level security;
 grant all on storage.objects, storage.buckets to anon, authenticated, service_role;
 grant execute on all functions in schema storage to anon, authenticated, service_role;
 
+-- realtime (subset of supabase/realtime's tenant migrations): the messages
+-- table whose RLS policies authorise private channels (Realtime checks a
+-- join by inserting a broadcast and a presence row as its own role, then
+-- selecting them as the user, and a send by inserting as the user, all rolled
+-- back), realtime.topic() and realtime.send() (broadcast from the database).
+-- Upstream partitions messages by day; one plain table is enough here.
+-- Dev-only addition: a committed broadcast row is announced with
+-- pg_notify('realtime_messages', id) so that the development Realtime server
+-- relays it, as Supabase Realtime does from its replication stream.
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'supabase_realtime_admin') then
+    create role supabase_realtime_admin nologin noinherit;
+  end if;
+end
+$$;
+create schema if not exists realtime;
+create table realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp without time zone not null default now(),
+  inserted_at timestamp without time zone not null default now(),
+  id uuid not null default gen_random_uuid(),
+  primary key (id, inserted_at)
+);
+create function realtime.topic() returns text
+language sql stable as $$
+  select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+create function realtime.send(payload jsonb, event text, topic text, private boolean default true) returns void
+language plpgsql as $$
+declare
+  generated_id uuid := gen_random_uuid();
+begin
+  begin
+    execute format('set local realtime.topic to %L', topic);
+    insert into realtime.messages (id, payload, event, topic, private, extension)
+    values (generated_id, case when payload ? 'id' then payload else jsonb_set(payload, '{id}', to_jsonb(generated_id)) end,
+            event, topic, private, 'broadcast');
+  exception when others then
+    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end
+$$;
+create function realtime.dev_announce() returns trigger
+language plpgsql as $$
+begin
+  perform pg_notify('realtime_messages', new.id::text);
+  return null;
+end
+$$;
+create trigger dev_announce after insert on realtime.messages
+  for each row when (new.extension = 'broadcast' and new.event is not null) execute function realtime.dev_announce();
+alter table realtime.messages owner to supabase_realtime_admin;
+alter function realtime.topic() owner to supabase_realtime_admin;
+alter table realtime.messages enable row level security;
+grant usage on schema realtime to anon, authenticated, service_role, supabase_realtime_admin;
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+grant execute on function realtime.topic() to anon, authenticated, service_role;
+
 -- Supabase's default privileges on public: every new table, sequence and
 -- function is granted to the API roles. Migrations must revoke what they do
 -- not want exposed.

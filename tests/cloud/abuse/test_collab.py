@@ -148,8 +148,10 @@ def test_channel_join_and_broadcast_follow_project_access(cast: Cast) -> None:
             assert (got["event"], got["payload"]) == ("broadcast", {"type": "broadcast", "event": "edit",
                                                                     "payload": {"x": 2}})
             rpc(db, cast.owner, "collab_remove", p, cast.editor)  # mid-session
+            pushed = json.loads(viewer.recv(timeout=5))  # the database announces the change on the channel
+            assert pushed["payload"]["event"] == "members" and pushed["payload"]["payload"]["user_id"] == cast.editor
             reply = frames(editor, topic, "broadcast", {"type": "broadcast", "event": "edit", "payload": {"x": 3}}, "4")
             assert reply["status"] == "error" and "no longer have access" in reply["response"]["reason"]
-            assert rt.relayed == 1
+            assert rt.relayed == 1 + 2  # the editor's one edit; the announcement to both members
     finally:
         rt.stop()
