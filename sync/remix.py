@@ -4,22 +4,39 @@ from). Qt-free; the copy is the whole project (tracks, clips, captions,
 media), not the rendered audio.
 
 The published mashup's licence decides: ``remix-with-credit`` and
-``non-commercial`` allow it, anything else refuses with the reason. Getting
-the published project from the server (publishing keeps its cloud project
-id) is the community client's part; this module starts from the project.
+``non-commercial`` allow it, anything else refuses with the reason.
+
+Through the cloud (:func:`remix_published`): the server's ``remix_mashup``
+(backend migration ``20261130000500_remix_this.sql``) checks the licence and
+visibility, copies the published project's entities into a new cloud project
+of the caller (counted against their plan) and grants read of its media
+blobs; the client pulls the copy, downloads the media (resumable, verified)
+into the content-addressed cache, writes the remix's title, artist and
+lineage as ordinary entity changes, saves the ``.mashup`` folder and uploads
+the media into the remixer's own folder (their storage quota), so the remix
+no longer depends on the original.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from audio_engine.credits import project_credits, remix_lineage
 from audio_engine.project import MediaResolver, MediaStore, Project, save_project
+from audio_engine.project.entities import FIELDS, PROPS_ID, EntityChange, decompose
 from audio_engine.project.model import new_id
 
-from .errors import SyncError
+from .errors import RpcError, SyncError
+from .projects import ProjectSync, _offset, media_files
 from .remix_packs import LICENCES
+from .transport import Transport
+
+Progress = Callable[[int, int], None]
 
 
 class RemixNotAllowedError(SyncError):
@@ -47,3 +64,77 @@ def remix_into_folder(source: Project, media: MediaResolver | MediaStore | list[
     """:func:`remix_this` saved as a ``.mashup`` folder with its media copied in."""
     child = remix_this(source, mashup_id=mashup_id, licence=licence, remixer=remixer)
     return save_project(child, folder, media_sources=media)
+
+
+# ------------------------------------------------------------------ through the cloud
+@dataclass(frozen=True)
+class RemixGrant:
+    """What ``remix_mashup`` answered: the new cloud project and where its media are."""
+
+    project_id: str
+    mashup_id: str
+    source_owner: str
+    licence: str
+    title: str
+    media: Mapping[str, int]  # sha256 -> size in bytes
+
+    @classmethod
+    def from_json(cls, d: Any) -> RemixGrant:
+        try:
+            media = {str(m["sha256"]): int(m["size_bytes"]) for m in d["media"]}
+            g = cls(str(uuid.UUID(str(d["project_id"]))), str(d["mashup_id"]), str(uuid.UUID(str(d["source_owner"]))),
+                    str(d["licence"]), str(d["title"]), media)
+        except (KeyError, TypeError, ValueError) as e:
+            raise SyncError(f"the server's remix answer is malformed ({e})") from e
+        if g.licence not in LICENCES or any(len(h) != 64 for h in media):
+            raise SyncError("the server's remix answer is malformed")
+        return g
+
+
+def set_remix_licence(transport: Transport, mashup_id: str, licence: str | None) -> None:
+    """Allow (``remix-with-credit`` / ``non-commercial``) or stop (None)
+    remixes of your published mashup."""
+    if licence is not None and licence not in LICENCES:
+        raise ValueError(f"licence must be one of {', '.join(LICENCES)} (or none)")
+    transport.rpc("set_remix_licence", {"p_mashup": mashup_id, "p_licence": licence})
+
+
+def remix_published(projects: ProjectSync, transport: Transport, mashup_id: str, dest: str | os.PathLike[str], *,
+                    remixer: str, progress: Progress | None = None, project_id: str | None = None) -> tuple[str, Path]:
+    """Copy a published mashup's project into a new project of your own
+    (cloud and ``dest`` folder). Returns (cloud project id, folder).
+
+    ``progress(done, total)`` counts media bytes (download, then upload).
+    Calling again with the same ``project_id`` after a cut connection
+    resumes: the server copies nothing twice, downloads continue."""
+    pid = project_id or str(uuid.uuid4())
+    try:
+        grant = RemixGrant.from_json(transport.rpc("remix_mashup", {"p_mashup": mashup_id, "p_project": pid}))
+    except RpcError as e:
+        if e.code == "MS004":
+            raise RemixNotAllowedError("This mashup is not open to remixes (private, unlisted, removed, or its "
+                                       "creator has not allowed remixes).") from e
+        raise
+    projects.engine.sync()  # pulls the copied entities of the new project
+    source = projects.materialize(grant.project_id)
+    files = [(h, ext) for h, ext, _, _ in media_files(source)]
+    total = 2 * sum(grant.media.get(h, 0) for h, _ in files) or 1
+    done = 0
+    for h, ext in files:
+        if h in grant.media and not projects.cache.has(h, ext):
+            projects.media.download(h, projects.cache.path(h, ext), owner_id=grant.source_owner,
+                                    progress=_offset(progress, done, total))
+        done += grant.media.get(h, 0)
+    child = remix_this(source, mashup_id=grant.mashup_id, licence=grant.licence, remixer=remixer)
+    props = decompose(child)[("props", PROPS_ID)]
+    projects.store.edit_entities(grant.project_id, [EntityChange("props", PROPS_ID, {
+        k: props[k] for k in ("title", "artist", "lineage") if k in props})], full_fields=FIELDS)
+    projects.store.edit("project", grant.project_id, {"title": child.title[:200]})
+    folder = save_project(child, dest, media_sources=[projects.cache])
+    projects.link(grant.project_id, folder, child.id)
+    projects.upload_media(grant.project_id, child, MediaResolver([projects.cache]),
+                          progress=_offset(progress, done, total))
+    projects.sync_and_check(grant.project_id)
+    if progress:
+        progress(total, total)
+    return grant.project_id, folder
