@@ -178,6 +178,10 @@ SPECS: list[Spec] = [
          lambda c, a: {"challenge_id": c["challenge2"]}, {"score": 99}, ro(EVERYONE)),
     Spec("public.external_trending", {"source": "ext_source", "rank": "ext_rank"},
          lambda c, a: {"source": "youtube", "rank": 2, "title": "t"}, {"title": "changed"}, ro(EVERYONE)),
+    # issue 12: comments, written only by post_comment/delete_comment; read where the mashup is
+    Spec("public.mashup_comments", {"id": "comment"},
+         lambda c, a: {"mashup_id": c["mashup"], "author_id": c["owner"], "body": "forged"},
+         {"body": "changed"}, ro(EVERYONE)),
     Spec("storage.objects", {"id": "object"},
          lambda c, a: own("owner", c, a, bucket_id="media", name=f"{c['owner']}/new.flac")
          if a == "service" else {"bucket_id": "media", "name": f"{c['owner']}/new.flac"},
@@ -289,6 +293,8 @@ def seed(db: Db) -> Ctx:
                      "values (%s, %s, %s, 1)", (ctx["challenge"], ctx["mashup"], owner))
         conn.execute("insert into public.external_trending (source, rank, title) values ('spotify', 1, 'x')")
         ctx["ext_source"], ctx["ext_rank"] = "spotify", "1"
+        ctx["comment"] = one("insert into public.mashup_comments (mashup_id, author_id, body) values (%s, %s, 'hi') "
+                             "returning id", ctx["mashup"], other)
         ctx["object"] = one("insert into storage.objects (bucket_id, name, owner) values ('media', %s, %s) "
                             "returning id", f"{owner}/seed.flac", owner)
     return {k: str(v) for k, v in ctx.items()}
