@@ -6,11 +6,20 @@
     python -m backend.admin challenge end ID
     python -m backend.admin close                # what pg_cron runs every minute: private.close_due()
     python -m backend.admin list [--json]
+    python -m backend.admin revenue add --mashup ID --amount 12.34 --ref STATEMENT-LINE [--period 2026-11]
+    python -m backend.admin revenue list [--mashup ID] [--period 2026-11]
 
 It connects with ``DATABASE_URL`` (service role or the database owner): staff
 work bypasses the client RPCs on purpose; closing goes through the same
 ``private.close_due()`` that pg_cron runs, so results, XP and badges are
 awarded once however often or concurrently it runs.
+
+Revenue (issue 16): ``revenue add`` records income of a mashup (e.g. a
+distributor's statement line) through ``public.record_revenue``, which splits
+it by the mashup's active split into the ledger in integer cents (largest
+remainder); ``--ref`` is the entry's idempotency key, so running the same
+line twice records it once. Payouts (Stripe Connect) are the next step, see
+backend/README.md.
 """
 
 from __future__ import annotations
@@ -20,8 +29,10 @@ import json
 import os
 import re
 import sys
+import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import psycopg
@@ -45,6 +56,43 @@ def when(text: str, *, now: datetime | None = None) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a time: {text!r} (now, +2h, +7d or ISO 8601)") from None
     return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def cents(text: str) -> int:
+    """An amount in the currency's main unit (``12.34``, ``1,000.00``) as integer cents; at most 2 decimals."""
+    try:
+        d = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r} (e.g. 12.34)") from None
+    if not d.is_finite() or d <= 0 or d != d.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r} (more than 0, at most 2 decimals)")
+    n = int(d * 100)
+    if n > 10_000_000_000:
+        raise argparse.ArgumentTypeError(f"{text} is more than one entry may hold (100,000,000.00)")
+    return n
+
+
+def ident(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an id: {text!r}") from None
+
+
+def reference(text: str) -> str:
+    text = text.strip()
+    if not 1 <= len(text) <= 200:
+        raise argparse.ArgumentTypeError("a reference is 1-200 characters")
+    return text
+
+
+def month(text: str) -> date:
+    """``2026-11`` (or a date in that month) as the period's first day."""
+    try:
+        d = date.fromisoformat(text if len(text) > 7 else f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month: {text!r} (YYYY-MM)") from None
+    return d.replace(day=1)
 
 
 def connect() -> psycopg.Connection[dict[str, Any]]:
@@ -99,6 +147,38 @@ def cmd_list(conn: psycopg.Connection[dict[str, Any]], a: argparse.Namespace) ->
     }
 
 
+def cmd_revenue_add(conn: psycopg.Connection[dict[str, Any]], a: argparse.Namespace) -> dict[str, Any]:
+    with conn.transaction():
+        entry = _one(conn, "select public.record_revenue(%s, %s, 'admin', %s, %s) as id",
+                     a.mashup, a.amount, a.ref, a.period)["id"]
+        row = _one(conn, "select id, mashup_id, split_id, amount_cents, period, created_at "
+                         "from public.revenue_entries where id = %s", entry)
+    if row["amount_cents"] != a.amount or str(row["mashup_id"]) != a.mashup:
+        raise SystemExit(f"error: reference {a.ref!r} was already recorded for another amount or mashup "
+                         f"({row['amount_cents']} cents, mashup {row['mashup_id']}); nothing recorded")
+    return {**row, "ledger": _ledger(conn, "l.entry_id = %s", entry)}
+
+
+def _ledger(conn: psycopg.Connection[dict[str, Any]], where: str, *p: Any) -> list[dict[str, Any]]:
+    return conn.execute("select l.kind, coalesce(l.recipient_id::text, l.recipient_email) recipient, r.role, "
+                        "l.amount_cents, l.period from public.revenue_ledger l left join "
+                        "public.revenue_split_recipients r on r.id = l.recipient_row "
+                        f"where {where} order by l.kind, l.amount_cents desc, l.id", p).fetchall()
+
+
+def cmd_revenue_list(conn: psycopg.Connection[dict[str, Any]], a: argparse.Namespace) -> dict[str, Any]:
+    entries = conn.execute("select e.id, e.mashup_id, m.title, e.amount_cents, e.source, e.external_id, e.period "
+                           "from public.revenue_entries e join public.mashups m on m.id = e.mashup_id "
+                           "where (%(m)s::uuid is null or e.mashup_id = %(m)s::uuid) "
+                           "and (%(p)s::date is null or e.period = %(p)s::date) "
+                           "order by e.created_at desc limit 200", {"m": a.mashup, "p": a.period}).fetchall()
+    ids = [e["id"] for e in entries]
+    totals = conn.execute("select coalesce(l.recipient_id::text, l.recipient_email, 'platform') recipient, "
+                          "sum(l.amount_cents)::bigint amount_cents from public.revenue_ledger l "
+                          "where l.entry_id = any(%s) group by 1 order by 2 desc, 1", (ids,)).fetchall()
+    return {"entries": entries, "totals": totals}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m backend.admin", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -133,6 +213,18 @@ def parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=lambda c, a: {"sounds": _one(c, "select private.compute_trending() as n")["n"]})
     ls = sub.add_parser("list", help="recent battles and challenges with their results")
     ls.set_defaults(func=cmd_list)
+    rv = sub.add_parser("revenue", help="record a mashup's income (split into the ledger by its active split)"
+                        ).add_subparsers(dest="action", required=True)
+    ra = rv.add_parser("add", help="record one revenue entry and distribute it")
+    ra.add_argument("--mashup", type=ident, required=True, help="the published mashup's id")
+    ra.add_argument("--amount", type=cents, required=True, help="in the main unit, e.g. 12.34 (stored as cents)")
+    ra.add_argument("--ref", type=reference, required=True, help="the income's reference (statement line): recorded once")
+    ra.add_argument("--period", type=month, default=None, help="YYYY-MM (default: this month)")
+    ra.set_defaults(func=cmd_revenue_add)
+    rl = rv.add_parser("list", help="recent entries and each recipient's total")
+    rl.add_argument("--mashup", type=ident, default=None)
+    rl.add_argument("--period", type=month, default=None)
+    rl.set_defaults(func=cmd_revenue_list)
     return p
 
 
