@@ -11,6 +11,7 @@ from audio_engine.project.commands import (
     CommandStack,
     Macro,
     MoveClip,
+    MoveMarker,
     MoveTrack,
     RemoveClip,
     RemoveMarker,
@@ -43,7 +44,7 @@ from audio_engine.project.model import CaptionLane, Clip, Marker, MediaRef, Proj
 
 __all__ = [
     "FORMAT_VERSION", "AddClip", "AddMarker", "AddMedia", "AddTrack", "CaptionLane", "Clip", "Command",
-    "CommandStack", "Macro", "Marker", "MediaRef", "MediaResolver", "MediaStore", "MoveClip", "MoveTrack", "OpenedProject",
+    "CommandStack", "Macro", "Marker", "MediaRef", "MediaResolver", "MediaStore", "MoveClip", "MoveMarker", "MoveTrack", "OpenedProject",
     "Project", "Recovery", "RemoveClip", "RemoveMarker", "RemoveTrack", "RenameMarker", "SetCaptions", "SetClipProperty",
     "SetProjectProperty", "SetTempo", "SetTrackProperty", "Track", "TrimClip", "autosave", "backups",
     "command_from_dict", "discard_autosave", "export_archive", "import_archive", "load_project", "new_id",

@@ -512,6 +512,29 @@ class RenameMarker(Command):
 
 @_register
 @dataclass
+class MoveMarker(Command):
+    """Move a marker to ``position`` beats (dragged in the ruler)."""
+
+    type_name: ClassVar[str] = "move_marker"
+    label: ClassVar[str] = "Move marker"
+    marker_id: str = ""
+    position: float = 0.0
+    _old: float = 0.0
+
+    def apply(self, project: Project) -> None:
+        if isinstance(self.position, bool) or not (isinstance(self.position, (int, float)) and 0 <= self.position < 1e7):
+            raise _fail(f"Marker position must be >= 0 beats, not {self.position!r}.")
+        m = next((m for m in project.markers if m.id == self.marker_id), None)
+        if m is None:
+            raise _fail(f"There is no marker {self.marker_id!r}.")
+        self._old, m.position = m.position, float(self.position)
+
+    def revert(self, project: Project) -> None:
+        next(m for m in project.markers if m.id == self.marker_id).position = self._old
+
+
+@_register
+@dataclass
 class SetCaptions(Command):
     """Create or replace a caption lane (``doc`` is a CaptionDoc dict in the
     clip's source seconds; ``doc=None`` removes the lane)."""

@@ -194,6 +194,8 @@ def _touched(c: cmd.Command) -> list[_Touch]:
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.RenameMarker):
         return [("marker", c.marker_id, ("name",))]
+    if isinstance(c, cmd.MoveMarker):
+        return [("marker", c.marker_id, ("position",))]
     if isinstance(c, cmd.RemoveMarker):
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.SetCaptions):
