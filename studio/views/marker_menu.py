@@ -1,5 +1,10 @@
-"""Right-click a marker in the ruler: rename or delete it (engine commands,
-so undo and sync see them)."""
+"""The timeline's wiring into the editor, and the ruler's right-click menu.
+
+:func:`install` makes the timeline's gestures (move, trim, fade, crossfade,
+marker drag) push their engine commands on the editor's undo stack, and
+gives the ruler its menu: on a marker, rename or delete it (engine commands,
+so undo and sync see them); elsewhere in the ruler, clear the loop.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,20 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from audio_engine import project as proj
+from audio_engine.errors import MashupsError
+from studio.jobs import describe_error
 from studio.views.timeline import RULER_H
+from studio.views.timeline_ruler import marker_near
 
 if TYPE_CHECKING:
     from studio.views.editor_page import EditorPage
-
-HIT_PX = 6
 
 
 def marker_at(page: EditorPage, pos: QPoint) -> Any:
     """The marker drawn under viewport ``pos`` in the ruler, or None."""
     if pos.y() >= RULER_H:
         return None
-    tl = page.timeline
-    x = tl.mapToScene(pos).x()
-    p = page.doc.project
-    near = [(abs(p.beats_to_seconds(m.position) * tl.pps - x), m) for m in p.markers]
-    near = [(d, m) for d, m in near if d <= HIT_PX]
-    return min(near, key=lambda dm: dm[0])[1] if near else None
+    return marker_near(page.timeline, page.timeline.mapToScene(pos).x())
 
 
 def rename(page: EditorPage, marker_id: str, name: str) -> bool:
@@ -49,13 +50,37 @@ def marker_menu(page: EditorPage, marker: Any) -> QMenu:
     return menu
 
 
+def ruler_menu(page: EditorPage) -> QMenu | None:
+    """The menu for the ruler away from markers: clear the loop (when there is one)."""
+    tl = page.timeline
+    if tl.loop is None:
+        return None
+    menu = QMenu(tl)
+
+    def clear() -> None:
+        tl.loop = None
+        tl.loop_changed.emit(None)
+        tl.viewport().update()
+
+    menu.addAction("Clear loop", clear)
+    return menu
+
+
+def _refused(page: EditorPage, e: MashupsError) -> None:
+    msg, hint = describe_error(e)
+    page.status.setText(f"Not done: {msg} {hint}")
+
+
 def install(page: EditorPage) -> None:
     tl = page.timeline
+    tl.on_command = page.push
+    tl.on_refused = lambda e: _refused(page, e)
     tl.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def requested(pos: QPoint) -> None:
         m = marker_at(page, pos)
-        if m is not None:
-            marker_menu(page, m).exec(tl.viewport().mapToGlobal(pos))
+        menu = marker_menu(page, m) if m is not None else ruler_menu(page) if pos.y() < RULER_H else None
+        if menu is not None:
+            menu.exec(tl.viewport().mapToGlobal(pos))
 
     tl.customContextMenuRequested.connect(requested)

@@ -1,185 +1,31 @@
 """The multitrack timeline: a QGraphicsView over the project.
 
 x is time (``pps`` pixels per second), y the track lanes under a ruler.
-Clips draw their waveform from precomputed min/max peaks (the level chosen
-for the zoom, so drawing costs about two numbers per pixel at any zoom), and
-drag (across lanes too), trim at either edge and snap to beats. Edits are
-emitted as engine commands; the editor pushes them on the undo stack.
+The clips (:mod:`studio.views.timeline_clip`) move, trim and fade; where two
+clips of a track overlap a crossfade is drawn; the ruler
+(:mod:`studio.views.timeline_ruler`) seeks, draws loops and moves markers.
+Every gesture ends in one engine command (the application layer's
+operations in :mod:`audio_engine.app.fades`), pushed through ``on_command``
+(the editor's undo stack).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QWheelEvent
-from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsObject,
-    QGraphicsScene,
-    QGraphicsSceneMouseEvent,
-    QGraphicsView,
-    QStyleOptionGraphicsItem,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
+from audio_engine.app import fades
+from audio_engine.errors import MashupsError
+from audio_engine.project.commands import Command
 from studio.peaks import Peaks
+from studio.views.timeline_clip import CAPTION_H, EDGE, LANE_H, RULER_H, ClipItem, CrossfadeItem
+from studio.views.timeline_ruler import RULER_TIP, RulerGestures, paint_ruler
 
-RULER_H = 30
-LANE_H = 92
-CAPTION_H = 44
-EDGE = 7
-
-
-class ClipItem(QGraphicsObject):
-    def __init__(self, timeline: TimelineView, clip: Any, track_index: int) -> None:
-        super().__init__()
-        self.tl = timeline
-        self.clip = clip
-        self.track_index = track_index
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self._mode = ""  # "move" | "trim-left" | "trim-right"
-        self._press = QPointF()
-        self._orig = (0.0, 0.0, 0.0)  # x, width, y
-        self.preview_x = 0.0
-        self.preview_w = 0.0
-        self.sync()
-
-    # geometry in scene coordinates comes from the clip + the view's zoom
-    def sync(self) -> None:
-        p = self.tl.project
-        self.prepareGeometryChange()
-        self.preview_x = p.clip_start_seconds(self.clip) * self.tl.pps
-        self.preview_w = max(4.0, self.clip.length_seconds(p.tempo) * self.tl.pps)
-        self.setPos(self.preview_x, RULER_H + self.track_index * LANE_H + 4)
-        self.sync_mix()
-        self.update()
-
-    def sync_mix(self) -> None:
-        """Dim the clip while its track is not heard (muted, or another track soloed)."""
-        self.setOpacity(0.32 if self.tl.track_silent(self.track_index) else 1.0)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self.preview_w, LANE_H - 8)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        theme = self.tl.theme_colors
-        r = self.boundingRect()
-        sel = self.isSelected()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        fill = QColor(theme["clip"])
-        fill.setAlpha(235)
-        painter.setBrush(fill)
-        painter.setPen(QPen(QColor(theme["accent2"] if sel else theme["clip_border"]), 2 if sel else 1))
-        painter.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        # label
-        painter.setPen(QColor(theme["text"]))
-        f = QFont(painter.font())
-        f.setPointSizeF(8.5)
-        f.setBold(True)
-        painter.setFont(f)
-        label = self.clip.name or self.tl.media_name(self.clip)
-        if self.clip.stem and self.clip.stem.lower() not in label.lower():
-            label += f" · {self.clip.stem}"
-        painter.drawText(r.adjusted(8, 3, -6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
-        # waveform from peaks
-        peaks = self.tl.peaks_for(self.clip)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        if peaks is None:
-            painter.setPen(QColor(theme["muted"]))
-            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, "drawing waveform…")
-            return
-        exposed = option.exposedRect.intersected(r)  # type: ignore[attr-defined]
-        x0, x1 = max(0, int(exposed.left())), min(int(r.width()), int(math.ceil(exposed.right())))
-        if x1 <= x0:
-            return
-        ratio = self.clip.ratio(self.tl.project.tempo)
-        spp = ratio / self.tl.pps  # source seconds per pixel
-        s0 = self.clip.source_in + x0 * spp
-        s1 = self.clip.source_in + x1 * spp
-        mins, maxs = peaks.slice(s0, s1, x1 - x0)
-        top, h = 18.0, r.height() - 22.0
-        mid = top + h / 2
-        half = h / 2 * 0.95
-        lines = [QLineF(x0 + i + 0.5, mid - float(maxs[i]) * half, x0 + i + 0.5, mid - float(mins[i]) * half)
-                 for i in range(x1 - x0)]
-        painter.setPen(QPen(QColor(theme["wave"]), 1))
-        painter.drawLines(lines)
-
-    # -- interaction ---------------------------------------------------------
-    def _edge(self, x: float) -> str:
-        if x <= EDGE:
-            return "trim-left"
-        if x >= self.preview_w - EDGE:
-            return "trim-right"
-        return "move"
-
-    def hoverMoveEvent(self, event: Any) -> None:
-        mode = self._edge(event.pos().x())
-        self.setCursor(Qt.CursorShape.SizeHorCursor if mode != "move" else Qt.CursorShape.OpenHandCursor)
-
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return super().mousePressEvent(event)
-        self._mode = self._edge(event.pos().x())
-        self._press = event.scenePos()
-        self._orig = (self.pos().x(), self.preview_w, self.pos().y())
-        if not (event.modifiers() & Qt.KeyboardModifier.ControlModifier):
-            for it in self.scene().selectedItems():
-                if it is not self:
-                    it.setSelected(False)
-        self.setSelected(True)
-        self.tl.clip_selected.emit(self.clip.id)
-        event.accept()
-
-    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if not self._mode:
-            return
-        dx = event.scenePos().x() - self._press.x()
-        x, w, y = self._orig
-        self.prepareGeometryChange()
-        if self._mode == "move":
-            nx = max(0.0, self.tl.snap_x(x + dx, event.modifiers()))
-            lane = self.tl.lane_at(event.scenePos().y())
-            ny = RULER_H + (lane if lane is not None else self.track_index) * LANE_H + 4
-            self.setPos(nx, ny)
-        elif self._mode == "trim-right":
-            right = self.tl.snap_x(x + w + dx, event.modifiers())
-            self.preview_w = max(8.0, right - x)
-        else:
-            left = min(self.tl.snap_x(x + dx, event.modifiers()), x + w - 8.0)
-            left = max(left, x - self.clip.source_in / self.clip.ratio(self.tl.project.tempo) * self.tl.pps)
-            self.preview_w = x + w - left
-            self.setPos(max(0.0, left), y)
-        self.update()
-
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        mode, self._mode = self._mode, ""
-        if not mode:
-            return
-        x, w, _y = self._orig
-        p = self.tl.project
-        moved = abs(self.pos().x() - x) > 0.5 or abs(self.preview_w - w) > 0.5 or abs(self.pos().y() - self._orig[2]) > 0.5
-        if not moved:
-            return
-        if mode == "move":
-            beats = p.seconds_to_beats(self.pos().x() / self.tl.pps)
-            lane = int(round((self.pos().y() - 4 - RULER_H) / LANE_H))
-            track_id = p.tracks[lane].id if 0 <= lane < len(p.tracks) and lane != self.track_index else None
-            self.tl.request_move(self.clip.id, max(0.0, beats), track_id)
-        else:
-            ratio = self.clip.ratio(p.tempo)
-            new_len_src = self.preview_w / self.tl.pps * ratio
-            if mode == "trim-right":
-                self.tl.request_trim(self.clip.id, self.clip.source_in, self.clip.source_in + new_len_src, None)
-            else:
-                new_in = self.clip.source_out - new_len_src
-                beats = p.seconds_to_beats(self.pos().x() / self.tl.pps)
-                self.tl.request_trim(self.clip.id, max(0.0, new_in), self.clip.source_out, max(0.0, beats))
+__all__ = ["CAPTION_H", "EDGE", "LANE_H", "RULER_H", "ClipItem", "TimelineView"]
 
 
 class TimelineScene(QGraphicsScene):
@@ -218,49 +64,11 @@ class TimelineScene(QGraphicsScene):
         tl = self.view_ref
         c = tl.theme_colors
         p = tl.project
-        # ruler (sticks to the top of the view)
+        # ruler (sticks to the top of the view), loop region, markers
         top = tl.mapToScene(0, 0).y()
-        ruler = QRectF(rect.left(), top, rect.width(), RULER_H)
-        painter.fillRect(ruler, QColor(c["panel"]))
-        painter.setPen(QPen(QColor(c["border"]), 1))
-        painter.drawLine(QLineF(rect.left(), top + RULER_H, rect.right(), top + RULER_H))
-        beat_px = 60.0 / p.tempo * tl.pps
-        bpb = max(1, p.beats_per_bar)
-        bar_px = beat_px * bpb
-        every = 1
-        while bar_px * every < 60:
-            every *= 2
+        paint_ruler(tl, painter, rect, top)
         f = QFont(painter.font())
         f.setPointSizeF(8)
-        painter.setFont(f)
-        first_bar = max(0, int(rect.left() / bar_px) - 1)
-        for bar in range(first_bar - first_bar % every, int(rect.right() / bar_px) + 2, every):
-            x = bar * bar_px
-            painter.setPen(QColor(c["muted"]))
-            painter.drawText(QPointF(x + 4, top + 19), str(bar + 1))
-            painter.setPen(QPen(QColor(c["grid_bar"]), 1))
-            painter.drawLine(QLineF(x, top + 22, x, top + RULER_H))
-        # loop region
-        if tl.loop is not None:
-            a, b = tl.loop
-            lr = QRectF(a * tl.pps, top, (b - a) * tl.pps, RULER_H)
-            col = QColor(c["accent"])
-            col.setAlpha(70)
-            painter.fillRect(lr, col)
-        # markers
-        for m in p.markers:
-            x = p.beats_to_seconds(m.position) * tl.pps
-            col = QColor(c["marker"])
-            painter.setPen(QPen(col, 1, Qt.PenStyle.DashLine))
-            painter.drawLine(QLineF(x, top + RULER_H, x, RULER_H + len(p.tracks) * LANE_H + CAPTION_H))
-            path = QPainterPath()
-            path.moveTo(x - 5, top + 2)
-            path.lineTo(x + 5, top + 2)
-            path.lineTo(x, top + 10)
-            path.closeSubpath()
-            painter.fillPath(path, QBrush(col))
-            painter.setPen(col)
-            painter.drawText(QPointF(x + 7, top + 10), m.name)
         # caption lane text
         cap_y = RULER_H + len(p.tracks) * LANE_H
         segs = tl.caption_segments()
@@ -301,13 +109,16 @@ class TimelineView(QGraphicsView):
         self.grid_beats = 1.0  # snap grid: 0 = a bar, else beats (1, 0.5, 0.25)
         self.playhead = 0.0
         self.loop: tuple[float, float] | None = None
-        self._loop_anchor: float | None = None
         self.peaks_lookup: Callable[[Any], Peaks | None] = lambda clip: None
         self.name_lookup: Callable[[Any], str] = lambda clip: clip.media[:8]
         self.captions_lookup: Callable[[], list[tuple[float, float, str]]] = lambda: []
-        self.on_move: Callable[[str, float, str | None], None] = lambda *a: None
-        self.on_trim: Callable[[str, float, float, float | None], None] = lambda *a: None
+        #: Pushes an engine command on the editor's undo stack; False when refused.
+        self.on_command: Callable[[Command], bool] = lambda cmd: False
+        #: Says why a gesture was refused (the editor's status line).
+        self.on_refused: Callable[[MashupsError], None] = lambda e: None
+        self.ruler = RulerGestures(self)
         self.items_by_id: dict[str, ClipItem] = {}
+        self.crossfade_items: list[CrossfadeItem] = []
         self._scene = TimelineScene(self)
         self.setScene(self._scene)
         self.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -327,11 +138,40 @@ class TimelineView(QGraphicsView):
     def caption_segments(self) -> list[tuple[float, float, str]]:
         return self.captions_lookup()
 
+    def push_command(self, command: Command) -> bool:
+        ok = self.on_command(command)
+        if not ok:
+            self.rebuild()  # drop the previews of a refused gesture
+        return ok
+
+    def _edit(self, build: Callable[[], Command | None]) -> bool:
+        """Build a command with an engine operation and push it; a refusal
+        (bad values, a clip gone meanwhile) puts the clips back and says why."""
+        try:
+            cmd = build()
+        except (MashupsError, KeyError) as e:
+            err = e if isinstance(e, MashupsError) else MashupsError(f"That clip is no longer in the project ({e}).")
+            self.on_refused(err)
+            self.rebuild()
+            return False
+        if cmd is None:
+            self.rebuild()
+            return False
+        return self.push_command(cmd)
+
     def request_move(self, clip_id: str, beats: float, track_id: str | None) -> None:
-        self.on_move(clip_id, beats, track_id)
+        """Move (with the crossfades of its new overlaps): one undo step."""
+        self._edit(lambda: fades.move_clip(self.project, clip_id, round(beats, 6), track_id))
 
     def request_trim(self, clip_id: str, src_in: float, src_out: float, position: float | None) -> None:
-        self.on_trim(clip_id, src_in, src_out, position)
+        self._edit(lambda: fades.trim_clip(self.project, clip_id, src_in, src_out, position))
+
+    def request_fade(self, clip_id: str, which: int, seconds: float) -> None:
+        """Fade in (``which`` 0) or out (1) over ``seconds``: one undo step."""
+        if which == 0:
+            self._edit(lambda: fades.set_fades(self.project, clip_id, fade_in=seconds))
+        else:
+            self._edit(lambda: fades.set_fades(self.project, clip_id, fade_out=seconds))
 
     def snap_x(self, x: float, modifiers: Any = None) -> float:
         """Snap a scene x to the nearest grid line (``grid_beats``: a bar, a
@@ -373,6 +213,10 @@ class TimelineView(QGraphicsView):
                 self.items_by_id[clip.id] = item
                 if clip.id in selected:
                     item.setSelected(True)
+        index = {t.id: i for i, t in enumerate(self.project.tracks)}
+        self.crossfade_items = [CrossfadeItem(self, xf, index[xf.track_id]) for xf in fades.crossfades(self.project)]
+        for xi in self.crossfade_items:
+            self._scene.addItem(xi)
         self._update_rect()
         self.viewport().update()
 
@@ -430,33 +274,26 @@ class TimelineView(QGraphicsView):
             bar = self.horizontalScrollBar()
             bar.setValue(max(0, int(end_x + 40 - vis.width())))
 
-    # -- mouse on empty space / ruler ----------------------------------------------
+    # -- mouse in the ruler (the rest goes to the clips / rubber band) --------------
     def mousePressEvent(self, event: Any) -> None:
-        pos = self.mapToScene(event.position().toPoint())
-        in_ruler = event.position().y() < RULER_H
-        if in_ruler and event.button() == Qt.MouseButton.LeftButton:
-            t = max(0.0, pos.x() / self.pps)
-            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self._loop_anchor = self.snap_x(pos.x()) / self.pps
-            else:
-                self.seek_requested.emit(t)
+        if event.position().y() < RULER_H and event.button() == Qt.MouseButton.LeftButton:
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.ruler.press(self.mapToScene(event.position().toPoint()).x(), shift)
             event.accept()
             return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: Any) -> None:
-        if self._loop_anchor is not None:
-            t = self.snap_x(self.mapToScene(event.position().toPoint()).x()) / self.pps
-            a, b = sorted((self._loop_anchor, max(0.0, t)))
-            self.loop = (a, b) if b - a > 0.05 else None
-            self.viewport().update()
+        if self.ruler.drag is not None:
+            self.ruler.move(self.mapToScene(event.position().toPoint()).x(), event.modifiers())
             return
+        in_ruler = event.position().y() < RULER_H
+        self.viewport().setToolTip(RULER_TIP if in_ruler else "")
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: Any) -> None:
-        if self._loop_anchor is not None:
-            self._loop_anchor = None
-            self.loop_changed.emit(self.loop)
+        if self.ruler.drag is not None:
+            self.ruler.release(self.mapToScene(event.position().toPoint()).x())
             return
         super().mouseReleaseEvent(event)
 

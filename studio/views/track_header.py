@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -129,6 +129,7 @@ class TrackHeader(QFrame):
         self.pan.valueChanged.connect(lambda _v: self._show_values(show_tip=self.pan.isSliderDown()))
         self.pan.sliderReleased.connect(lambda: page.set_track(self.track_id, "pan", self.pan.value() / 100.0))
         self.name_editor: NameEditor | None = None
+        self.reorder: QObject | None = None  # the drag that reorders tracks (track_menu)
         track_menu.install(self)
 
     def _show_values(self, *, show_tip: bool) -> None:

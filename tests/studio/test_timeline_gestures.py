@@ -1,0 +1,154 @@
+"""The timeline's producer gestures, with real mouse events on the editor's
+timeline viewport: fade handles, a crossfade made by dragging one clip over
+another, track reorder by dragging a header, a loop drawn in the ruler and a
+marker dragged along it. Each edit is one undo step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from audio_engine.app.fades import crossfades
+from studio.views.timeline import LANE_H, RULER_H
+from tests.studio.helpers import demo_project
+
+
+def _drag(qtbot: Any, widget: Any, start: QPoint, end: QPoint, steps: int = 8) -> None:
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, steps + 1):
+        qtbot.mouseMove(widget, start + (end - start) * (k / steps))
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+
+
+def _at(tl: Any, item: Any, x: float, y: float) -> QPoint:
+    """Viewport point of item-local (x, y)."""
+    return tl.mapFromScene(item.mapToScene(QPointF(x, y)))
+
+
+@pytest.fixture()
+def ed(window: Any, qtbot: Any) -> Any:
+    e = demo_project(window, qtbot)
+    e.timeline.zoom_fit()
+    return e
+
+
+def _fade_handles(ed: Any, qtbot: Any) -> None:
+    tl, stack = ed.timeline, ed.doc.undo_stack
+    clip = ed.doc.project.tracks[0].clips[0]
+    item = tl.items_by_id[clip.id]
+    depth = stack.index()
+    hx = item.handle_x(0)
+    start = _at(tl, item, hx, 5)
+    _drag(qtbot, tl.viewport(), start, start + QPoint(60, 0))
+    assert clip.fade_in == pytest.approx((hx + 60) / tl.pps, abs=1.5 / tl.pps)
+    assert stack.index() == depth + 1 and stack.undoText() == "Fade in"
+    # the fade-out handle, dragged left from the top-right corner
+    item = tl.items_by_id[clip.id]
+    from_right = item.preview_w - item.handle_x(1)
+    start = _at(tl, item, item.handle_x(1), 5)
+    _drag(qtbot, tl.viewport(), start, start - QPoint(40, 0))
+    assert clip.fade_out == pytest.approx((from_right + 40) / tl.pps, abs=1.5 / tl.pps)
+    assert tl.items_by_id[clip.id].fade_px == pytest.approx([clip.fade_in * tl.pps, clip.fade_out * tl.pps])
+    assert stack.index() == depth + 2 and stack.undoText() == "Fade out"
+    stack.undo()
+    stack.undo()
+    assert (clip.fade_in, clip.fade_out) == (0.0, 0.0)
+
+
+def _crossfade(ed: Any, qtbot: Any) -> None:
+    tl, stack, p = ed.timeline, ed.doc.undo_stack, ed.doc.project
+    a, b = p.tracks[0].clips[0], p.tracks[1].clips[0]
+    a_end = p.clip_start_seconds(a) + a.length_seconds(p.tempo)
+    assert a.length_seconds(p.tempo) > 3.0 and b.length_seconds(p.tempo) > 3.0
+    item = tl.items_by_id[b.id]
+    depth = stack.index()
+    grab = _at(tl, item, 20, LANE_H / 2)
+    # b's start to 2 s before a's end, on a's lane
+    dest_x = (a_end - 2.0) * tl.pps + 20
+    dest = tl.mapFromScene(QPointF(dest_x, RULER_H + LANE_H / 2))
+    _drag(qtbot, tl.viewport(), grab, dest, steps=12)
+    assert b in p.tracks[0].clips
+    overlap = a_end - p.clip_start_seconds(b)
+    assert 1.0 < overlap < 3.0  # snapped to the beat grid near 2 s
+    assert a.fade_out == pytest.approx(overlap, abs=1e-5) and b.fade_in == pytest.approx(overlap, abs=1e-5)
+    assert stack.index() == depth + 1 and stack.undoText() == "Move clip + crossfade"
+    [xf] = crossfades(p)
+    assert (xf.left, xf.right) == (a.id, b.id)
+    assert len(tl.crossfade_items) == 1 and "Crossfade" in tl.crossfade_items[0].toolTip()
+    stack.undo()
+    assert b in p.tracks[1].clips and (a.fade_out, b.fade_in) == (0.0, 0.0)
+    assert tl.crossfade_items == []
+
+
+def _reorder(ed: Any, qtbot: Any) -> None:
+    p, stack = ed.doc.project, ed.doc.undo_stack
+    ids = [t.id for t in p.tracks]
+    header = ed.track_headers[0]
+    # grab the header's empty space beside the name (not a control)
+    start = QPoint(header.width() // 2, header.height() - 4)
+    qtbot.mousePress(header, Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, 9):
+        qtbot.mouseMove(header, start + QPoint(0, int(LANE_H * k / 8)))
+    assert header.reorder.line is not None and header.reorder.line.isVisible()
+    qtbot.mouseRelease(header, Qt.MouseButton.LeftButton, pos=start + QPoint(0, LANE_H))
+    assert [t.id for t in p.tracks] == [ids[1], ids[0], *ids[2:]]
+    assert [h.track_id for h in ed.track_headers] == [t.id for t in p.tracks]
+    assert stack.undoText() == "Move track"
+    # a click (no drag) moves nothing
+    depth = stack.index()
+    qtbot.mouseClick(ed.track_headers[0], Qt.MouseButton.LeftButton, pos=start)
+    assert stack.index() == depth
+    stack.undo()
+    assert [t.id for t in p.tracks] == ids
+
+
+def _loop(ed: Any, window: Any, qtbot: Any) -> None:
+    tl = ed.timeline
+    beat = 60.0 / ed.doc.project.tempo
+    x0 = tl.mapFromScene(QPointF(2 * beat * tl.pps + 2, 0)).x()
+    x1 = tl.mapFromScene(QPointF(6 * beat * tl.pps - 2, 0)).x()
+    _drag(qtbot, tl.viewport(), QPoint(x0, 12), QPoint(x1, 12))
+    assert tl.loop == pytest.approx((2 * beat, 6 * beat))  # snapped to beats
+    engine = window.s.transport.engine
+    assert engine.loop == (int(2 * beat * engine.sample_rate), int(6 * beat * engine.sample_rate))
+    # drag the loop's end further right
+    x2 = tl.mapFromScene(QPointF(8 * beat * tl.pps, 0)).x()
+    end = tl.mapFromScene(QPointF(6 * beat * tl.pps, 0)).x()
+    _drag(qtbot, tl.viewport(), QPoint(end, 12), QPoint(x2, 12))
+    assert tl.loop == pytest.approx((2 * beat, 8 * beat))
+    # a click without a drag moves the playhead and keeps the loop
+    qtbot.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x1 + 40, 12))
+    assert window.s.transport.seconds == pytest.approx(tl.mapToScene(QPoint(x1 + 40, 12)).x() / tl.pps, abs=0.05)
+    assert tl.loop == pytest.approx((2 * beat, 8 * beat))
+
+
+def _marker(ed: Any, window: Any, qtbot: Any) -> None:
+    tl, p, stack = ed.timeline, ed.doc.project, ed.doc.undo_stack
+    window.s.transport.seek(2.0)
+    window.activateWindow()
+    tl.setFocus()
+    qtbot.keyClick(tl, Qt.Key.Key_M)
+    [m] = p.markers
+    old = m.position
+    at = tl.mapFromScene(QPointF(p.beats_to_seconds(m.position) * tl.pps, 0)).x()
+    to = tl.mapFromScene(QPointF(p.beats_to_seconds(old + 4) * tl.pps, 0)).x()
+    _drag(qtbot, tl.viewport(), QPoint(at, 6), QPoint(to, 6))
+    assert m.position == pytest.approx(old + 4)
+    assert stack.undoText() == "Move marker"
+    assert tl.loop is None  # moving a marker draws no loop
+    stack.undo()
+    assert m.position == old
+
+
+# Two journeys (each opens the demo project once: the setup is most of the cost).
+def test_clip_gestures_fade_handles_and_crossfade(ed: Any, qtbot: Any) -> None:
+    _fade_handles(ed, qtbot)
+    _crossfade(ed, qtbot)
+
+
+def test_header_and_ruler_gestures_reorder_marker_loop(ed: Any, window: Any, qtbot: Any) -> None:
+    _reorder(ed, qtbot)
+    _marker(ed, window, qtbot)
+    _loop(ed, window, qtbot)
