@@ -47,7 +47,7 @@ def main() -> None:
     if mode == "saved":
         assert ed.save_to(Path(sys.argv[2]))
     ed.title.setText("Edited after save" if mode == "saved" else "Never saved")
-    ed._title_edited()
+    ed.title.editingFinished.emit()  # as Enter in the title does
     pump(3.0)  # the debounced autosave runs 1.5 s after the edit
     print("killing", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)

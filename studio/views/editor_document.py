@@ -1,0 +1,74 @@
+"""The open project as a document: the engine model, its path, the media
+store and a QUndoStack over the engine's commands. Qt only for the undo stack
+and the ``changed`` signal; the file lifecycle (open/save/autosave/recovery/
+export) is :mod:`studio.views.editor_files`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from audio_engine.project import Command, MediaResolver, MediaStore, Project
+from studio.services import Services
+
+
+class EngineCommand(QUndoCommand):
+    """A QUndoCommand that applies/reverts one engine command on the project.
+    The command is applied (and validated) before it is pushed, so an invalid
+    edit raises a typed error and never reaches the stack."""
+
+    def __init__(self, doc: ProjectDocument, command: Command) -> None:
+        super().__init__(command.text() if hasattr(command, "text") else type(command).__name__)
+        self.doc = doc
+        self.command = command
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False  # already applied by ProjectDocument.push
+        else:
+            self.command.apply(self.doc.project)
+        self.doc.changed.emit(self.command)
+
+    def undo(self) -> None:
+        self.command.revert(self.doc.project)
+        self.doc.changed.emit(self.command)
+
+
+class ProjectDocument(QObject):
+    """The open project: model, path, undo stack, media store."""
+
+    changed = Signal(object)  # the command (or None for a whole new project)
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.s = services
+        self.project = Project()
+        self.path: Path | None = None
+        self.undo_stack = QUndoStack(self)
+        self.media_store = MediaStore(services.paths.media)
+        self.autosave_path = services.autosave_dir / f"{self.project.id}.mashup"
+
+    def resolver(self) -> MediaResolver:
+        stores = [self.media_store]
+        if self.path is not None:
+            stores.insert(0, MediaStore(self.path / "media"))
+        return MediaResolver(stores)
+
+    def push(self, command: Command) -> None:
+        command.apply(self.project)  # raises ProjectEditError for an invalid edit
+        self.undo_stack.push(EngineCommand(self, command))
+
+    def replace(self, project: Project, path: Path | None) -> None:
+        self.project = project
+        self.path = path
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.autosave_path = (path if path is not None else self.s.autosave_dir / f"{project.id}.mashup")
+        self.changed.emit(None)
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
