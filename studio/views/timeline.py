@@ -213,12 +213,19 @@ class TimelineView(QGraphicsView):
                 self.items_by_id[clip.id] = item
                 if clip.id in selected:
                     item.setSelected(True)
+        self.crossfade_items = []
+        self._sync_crossfades()
+        self._update_rect()
+        self.viewport().update()
+
+    def _sync_crossfades(self) -> None:
+        """One CrossfadeItem per overlap, placed at the current zoom."""
+        for xi in self.crossfade_items:
+            self._scene.removeItem(xi)
         index = {t.id: i for i, t in enumerate(self.project.tracks)}
         self.crossfade_items = [CrossfadeItem(self, xf, index[xf.track_id]) for xf in fades.crossfades(self.project)]
         for xi in self.crossfade_items:
             self._scene.addItem(xi)
-        self._update_rect()
-        self.viewport().update()
 
     def _update_rect(self) -> None:
         end = max(self.project.end_seconds() + 30.0, 60.0)
@@ -244,6 +251,7 @@ class TimelineView(QGraphicsView):
         self.pps = min(2000.0, max(2.0, pps))
         for it in self.items_by_id.values():
             it.sync()
+        self._sync_crossfades()
         self._update_rect()
         self.horizontalScrollBar().setValue(int(round(anchor_s * self.pps - anchor_vx)))
         self.viewport().update()

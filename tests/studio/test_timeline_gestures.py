@@ -77,6 +77,8 @@ def _crossfade(ed: Any, qtbot: Any) -> None:
     [xf] = crossfades(p)
     assert (xf.left, xf.right) == (a.id, b.id)
     assert len(tl.crossfade_items) == 1 and "Crossfade" in tl.crossfade_items[0].toolTip()
+    tl.set_zoom(tl.pps * 2)  # the crossfade follows the zoom
+    assert tl.crossfade_items[0].pos().x() == pytest.approx(xf.start * tl.pps)
     stack.undo()
     assert b in p.tracks[1].clips and (a.fade_out, b.fade_in) == (0.0, 0.0)
     assert tl.crossfade_items == []
