@@ -323,6 +323,9 @@ def install_community(window: Any, cloud: CloudController) -> dict[str, Communit
                 billing.refresh()  # the quota beside Projects → Publish… follows
 
         dlg.published.connect(published)
+        splits = getattr(window, "splits_page", None)
+        if splits is not None:  # issue 16: "Set up revenue split…" in the dialog
+            dlg.split_requested.connect(lambda mid: (window.go("Splits"), splits.split_for_mashup(mid, edit=True)))
         window.publish_dialog = dlg
         dlg.open()
 

@@ -3,7 +3,12 @@ the click (the limits-before-refusals helpers of the Billing page), takes
 title, description, tags, visibility and an optional cover; the job renders
 the project loudness-normalised, fingerprints its source songs (Chromaprint),
 computes the waveform peaks and uploads audio, peaks and cover to the public
-bucket, then publishes (:mod:`sync.community`)."""
+bucket, then publishes (:mod:`sync.community`).
+
+Issue 16: "Remixes" lets others copy the project ("Remix this",
+:mod:`sync.remix`): the project is saved to the cloud first and published
+with it, then the licence is set. "Set up revenue split…" opens the Splits
+page's recipients editor for the new mashup once it is published."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -28,15 +34,29 @@ from PySide6.QtWidgets import (
 from studio.widgets import muted
 from sync.billing import BillingClient, Plan
 from sync.community import PUBLISH_METRIC, VISIBILITIES, CommunityClient, PublishRequest, prepare_from_project
+from sync.remix_packs import LICENCES
 
 if TYPE_CHECKING:
     from studio.cloud import CloudController
+    from sync.projects import ProjectSync
+    from sync.transport import Transport
 
 
-def publish_project(client: CommunityClient, project: Path, form: dict[str, Any]) -> dict[str, Any]:
-    """The job's body: render, fingerprint, peaks, upload, publish."""
+def publish_project(client: CommunityClient, project: Path, form: dict[str, Any], *,
+                    projects: ProjectSync | None = None, transport: Transport | None = None) -> dict[str, Any]:
+    """The job's body: render, fingerprint, peaks, upload, publish; with a
+    remix licence the project goes to the cloud first and is published with
+    it (``projects``), then the licence is set (``transport``)."""
     from audio_engine.io import file_hash
     from studio.peaks import PeakStore
+    from sync.remix import set_remix_licence
+
+    licence = form.get("remix_licence")
+    project_id = None
+    if licence:
+        if projects is None or transport is None:
+            raise ValueError("allowing remixes needs the cloud (sign in)")
+        project_id = projects.upload(project)  # remixers copy this cloud project
 
     with tempfile.TemporaryDirectory(prefix="mashups-publish-") as tmp:
         audio, sources, duration = prepare_from_project(project, Path(tmp))
@@ -46,14 +66,18 @@ def publish_project(client: CommunityClient, project: Path, form: dict[str, Any]
         peaks = next(store.root.glob(f"{sha}-*.npz"), None)
         cover = Path(form["cover"]) if form.get("cover") else None
         req = PublishRequest(audio, form["title"], form.get("description", ""), tuple(form.get("tags", ())),
-                             form.get("visibility", "public"), sources, peaks, cover, duration)
+                             form.get("visibility", "public"), sources, peaks, cover, duration, project_id)
         r = client.publish(req)
+    if licence and transport is not None:
+        set_remix_licence(transport, str(r["mashup_id"]), licence)
     r["sources"] = len(sources)
+    r["remix_licence"] = licence
     return r
 
 
 class PublishDialog(QDialog):
     published = Signal(dict)
+    split_requested = Signal(str)  # mashup id: open the Splits page's recipients editor for it
 
     def __init__(self, cloud: CloudController, client: CommunityClient, billing: BillingClient | None,
                  project: Path | None, parent: Any = None) -> None:
@@ -91,6 +115,18 @@ class PublishDialog(QDialog):
         form.addRow("Tags", self.tags)
         form.addRow("Visibility", self.visibility)
         form.addRow("Cover", cover_row)
+        self.remix = QComboBox()  # issue 16: "Remix this" for others, with a licence
+        self.remix.setObjectName("publish_remix_licence")
+        self.remix.addItem("Not allowed", None)
+        for key, text in LICENCES.items():
+            self.remix.addItem(f"Allowed: {text}", key)
+        self.remix.setToolTip("Others can copy this project into their own, credited to you. "
+                              "The project is saved to the cloud with the mashup.")
+        form.addRow("Remixes", self.remix)
+        self.split = QCheckBox("Set up revenue split…")
+        self.split.setObjectName("publish_split")
+        self.split.setToolTip("After publishing, open the Splits page to add recipients and their shares")
+        form.addRow("Revenue", self.split)
         lay.addLayout(form)
         self.note = muted("Renders the project at -14 LUFS, fingerprints its source songs on this computer and "
                           "uploads the mix. " + ("" if project else "Save the project first."))
@@ -134,7 +170,8 @@ class PublishDialog(QDialog):
     def form(self) -> dict[str, Any]:
         return {"title": self.title_edit.text().strip(), "description": self.desc.toPlainText(),
                 "tags": [t.strip() for t in self.tags.text().split(",") if t.strip()],
-                "visibility": self.visibility.currentText(), "cover": self.cover.text().strip() or None}
+                "visibility": self.visibility.currentText(), "cover": self.cover.text().strip() or None,
+                "remix_licence": self.remix.currentData()}
 
     def publish(self) -> None:
         if self.project is None:
@@ -147,12 +184,23 @@ class PublishDialog(QDialog):
         except ValueError as e:
             self.note.setText(f"⚠ {e}")
             return
-        project, client = self.project, self.client
+        if form["remix_licence"] and form["visibility"] != "public":
+            self.note.setText("⚠ Only public mashups can be remixed: make it public or do not allow remixes.")
+            return
+        project, client, session = self.project, self.client, self.cloud.session
         self.publish_btn.setEnabled(False)
         self.note.setText("Publishing… (Jobs page shows the progress)")
-        self.cloud.run(f"Publish {form['title']}", lambda _p, _c: publish_project(client, project, form),
-                       on_result=self._done)
+
+        def run(_p: Any, _c: Any) -> dict[str, Any]:
+            if not form["remix_licence"]:
+                return publish_project(client, project, form)
+            return publish_project(client, project, form, projects=session.require_projects(),
+                                   transport=session.require().transport)
+
+        self.cloud.run(f"Publish {form['title']}", run, on_result=self._done)
 
     def _done(self, r: dict[str, Any]) -> None:
         self.published.emit(r)
+        if self.split.isChecked():
+            self.split_requested.emit(str(r["mashup_id"]))
         self.accept()

@@ -134,6 +134,7 @@ class SplitsPage(CommunityPage):
         super().__init__(cloud, client)
         self.session = session
         self.earnings: Earnings | None = None
+        self._edit_when_loaded: str | None = None  # a split made from the publish dialog: edit it once listed
 
     def splits(self) -> Splits:
         assert self.session is not None
@@ -204,10 +205,23 @@ class SplitsPage(CommunityPage):
         self.act("New split version", lambda _c: self.splits().new_version(s.mashup),
                  lambda _r: self.say("A new draft version holds the same recipients: edit it, then activate."))
 
-    def split_for_mashup(self, mashup: str) -> None:
-        """Start (or open) the split of a published mashup: a draft version."""
-        self.act("New split", lambda _c: self.splits().new_version(mashup),
-                 lambda _r: self.say("A draft split was made: add recipients, then activate."))
+    def split_for_mashup(self, mashup: str, *, edit: bool = False) -> None:
+        """Start the split of a published mashup (a draft version) and, with
+        ``edit``, open its recipients editor once the page has reloaded."""
+
+        def made(split: Any) -> None:
+            self.say("A draft split was made: add recipients, then activate.")
+            if edit:
+                self._edit_when_loaded = str(split)
+
+        self.act("New split", lambda _c: self.splits().new_version(mashup), made)
+
+    def show_fetched(self, f: Fetched) -> None:
+        super().show_fetched(f)
+        want, self._edit_when_loaded = self._edit_when_loaded, None
+        view = next((s for s in self.earnings.splits if s.split == want), None) if want and self.earnings else None
+        if view is not None and view.status == "draft":
+            self.edit(view)
 
 
 def add_nav_button(window: Any, name: str, page: Any, *, after: str, tip: str) -> None:
