@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QWidget
 
 from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
+from studio.views.remix_action import remix_button
 from studio.widgets import Card, muted
 from sync.community import CommunityClient, Fetched
 
@@ -118,6 +119,9 @@ class BattlesPage(CommunityPage):
                                              tip="Likes are a state: liking again changes nothing"))
             row.addWidget(self.action_button("Share", lambda: self.react(m, "share"), name=f"share_{m['id']}",
                                              tip="Copy a link to this mashup"))
+        remix = remix_button(self, m)  # issue 16: only where the creator allowed remixes, never your own
+        if remix is not None:
+            row.addWidget(remix)
         if m.get("owner_id") and m.get("owner_id") == self.my_id():
             own = muted("Your entry: you can vote for the other one, never for your own.")
             own.setObjectName(f"own_{m['id']}")
