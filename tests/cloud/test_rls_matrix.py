@@ -164,6 +164,10 @@ SPECS: list[Spec] = [
          lambda c, a: {"id": str(uuid.uuid4()), "owner_id": c["owner"], "title": "p", "licence": "non-commercial",
                        "tempo": 100, "manifest": Jsonb({}), "storage_prefix": "x"},
          {"title": "changed"}, ro(EVERYONE)),
+    # issue 16: remix lineage, written by remix_mashup only; the remixer and the remixed owner read it
+    Spec("public.project_remixes", {"project_id": "remix_project"},
+         lambda c, a: {"project_id": c["project"], "remixer": c["owner"], "licence": "non-commercial"},
+         {"licence": "remix-with-credit"}, ro(OWNER)),
     Spec("public.mashup_likes", {"mashup_id": "x_mashup", "user_id": "owner"},
          lambda c, a: {"mashup_id": c["mashup"], "user_id": c["owner"]}, {"created_at": "2020-01-01"}, ro(OWNER)),
     # issue 12: community pages (server-written; read by everyone except sources of private mashups)
@@ -281,6 +285,10 @@ def seed(db: Db) -> Ctx:
         ctx["pack"] = one("insert into public.remix_packs (id, owner_id, title, licence, tempo, manifest, "
                           "storage_prefix) values (gen_random_uuid(), %s, 'pack', 'remix-with-credit', 120, '{}', "
                           "'p') returning id", owner)
+        ctx["remix_project"] = one("insert into public.projects (id, owner_id, title) values (gen_random_uuid(), %s, "
+                                   "'remix') returning id", owner)
+        conn.execute("insert into public.project_remixes (project_id, mashup_id, parent_owner, remixer, licence) "
+                     "values (%s, %s, %s, %s, 'remix-with-credit')", (ctx["remix_project"], ctx["x_mashup2"], spare, owner))
         conn.execute("insert into public.mashup_likes (mashup_id, user_id) values (%s, %s)",
                      (ctx["x_mashup"], owner))
         ctx["level"] = "1"
