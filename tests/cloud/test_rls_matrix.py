@@ -39,6 +39,7 @@ class Spec:
     allowed: dict[str, set[str]]
     insert_prep: str | None = None  # run as superuser before the insert
     extra: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # the test id when one table has several specs (default: the table)
 
 
 def own(col: str, ctx: Ctx, actor: str, **row: Any) -> dict[str, Any]:
@@ -88,6 +89,11 @@ SPECS: list[Spec] = [
          lambda c, a: own("owner_id", c, a, project_id=c["project"], kind="clip", entity_id="clip-new",
                           fields=Jsonb({"name": "n"})),
          {"field_clock": Jsonb({"name": "9999999999999-00000-forged"})}, ro(OWNER)),
+    # issue 11: caption lines are entities of their own, under the same rules (read by the owner, written by sync only)
+    Spec("public.project_entities", {"project_id": "project", "kind": "lkind", "entity_id": "line"},
+         lambda c, a: own("owner_id", c, a, project_id=c["project"], kind="caption_line", entity_id="ln-new",
+                          fields=Jsonb({"text": "forged"})),
+         {"fields": Jsonb({"text": "changed"})}, ro(OWNER), label="public.project_entities.caption_line"),
     Spec("public.collaboration_sessions", {"id": "session"},
          lambda c, a: own("host_id", c, a, project_id=c["project"]) if a == "service" else {"project_id": c["project"]},
          {"status": "closed"}, ro(OWNER, OWNER)),
@@ -220,6 +226,9 @@ def seed(db: Db) -> Ctx:
         conn.execute("insert into public.project_entities (project_id, kind, entity_id, owner_id, fields) "
                      "values (%s, 'clip', 'clip-seed', %s, '{}')", (ctx["project"], owner))
         ctx["ekind"], ctx["entity"] = "clip", "clip-seed"
+        conn.execute("insert into public.project_entities (project_id, kind, entity_id, owner_id, fields) "
+                     "values (%s, 'caption_line', 'ln-seed', %s, '{\"text\": \"hey\"}')", (ctx["project"], owner))
+        ctx["lkind"], ctx["line"] = "caption_line", "ln-seed"
         ctx["session"] = one("insert into public.collaboration_sessions (project_id, host_id) values (%s, %s) "
                              "returning id", ctx["project"], owner)
         conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values (%s, %s, "
@@ -351,7 +360,7 @@ CASES = [(spec, op, actor) for spec in SPECS for op in OPS for actor in ROLES]
 
 
 @pytest.mark.parametrize(
-    ("spec", "op", "actor"), CASES, ids=[f"{s.table}-{o}-{a}" for s, o, a in CASES]
+    ("spec", "op", "actor"), CASES, ids=[f"{s.label or s.table}-{o}-{a}" for s, o, a in CASES]
 )
 def test_rls_matrix(conns: Any, ctx: Ctx, spec: Spec, op: str, actor: str) -> None:
     conn, observer = conns
