@@ -17,7 +17,7 @@ from audio_engine.project.commands import (
     SetTrackProperty,
     TrimClip,
 )
-from audio_engine.project.model import Clip, Project, new_id
+from audio_engine.project.model import TRACK_MIX_FIELDS, Clip, Project, new_id
 
 #: A piece shorter than this (seconds on the timeline) is not cut off.
 MIN_PIECE_S = 0.01
@@ -136,3 +136,20 @@ def nudge(project: Project, clip_ids: Sequence[str], beats: float) -> Command | 
         return None
     cmds: list[Command] = [MoveClip(clip_id=c.id, position=round(c.position + step, 6)) for c in clips]
     return Macro(commands=cmds, name="Nudge clips")
+
+
+def set_track_mix(project: Project, track_id: str, **values: object) -> Command | None:
+    """One undo step ("Mix settings") that sets a track's mix settings
+    (:data:`~audio_engine.project.model.TRACK_MIX_FIELDS`: ducking source and
+    amount/attack/release, presence dip and its frequency, high-pass); only
+    the values that change. None when nothing changes. Unknown names raise
+    :class:`ProjectEditError`; bad values are refused when the command is applied."""
+    unknown = sorted(set(values) - set(TRACK_MIX_FIELDS))
+    if unknown:
+        raise ProjectEditError(f"Not a mix setting: {', '.join(unknown)} (settable: {', '.join(TRACK_MIX_FIELDS)}).")
+    track = project.track(track_id)
+    cmds: list[Command] = [SetTrackProperty(track_id=track_id, name=k, value=v) for k, v in values.items()
+                           if getattr(track, k) != v or type(getattr(track, k)) is not type(v)]
+    if not cmds:
+        return None
+    return Macro(commands=cmds, name="Mix settings")

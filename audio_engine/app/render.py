@@ -3,10 +3,11 @@
 Export (:func:`audio_engine.project.render.render_project`) and playback
 both turn a clip into sound with :func:`~audio_engine.project.render.render_clip`
 (stretch/pitch, disk-cached) and :func:`~audio_engine.project.render.clip_placement`
-(fades, gain, position). Playback keeps each track separate and leaves the
-track's gain/pan/mute/solo to the transport, so they change live; with track
-gain 0 dB and pan centre a track's playback buffer is bit-identical to its
-export mix before mastering (tested).
+(fades, gain, position), and a track's mix settings with one
+:class:`~audio_engine.project.trackmix.TrackProcessor`. Playback keeps each
+track separate and leaves the track's gain/pan/mute/solo to the transport, so
+they change live; with track gain 0 dB and pan centre a track's playback
+buffer is bit-identical to its export mix before mastering (tested).
 
 :class:`BlockRenderer` renders the same sound in bounded blocks (playback
 memory does not grow with the project's length): it keeps the stretched
@@ -28,6 +29,7 @@ from audio_engine.progress import CancelToken, check
 from audio_engine.project.media import MediaResolver
 from audio_engine.project.model import Clip, Project
 from audio_engine.project.render import DEFAULT_QUALITY, clip_cache_key, clip_placement, render_clip
+from audio_engine.project.trackmix import TrackProcessor
 from audio_engine.transform import Quality
 
 
@@ -95,16 +97,26 @@ def placed_clip(project: Project, clip: Clip, *, media: MediaResolver, sample_ra
 def track_buffers(project: Project, media: MediaResolver, *, sample_rate: int, memo: ClipMemo | None = None,
                   disk_cache: FileCache | None = None, cancel: CancelToken | None = None) -> list[np.ndarray]:
     """One whole stereo buffer per track (clips placed with their fades and
-    gain; the track's own gain/pan/mute/solo *not* applied)."""
+    gain, the track's mix settings applied; the track's own gain/pan/mute/solo
+    *not* applied)."""
     length = int(round(project.end_seconds() * sample_rate))
-    out = []
+    raw: list[list[Placement]] = []
     for track in project.tracks:
         placements = []
         for clip in track.clips:
             check(cancel)
             placements.append(placed_clip(project, clip, media=media, sample_rate=sample_rate, memo=memo,
                                           disk_cache=disk_cache))
-        out.append(mix(placements, sample_rate=sample_rate, channels=2, length=length).samples)
+        raw.append(placements)
+    proc = TrackProcessor(project, lambda ti, start, n: mix_into(raw[ti], np.zeros((2, n), np.float32), start),
+                          sample_rate=sample_rate)
+    out = []
+    for ti, placements in enumerate(raw):
+        check(cancel)
+        if proc.active(ti):
+            out.append(proc.block(ti, 0, length))
+        else:
+            out.append(mix(placements, sample_rate=sample_rate, channels=2, length=length).samples)
     return out
 
 
@@ -136,6 +148,16 @@ class BlockRenderer:
                 n = int(round(c.length_seconds(project.tempo) * sample_rate)) + 2
                 spans.append(_Span(c, start, n))
             self._spans.append(spans)
+        self.processor = TrackProcessor(project, self._raw, sample_rate=sample_rate)
+        self._active = [self.processor.active(ti) for ti in range(len(self._spans))]
+
+    def _raw(self, ti: int, start: int, frames: int) -> np.ndarray:
+        """Track ``ti``'s clips over any range (before its mix settings)."""
+        end = start + frames
+        placements = [placed_clip(self.project, sp.clip, media=self.media, sample_rate=self.sample_rate,
+                                  memo=self.memo, disk_cache=self.disk_cache)
+                      for sp in self._spans[ti] if sp.start < end and sp.start + sp.frames > start]
+        return mix_into(placements, np.zeros((2, frames), np.float32), start)
 
     @property
     def tracks(self) -> int:
@@ -154,6 +176,10 @@ class BlockRenderer:
         end = start + frames
         inside = max(0, min(frames, self.length - start))  # nothing sounds past the project's end
         for ti, spans in enumerate(self._spans):
+            if self._active[ti]:  # mix settings: the processor's chunks (the same samples export hears)
+                if inside > 0:
+                    out[ti, :, :inside] = self.processor.block(ti, start, inside)
+                continue
             placements = [placed_clip(self.project, sp.clip, media=self.media, sample_rate=self.sample_rate,
                                       memo=self.memo, disk_cache=self.disk_cache)
                           for sp in spans if sp.start < end and sp.start + sp.frames > start]

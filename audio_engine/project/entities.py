@@ -9,23 +9,18 @@ props      ``"project"``               title, artist, tempo, key, time_signature
                                        sample_rate, notes, model_id
 media      the media content hash      name, ext, stems, stem_exts, bpm, key, duration,
                                        title, artist, separation_model
-track      track id                    name, gain_db, pan, mute, solo, order
+track      track id                    name, gain_db, pan, mute, solo, order, and the
+                                       mix settings (model.TRACK_MIX_FIELDS)
 clip       clip id                     track_id + every :class:`Clip` field but ``id``
 marker     marker id                   position, name
-caption    caption lane id             name, clip_id, meta (the lane's caption document
-                                       without its lines: language, model, ...)
-caption_   caption line id             lane_id, start, end, text, words (one line of a
-line                                   lane: two people editing different lines of one
-                                       lane both keep their edits)
+caption    caption lane id             name, clip_id, doc
 =========  ==========================  ==================================================
 
 :func:`decompose` turns a :class:`Project` into entities and :func:`compose`
 turns entities back into a project (deterministic order: tracks by ``order``
-then id, clips by position then id, markers by position then id, lanes by id,
-each lane's lines by start then id),
+then id, clips by position then id, markers by position then id, lanes by id),
 so ``compose(decompose(p))`` is ``canonical(p)``. Clips whose track is gone are
-dropped by :func:`compose`: a deleted track's clips never come back (nor a
-deleted lane's lines).
+dropped by :func:`compose`: a deleted track's clips never come back.
 
 :func:`command_changes` says which entity fields an engine command touched
 (after ``apply`` *or* ``revert``) and reads their current values from the
@@ -41,19 +36,17 @@ from typing import Any
 
 from audio_engine.errors import ProjectFileError
 from audio_engine.project import commands as cmd
-from audio_engine.project.model import CaptionLane, Clip, Marker, MediaRef, Project, Track, with_line_ids
+from audio_engine.project.model import TRACK_MIX_FIELDS, CaptionLane, Clip, Marker, MediaRef, Project, Track
 
 PROPS_ID = "project"
-LINE_FIELDS: tuple[str, ...] = ("lane_id", "start", "end", "text", "words")
 CLIP_FIELDS: tuple[str, ...] = ("track_id",) + tuple(f.name for f in fields(Clip) if f.name != "id")
 FIELDS: dict[str, tuple[str, ...]] = {
     "props": ("title", "artist", "tempo", "key", "time_signature", "sample_rate", "notes", "model_id", "lineage"),
     "media": tuple(f.name for f in fields(MediaRef) if f.name != "hash"),
-    "track": ("name", "gain_db", "pan", "mute", "solo", "order"),
+    "track": ("name", "gain_db", "pan", "mute", "solo", "order", *TRACK_MIX_FIELDS),
     "clip": CLIP_FIELDS,
     "marker": ("position", "name"),
-    "caption": ("name", "clip_id", "meta"),
-    "caption_line": LINE_FIELDS,
+    "caption": ("name", "clip_id", "doc"),
 }
 KINDS: tuple[str, ...] = tuple(FIELDS)
 
@@ -79,7 +72,8 @@ def _props(p: Project) -> dict[str, Any]:
 
 
 def _track(t: Track, order: int) -> dict[str, Any]:
-    return {"name": t.name, "gain_db": t.gain_db, "pan": t.pan, "mute": t.mute, "solo": t.solo, "order": order}
+    return {"name": t.name, "gain_db": t.gain_db, "pan": t.pan, "mute": t.mute, "solo": t.solo, "order": order,
+            **{k: getattr(t, k) for k in TRACK_MIX_FIELDS}}
 
 
 def _clip(c: Clip, track_id: str) -> dict[str, Any]:
@@ -87,15 +81,6 @@ def _clip(c: Clip, track_id: str) -> dict[str, Any]:
     d.pop("id")
     d["track_id"] = track_id
     return d
-
-
-def _lane(ln: CaptionLane) -> dict[str, Any]:
-    return {"name": ln.name, "clip_id": ln.clip_id, "meta": {k: v for k, v in ln.doc.items() if k != "segments"}}
-
-
-def _line(seg: Mapping[str, Any], lane_id: str) -> dict[str, Any]:
-    return {"lane_id": lane_id, "start": seg.get("start", 0.0), "end": seg.get("end", 0.0),
-            "text": seg.get("text", ""), "words": seg.get("words", [])}
 
 
 def _media(m: MediaRef) -> dict[str, Any]:
@@ -115,21 +100,8 @@ def decompose(project: Project) -> Entities:
     for mk in project.markers:
         out[("marker", mk.id)] = {"position": mk.position, "name": mk.name}
     for ln in project.caption_lanes:
-        out[("caption", ln.id)] = _lane(ln)
-        for seg in ln.lines():
-            out[("caption_line", str(seg.get("id")))] = _line(seg, ln.id)
+        out[("caption", ln.id)] = {"name": ln.name, "clip_id": ln.clip_id, "doc": ln.doc}
     return out
-
-
-def split_lane_doc(lane_id: str, doc: object) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """A lane's whole caption document, as lanes synced before their lines had
-    ids (one ``doc`` field), as ``(meta, {line id: line fields})``: the lines get
-    the ids :func:`~audio_engine.project.model.with_line_ids` gives on load (the
-    local store's and the server's upgrades use this split)."""
-    d = with_line_ids(lane_id, doc if isinstance(doc, dict) else {})
-    segs = d.get("segments")
-    lines = {str(s["id"]): _line(s, lane_id) for s in (segs if isinstance(segs, list) else []) if isinstance(s, dict)}
-    return {k: v for k, v in d.items() if k != "segments"}, lines
 
 
 def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
@@ -144,7 +116,8 @@ def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
         media = {h: MediaRef(hash=h, **{k: v for k, v in f.items() if k in FIELDS["media"]})
                  for h, f in by_kind["media"]}
         tracks = [Track(id=tid, name=str(f.get("name", "")), gain_db=float(f.get("gain_db", 0.0)),
-                        pan=float(f.get("pan", 0.0)), mute=bool(f.get("mute", False)), solo=bool(f.get("solo", False)))
+                        pan=float(f.get("pan", 0.0)), mute=bool(f.get("mute", False)), solo=bool(f.get("solo", False)),
+                        **{k: f[k] for k in TRACK_MIX_FIELDS if k in f})  # rows synced before the mix: defaults
                   for tid, f in sorted(by_kind["track"], key=lambda x: (float(x[1].get("order", 0)), x[0]))]
         by_id = {t.id: t for t in tracks}
         for cid, f in sorted(by_kind["clip"], key=lambda x: (float(x[1].get("position", 0.0)), x[0])):
@@ -155,13 +128,8 @@ def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
         live_clips = {c.id for t in tracks for c in t.clips}
         markers = [Marker(mid, float(f.get("position", 0.0)), str(f.get("name", "")))
                    for mid, f in sorted(by_kind["marker"], key=lambda x: (float(x[1].get("position", 0.0)), x[0]))]
-        lines: dict[str, list[dict[str, Any]]] = {}
-        for sid, f in sorted(by_kind["caption_line"], key=lambda x: (float(x[1].get("start", 0.0)), x[0])):
-            lines.setdefault(str(f.get("lane_id")), []).append(
-                {"id": sid, **{k: f.get(k, d) for k, d in (("start", 0.0), ("end", 0.0), ("text", ""), ("words", []))}})
         lanes = [CaptionLane(lid, str(f.get("name", "")),
-                             f.get("clip_id") if f.get("clip_id") in live_clips else None,
-                             {**dict(f.get("meta") or {}), "segments": lines.get(lid, [])})
+                             f.get("clip_id") if f.get("clip_id") in live_clips else None, dict(f.get("doc") or {}))
                  for lid, f in sorted(by_kind["caption"])]
         ts = props.get("time_signature") or [4, 4]
         p = Project(title=str(props.get("title", "Untitled mashup")), artist=str(props.get("artist", "")),
@@ -234,26 +202,8 @@ def _touched(c: cmd.Command) -> list[_Touch]:
     if isinstance(c, cmd.RemoveMarker):
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.SetCaptions):
-        return _caption_touches(c)
+        return [("caption", c.lane_id, None)]
     raise ProjectFileError(f"No entity mapping for command {type(c).__name__}.")
-
-
-def _caption_touches(c: cmd.SetCaptions) -> list[_Touch]:
-    """A lane set anew touches its own fields that changed and the lines that
-    changed, appeared or went (by id): an edit of one line is one line's change."""
-    old: CaptionLane | None = c._old[1] if c._old else None
-    new: CaptionLane | None = c._new
-    if old is None or new is None:
-        lane: list[_Touch] = [("caption", c.lane_id, None)]
-    else:
-        was, now = _lane(old), _lane(new)
-        changed = tuple(k for k in FIELDS["caption"] if was[k] != now[k])
-        lane = [("caption", c.lane_id, changed)] if changed else []
-    before = {str(s.get("id")): s for s in (old.lines() if old is not None else [])}
-    after = {str(s.get("id")): s for s in (new.lines() if new is not None else [])}
-    lines: list[_Touch] = [("caption_line", lid, None) for lid in sorted(set(before) | set(after))
-                           if before.get(lid) != after.get(lid)]
-    return lane + lines
 
 
 def command_changes(command: cmd.Command, project: Project) -> list[EntityChange]:
@@ -330,12 +280,7 @@ class _Lazy:
             return None if mk is None else {"position": mk.position, "name": mk.name}
         if kind == "caption":
             ln = next((x for x in p.caption_lanes if x.id == eid), None)
-            return None if ln is None else _lane(ln)
-        if kind == "caption_line":
-            for ln in p.caption_lanes:
-                seg = next((s for s in ln.lines() if s.get("id") == eid), None)
-                if seg is not None:
-                    return _line(seg, ln.id)
+            return None if ln is None else {"name": ln.name, "clip_id": ln.clip_id, "doc": ln.doc}
         return None
 
     def __contains__(self, key: Key) -> bool:

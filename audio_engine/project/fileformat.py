@@ -43,7 +43,7 @@ from audio_engine.project.media import (
 from audio_engine.project.model import Project
 
 FORMAT_NAME = "mashups-project"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 PROJECT_JSON = "project.json"
 AUTOSAVE_JSON = "autosave.json"
 MEDIA_DIR = "media"
@@ -117,7 +117,17 @@ def _v3_to_v4(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 5 adds each track's mix settings (``duck_source``, ``duck_db``,
+    ``duck_attack_ms``, ``duck_release_ms``, ``presence_dip_db``,
+    ``presence_hz``, ``highpass_hz``: audio_engine.project.trackmix), off by
+    default: a version-4 track reads as a track without them and renders as
+    before; an older studio, which would reject the fields, is told to update."""
+    return d
+
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
+                                                                   4: _v4_to_v5}
 
 
 def _upgrade_media_hashes(env: Envelope, folder: Path) -> Envelope:

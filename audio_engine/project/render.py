@@ -29,6 +29,7 @@ from audio_engine.mixer import Placement, mix
 from audio_engine.progress import CancelToken, ProgressCallback, ProgressReporter, check
 from audio_engine.project.media import MediaResolver, MediaStore, as_resolver
 from audio_engine.project.model import Clip, Project, Track
+from audio_engine.project.trackmix import key_source, mix_active
 from audio_engine.transform import Quality, fade, fit_length, stretched_length, time_stretch
 
 RENDER_VERSION = "1"
@@ -316,7 +317,52 @@ def check_render_memory(project: Project, jobs: list[tuple[Track, Clip]], *, sam
         )
 
 
-def _master_to_file(placements: list[Placement], out: Path, *, sample_rate: int, target_lufs: float | None,
+class _Bus:
+    """The mix bus over any range: the placed clips of plain tracks plus the
+    processed sound of tracks with mix settings (audio_engine.project.trackmix),
+    each with its track's gain and pan. With no mix settings it is exactly
+    the mixer's sum of the placed clips."""
+
+    def __init__(self, project: Project, placements: list[Placement], raw: dict[int, list[Placement]],
+                 mixed: list[int], *, sample_rate: int) -> None:
+        from audio_engine.mixer import mix_into
+        from audio_engine.project.trackmix import TrackProcessor
+
+        self.project, self.placements, self.mixed, self.sample_rate = project, placements, mixed, sample_rate
+        self.processor = TrackProcessor(
+            project, lambda ti, start, n: mix_into(raw.get(ti, []), np.zeros((2, n), np.float32), start),
+            sample_rate=sample_rate)
+        ends = [p.start + p.audio.frames for p in placements]
+        ends += [p.start + p.audio.frames for ti in mixed for p in raw.get(ti, [])]
+        self.total = max(ends, default=0)
+
+    def add_mixed(self, out: np.ndarray, start: int) -> np.ndarray:
+        """Add the processed tracks' ``[start, start + out frames)`` into ``out``."""
+        from audio_engine.mixer import mix_into
+
+        for ti in self.mixed:
+            t = self.project.tracks[ti]
+            blk = Audio(self.processor.block(ti, start, out.shape[1]), self.sample_rate)
+            mix_into([Placement(blk, start, t.gain_db, t.pan)], out, start)
+        return out
+
+    def read(self, start: int, n: int) -> np.ndarray:
+        from audio_engine.mixer import mix_into
+
+        return self.add_mixed(mix_into(self.placements, np.zeros((2, n), np.float32), start), start)
+
+    def whole(self) -> Audio:
+        if not self.mixed:
+            return mix(self.placements, sample_rate=self.sample_rate, channels=2)
+        bus = mix(self.placements, sample_rate=self.sample_rate, channels=2, length=self.total)
+        from audio_engine.project.trackmix import CHUNK
+
+        for a in range(0, self.total, CHUNK):
+            self.add_mixed(bus.samples[:, a : a + CHUNK], a)
+        return bus
+
+
+def _master_to_file(bus: _Bus, out: Path, *, sample_rate: int, target_lufs: float | None,
                     ceiling_db: float, bit_depth: int, tags: dict[str, str] | None, progress: ProgressReporter,
                     cancel: CancelToken | None, max_iterations: int = 5,
                     tolerance_lu: float = 0.1) -> tuple[Path, MasterReport, int]:
@@ -327,12 +373,9 @@ def _master_to_file(placements: list[Placement], out: Path, *, sample_rate: int,
     from audio_engine.io import open_writer
     from audio_engine.loudness import SILENCE_LUFS
     from audio_engine.master_stream import BLOCK, LoudnessMeter, limited_blocks, true_peak_db_blocks
-    from audio_engine.mixer import mix_into
 
-    total = max(p.start + p.audio.frames for p in placements)
-
-    def read(start: int, n: int) -> np.ndarray:
-        return mix_into(placements, np.zeros((2, n), np.float32), start)
+    total = bus.total
+    read = bus.read
 
     def measured(blocks: Iterator[np.ndarray], meter: LoudnessMeter) -> Iterator[np.ndarray]:
         for b in blocks:
@@ -413,6 +456,14 @@ def render_project(
     rep = ProgressReporter(progress, stage="rendering")
     tracks = project.audible_tracks()
     jobs = [(t, c) for t in tracks for c in t.clips]
+    # Tracks with mix settings are processed whole (before their gain and pan); the
+    # tracks that key their ducking are rendered for that even when they are not heard.
+    index = {t.id: i for i, t in enumerate(project.tracks)}
+    mixed = [index[t.id] for t in tracks if mix_active(project, t)]
+    keys = {k for ti in mixed if (k := key_source(project, project.tracks[ti])) is not None}
+    heard = {t.id for t in tracks}
+    key_jobs = [(project.tracks[k], c) for k in sorted(keys) if project.tracks[k].id not in heard
+                for c in project.tracks[k].clips]
     if not jobs:
         raise ProjectFileError("Nothing to render: the project has no audible clips.", hint="Unmute a track or add clips.")
     last = max(project.clip_start_seconds(c) + c.length_seconds(project.tempo) for _, c in jobs)
@@ -433,25 +484,34 @@ def render_project(
 
     from concurrent.futures import ThreadPoolExecutor
 
+    raw: dict[int, list[Placement]] = {}  # the clips of mixed and key tracks as placed, before track gain/pan
+    keep_raw = set(mixed) | keys
+    every = jobs + key_jobs
     with ThreadPoolExecutor(max_workers=n_workers) as ex:
-        futures = [ex.submit(one, j) for j in jobs]
+        futures = [ex.submit(one, j) for j in every]
         try:
-            for i, ((t, c), fut) in enumerate(zip(jobs, futures, strict=True)):
+            for i, ((t, c), fut) in enumerate(zip(every, futures, strict=True)):
                 audio, hit = fut.result()
                 cached += int(hit)
                 rendered += int(not hit)
-                placements.append(clip_placement(project, c, audio, sample_rate=sr, track_gain_db=t.gain_db, pan=t.pan))
-                clip_rep((i + 1) / len(jobs), message=c.name or c.id)
+                ti = index[t.id]
+                if ti in keep_raw:
+                    raw.setdefault(ti, []).append(clip_placement(project, c, audio, sample_rate=sr))
+                if t.id in heard and ti not in mixed:
+                    placements.append(clip_placement(project, c, audio, sample_rate=sr, track_gain_db=t.gain_db,
+                                                     pan=t.pan))
+                clip_rep((i + 1) / len(every), message=c.name or c.id)
         finally:
             for f in futures:
                 f.cancel()
     check(cancel)
     tags = _tags(project)
+    bus_source = _Bus(project, placements, raw, mixed, sample_rate=sr)
     if stream:
         assert out is not None
         master_rep = rep.sub(0.82, 0.17, stage="mastering")
         written, streamed_report, total = _master_to_file(
-            placements, Path(out), sample_rate=sr, target_lufs=target_lufs, ceiling_db=ceiling_db,
+            bus_source, Path(out), sample_rate=sr, target_lufs=target_lufs, ceiling_db=ceiling_db,
             bit_depth=bit_depth, tags=tags if tag else None, progress=master_rep, cancel=cancel)
         if tag:
             _write_credits_sidecar(written, tags)
@@ -459,7 +519,7 @@ def render_project(
         return RenderResult(Audio(np.zeros((2, 0), np.float32), sr), written, streamed_report, rendered, cached,
                             time.perf_counter() - t0, tags, frames=total, streamed=True)
     rep(0.82, stage="mixing", force=True)
-    bus = mix(placements, sample_rate=sr, channels=2)
+    bus = bus_source.whole()
     check(cancel)
     master_rep = rep.sub(0.84, 0.14, stage="mastering")
     mastered, report = master(
