@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_CHANGES = 500
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+VIEWER_REASON = "You can view this project; ask the owner for edit access."
+REMOVED_REASON = "You no longer have access to this project."
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324")
 
 
@@ -102,8 +104,8 @@ class LiveProject:
         if self.role in ("owner", "editor"):
             return None
         if self.role == "viewer":
-            return "You can watch this project; only its owner and editors can change it."
-        return "You no longer have access to this project."
+            return VIEWER_REASON
+        return REMOVED_REASON
 
     # ------------------------------------------------------------ local edits
     def edit(self, command: Command) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from audio_engine.progress import ProgressCallback
 
 PUBLISH_METRIC = "published_mashups_per_month"
+COMMENT_MAX_CHARS = 2000
 EVENT_TYPES = ("play", "like", "share", "comment", "vote")
 VISIBILITIES = ("public", "unlisted", "private")
 
@@ -179,6 +180,15 @@ class CommunityClient:
             raise ValueError("period must be all, week or month")
         return self._read(f"leaderboard:{period}", "leaderboard", {"p_period": period, "p_limit": 20}, auth=False)
 
+    def comments(self, mashup_id: str, *, before: str | None = None, limit: int = 50) -> Fetched:
+        """A mashup's comments, newest first (``before``: the ``created_at`` of the last one seen),
+        with ``total``; a mashup you cannot see answers like a missing one."""
+        if not 1 <= limit <= 100:
+            raise ValueError("limit must be 1-100")
+        return self._read(f"comments:{mashup_id}:{before or ''}:{limit}", "mashup_comments",
+                          {"p_mashup": mashup_id, "p_before": before, "p_limit": limit},
+                          auth=self._cloud().auth.signed_in)  # signed in: your own are marked ``mine``
+
     def timeseries(self, bucket: str, start: datetime, end: datetime,
                    mashup_id: str | None = None) -> tuple[Series, Fetched]:
         """Plays, likes, shares, comments and battle votes on your mashups (or one of them) per bucket."""
@@ -200,6 +210,19 @@ class CommunityClient:
 
     def enter_challenge(self, challenge_id: str, mashup_id: str) -> dict[str, Any]:
         return dict(self._cloud().transport.rpc("submit_entry", {"p_challenge": challenge_id, "p_mashup": mashup_id}))
+
+    def post_comment(self, mashup_id: str, body: str) -> dict[str, Any]:
+        """Comment on a mashup (the server bounds the size and how fast one person comments)."""
+        text = body.strip()
+        if not text:
+            raise ValueError("write something first")
+        if len(text) > COMMENT_MAX_CHARS:
+            raise ValueError(f"a comment is at most {COMMENT_MAX_CHARS} characters ({len(text)} now)")
+        return dict(self._cloud().transport.rpc("post_comment", {"p_mashup": mashup_id, "p_body": text}))
+
+    def delete_comment(self, comment_id: str) -> dict[str, Any]:
+        """Delete one of your own comments."""
+        return dict(self._cloud().transport.rpc("delete_comment", {"p_comment": comment_id}))
 
     def unpublish(self, mashup_id: str) -> dict[str, Any]:
         return dict(self._cloud().transport.rpc("unpublish_mashup", {"p_mashup": mashup_id}))

@@ -95,6 +95,44 @@ class EntityMixin:
                 n += 1
         return n
 
+    # ------------------------------------------------------------ upgrade
+    def upgrade_caption_lanes(self, db: sqlite3.Connection) -> int:
+        """Store version 2 -> 3: a caption lane that synced as one ``doc`` field
+        becomes the lane (``meta``) and one ``caption_line`` row per line, with
+        the ids every computer and the server's upgrade give them and the doc
+        field's clock; pending outbox entries that carry a ``doc`` become the
+        same per-line entries (nothing queued is lost). Returns lines made."""
+        from audio_engine.project.entities import split_lane_doc
+
+        n = 0
+        for r in db.execute("select project_id, entity_id, fields, field_clock from entities "
+                            "where kind = 'caption'").fetchall():
+            fields: dict[str, Any] = json.loads(r["fields"])
+            fclock: dict[str, str] = json.loads(r["field_clock"])
+            if "doc" not in fields:
+                continue
+            meta, lines = split_lane_doc(r["entity_id"], fields.pop("doc"))
+            clock = fclock.pop("doc", "")
+            fields["meta"], fclock["meta"] = meta, clock
+            db.execute("update entities set fields = ?, field_clock = ? where project_id = ? and kind = 'caption' "
+                       "and entity_id = ?", (json.dumps(fields), json.dumps(fclock), r["project_id"], r["entity_id"]))
+            for lid, lf in lines.items():
+                db.execute("insert or ignore into entities (project_id, kind, entity_id, fields, deleted, field_clock) "
+                           "values (?, 'caption_line', ?, ?, 0, ?)",
+                           (r["project_id"], lid, json.dumps(lf), json.dumps(dict.fromkeys(lf, clock))))
+                n += 1
+        for e in db.execute("select seq, entity_id, fields, clock, project_id from outbox where kind = 'caption' "
+                            "and state = 'pending'").fetchall():
+            queued: dict[str, Any] = json.loads(e["fields"])
+            if "doc" not in queued:
+                continue
+            meta, lines = split_lane_doc(e["entity_id"], queued.pop("doc"))
+            queued["meta"] = meta
+            db.execute("update outbox set fields = ? where seq = ?", (json.dumps(queued, sort_keys=True), e["seq"]))
+            for lid, lf in lines.items():
+                self.queue(db, "caption_line", lid, "upsert", lf, e["clock"], project_id=e["project_id"])
+        return n
+
     # ------------------------------------------------------------ reads
     def entities(self, project_id: str) -> dict[tuple[str, str], dict[str, Any]]:
         """The live (not deleted) entities of a project."""

@@ -7,7 +7,10 @@ Everything the channel delivers arrives through the callbacks on the link's
 thread; callers marshal it to their own thread (the studio uses a queued Qt
 signal). Sending is fire-and-forget: a refusal by the server (viewer,
 removed collaborator) comes back through ``on_refused``; a message lost on
-the way is healed by the next per-entity pull (the durable path).
+the way is healed by the next per-entity pull (the durable path). A
+``members`` broadcast (pushed by the database when the owner changes a role
+or removes someone) only says "ask again": its payload is never trusted and
+``on_members`` is called with nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from realtime.types import ChannelEvents, RealtimeAcknowledgementStatus
 log = logging.getLogger(__name__)
 
 EDIT_EVENT = "edit"
+MEMBERS_EVENT = "members"
 Callback = Callable[[dict[str, Any]], None]
 
 
@@ -39,7 +43,8 @@ def realtime_url(supabase_url: str, env: dict[str, str] | None = None) -> str:
 class LiveLink:
     def __init__(self, url: str, anon_key: str, access_token: Callable[[], str], project_id: str, *,
                  presence_key: str, on_edit: Callback, on_presence: Callable[[dict[str, list[dict[str, Any]]]], None],
-                 on_status: Callable[[str, str], None], on_refused: Callable[[str], None]) -> None:
+                 on_status: Callable[[str, str], None], on_refused: Callable[[str], None],
+                 on_members: Callable[[], None] | None = None) -> None:
         self.url = url
         self.anon_key = anon_key
         self.access_token = access_token
@@ -49,6 +54,7 @@ class LiveLink:
         self.on_presence = on_presence
         self.on_status = on_status
         self.on_refused = on_refused
+        self.on_members = on_members
         self.state = "idle"
         self.sent_messages = 0
         self.sent_bytes = 0
@@ -141,6 +147,7 @@ class LiveLink:
             "broadcast": {"self": False, "ack": False}, "presence": {"key": self.presence_key, "enabled": True},
             "private": True}})
         channel.on_broadcast(EDIT_EVENT, self._received)
+        channel.on_broadcast(MEMBERS_EVENT, self._members)
         channel.on_presence_sync(self._presence_sync)
         self._channel = channel
 
@@ -186,6 +193,14 @@ class LiveLink:
             self.on_edit(data)
         except Exception:  # noqa: BLE001 - one bad message never stops the link
             log.exception("live: edit listener failed")
+
+    def _members(self, _payload: Any) -> None:
+        if self.on_members is None:
+            return
+        try:
+            self.on_members()
+        except Exception:  # noqa: BLE001
+            log.exception("live: members listener failed")
 
     def _presence_sync(self) -> None:
         if self._channel is None:

@@ -35,7 +35,7 @@ TABLES = {"project": "projects", "project_media": "project_media"}
 _JSON_FIELDS: set[str] = set()
 #: Entity kinds of a project's contents (audio_engine.project.entities); their
 #: rows live in ``entities`` keyed by (project, kind, id).
-ENTITY_KINDS = ("props", "media", "track", "clip", "marker", "caption")
+ENTITY_KINDS = ("props", "media", "track", "clip", "marker", "caption", "caption_line")
 _BOOL_FIELDS = {"deleted"}
 
 _SCHEMA = """
@@ -60,7 +60,7 @@ create table if not exists entities (
   primary key (project_id, kind, entity_id));
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ class LocalStore(EntityMixin):
             cols = {r["name"] for r in db.execute("pragma table_info(outbox)").fetchall()}
             if "project_id" not in cols:  # version 1 -> 2: per-entity project sync
                 db.execute("alter table outbox add column project_id text")
+            if version is None or int(version) < 3:  # version 2 -> 3: caption lines sync one by one
+                self.upgrade_caption_lanes(db)
             self.set_meta("schema_version", str(SCHEMA_VERSION), db)
         dev = self.get_meta("device_id")
         if dev is None:

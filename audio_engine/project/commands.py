@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from audio_engine.errors import ProjectEditError, ProjectFileError
 from audio_engine.project.model import (
+    ENTITY_ID,
     MAX_BPM,
     MIN_BPM,
     TRACK_MIX_FIELDS,
@@ -25,6 +26,7 @@ from audio_engine.project.model import (
     Track,
     clip_from_dict,
     track_from_dict,
+    with_line_ids,
 )
 
 _REGISTRY: dict[str, type[Command]] = {}
@@ -547,6 +549,7 @@ class SetCaptions(Command):
     clip_id: str | None = None
     name: str = ""
     _old: Any = None
+    _new: Any = None
 
     def apply(self, project: Project) -> None:
         if self.doc is not None:
@@ -558,11 +561,15 @@ class SetCaptions(Command):
                 raise _fail(f"Malformed captions: {e}") from None
             if self.clip_id is not None:
                 _find_clip(project, self.clip_id)
+        if not isinstance(self.lane_id, str) or not ENTITY_ID.match(self.lane_id):
+            raise _fail(f"A caption lane id is 1-128 letters, digits, '_', '.' or '-', not {self.lane_id!r}.")
         idx = next((i for i, ln in enumerate(project.caption_lanes) if ln.id == self.lane_id), None)
         if self.doc is None and idx is None:
             raise _fail(f"There is no caption lane {self.lane_id!r}.")
         self._old = (idx, None if idx is None else project.caption_lanes[idx])
-        new = None if self.doc is None else CaptionLane(self.lane_id, self.name, self.clip_id, copy.deepcopy(self.doc))
+        new = None if self.doc is None else CaptionLane(self.lane_id, self.name, self.clip_id,
+                                                        _doc_with_line_ids(project, self.lane_id, self.doc))
+        self._new = new
         if idx is None:
             assert new is not None
             project.caption_lanes.append(new)
@@ -579,6 +586,24 @@ class SetCaptions(Command):
             project.caption_lanes.insert(idx, old)
         else:
             project.caption_lanes[idx] = old
+
+
+def _doc_with_line_ids(project: Project, lane_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` whose lines all have ids: lines without one (or with
+    an id another line has, or a malformed one) get the deterministic
+    :func:`~audio_engine.project.model.line_id`, so every computer applying
+    the same command gives the same ids."""
+    elsewhere = {s.get("id") for ln in project.caption_lanes if ln.id != lane_id for s in ln.lines()}
+    d = copy.deepcopy(doc)
+    segs = d.get("segments")
+    if isinstance(segs, list):
+        for s in segs:
+            lid = s.get("id") if isinstance(s, dict) else None
+            if lid is not None and (not isinstance(lid, str) or not ENTITY_ID.match(lid) or lid in elsewhere):
+                del s["id"]
+            elif lid is not None:
+                elsewhere.add(lid)  # a second line with the same id gets a new one
+    return with_line_ids(lane_id, d)
 
 
 @_register

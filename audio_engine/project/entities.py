@@ -13,14 +13,20 @@ track      track id                    name, gain_db, pan, mute, solo, order, an
                                        mix settings (model.TRACK_MIX_FIELDS)
 clip       clip id                     track_id + every :class:`Clip` field but ``id``
 marker     marker id                   position, name
-caption    caption lane id             name, clip_id, doc
+caption    caption lane id             name, clip_id, meta (the lane's caption document
+                                       without its lines: language, model, ...)
+caption_   caption line id             lane_id, start, end, text, words (one line of a
+line                                   lane: two people editing different lines of one
+                                       lane both keep their edits)
 =========  ==========================  ==================================================
 
 :func:`decompose` turns a :class:`Project` into entities and :func:`compose`
 turns entities back into a project (deterministic order: tracks by ``order``
-then id, clips by position then id, markers by position then id, lanes by id),
+then id, clips by position then id, markers by position then id, lanes by id,
+each lane's lines by start then id),
 so ``compose(decompose(p))`` is ``canonical(p)``. Clips whose track is gone are
-dropped by :func:`compose`: a deleted track's clips never come back.
+dropped by :func:`compose`: a deleted track's clips never come back (nor a
+deleted lane's lines).
 
 :func:`command_changes` says which entity fields an engine command touched
 (after ``apply`` *or* ``revert``) and reads their current values from the
@@ -36,9 +42,19 @@ from typing import Any
 
 from audio_engine.errors import ProjectFileError
 from audio_engine.project import commands as cmd
-from audio_engine.project.model import TRACK_MIX_FIELDS, CaptionLane, Clip, Marker, MediaRef, Project, Track
+from audio_engine.project.model import (
+    TRACK_MIX_FIELDS,
+    CaptionLane,
+    Clip,
+    Marker,
+    MediaRef,
+    Project,
+    Track,
+    with_line_ids,
+)
 
 PROPS_ID = "project"
+LINE_FIELDS: tuple[str, ...] = ("lane_id", "start", "end", "text", "words")
 CLIP_FIELDS: tuple[str, ...] = ("track_id",) + tuple(f.name for f in fields(Clip) if f.name != "id")
 FIELDS: dict[str, tuple[str, ...]] = {
     "props": ("title", "artist", "tempo", "key", "time_signature", "sample_rate", "notes", "model_id", "lineage"),
@@ -46,7 +62,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "track": ("name", "gain_db", "pan", "mute", "solo", "order", *TRACK_MIX_FIELDS),
     "clip": CLIP_FIELDS,
     "marker": ("position", "name"),
-    "caption": ("name", "clip_id", "doc"),
+    "caption": ("name", "clip_id", "meta"),
+    "caption_line": LINE_FIELDS,
 }
 KINDS: tuple[str, ...] = tuple(FIELDS)
 
@@ -83,6 +100,15 @@ def _clip(c: Clip, track_id: str) -> dict[str, Any]:
     return d
 
 
+def _lane(ln: CaptionLane) -> dict[str, Any]:
+    return {"name": ln.name, "clip_id": ln.clip_id, "meta": {k: v for k, v in ln.doc.items() if k != "segments"}}
+
+
+def _line(seg: Mapping[str, Any], lane_id: str) -> dict[str, Any]:
+    return {"lane_id": lane_id, "start": seg.get("start", 0.0), "end": seg.get("end", 0.0),
+            "text": seg.get("text", ""), "words": seg.get("words", [])}
+
+
 def _media(m: MediaRef) -> dict[str, Any]:
     d = asdict(m)
     d.pop("hash")
@@ -100,8 +126,21 @@ def decompose(project: Project) -> Entities:
     for mk in project.markers:
         out[("marker", mk.id)] = {"position": mk.position, "name": mk.name}
     for ln in project.caption_lanes:
-        out[("caption", ln.id)] = {"name": ln.name, "clip_id": ln.clip_id, "doc": ln.doc}
+        out[("caption", ln.id)] = _lane(ln)
+        for seg in ln.lines():
+            out[("caption_line", str(seg.get("id")))] = _line(seg, ln.id)
     return out
+
+
+def split_lane_doc(lane_id: str, doc: object) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A lane's whole caption document, as lanes synced before their lines had
+    ids (one ``doc`` field), as ``(meta, {line id: line fields})``: the lines get
+    the ids :func:`~audio_engine.project.model.with_line_ids` gives on load (the
+    local store's and the server's upgrades use this split)."""
+    d = with_line_ids(lane_id, doc if isinstance(doc, dict) else {})
+    segs = d.get("segments")
+    lines = {str(s["id"]): _line(s, lane_id) for s in (segs if isinstance(segs, list) else []) if isinstance(s, dict)}
+    return {k: v for k, v in d.items() if k != "segments"}, lines
 
 
 def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
@@ -128,8 +167,13 @@ def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
         live_clips = {c.id for t in tracks for c in t.clips}
         markers = [Marker(mid, float(f.get("position", 0.0)), str(f.get("name", "")))
                    for mid, f in sorted(by_kind["marker"], key=lambda x: (float(x[1].get("position", 0.0)), x[0]))]
+        lines: dict[str, list[dict[str, Any]]] = {}
+        for sid, f in sorted(by_kind["caption_line"], key=lambda x: (float(x[1].get("start", 0.0)), x[0])):
+            lines.setdefault(str(f.get("lane_id")), []).append(
+                {"id": sid, **{k: f.get(k, d) for k, d in (("start", 0.0), ("end", 0.0), ("text", ""), ("words", []))}})
         lanes = [CaptionLane(lid, str(f.get("name", "")),
-                             f.get("clip_id") if f.get("clip_id") in live_clips else None, dict(f.get("doc") or {}))
+                             f.get("clip_id") if f.get("clip_id") in live_clips else None,
+                             {**dict(f.get("meta") or {}), "segments": lines.get(lid, [])})
                  for lid, f in sorted(by_kind["caption"])]
         ts = props.get("time_signature") or [4, 4]
         p = Project(title=str(props.get("title", "Untitled mashup")), artist=str(props.get("artist", "")),
@@ -202,8 +246,26 @@ def _touched(c: cmd.Command) -> list[_Touch]:
     if isinstance(c, cmd.RemoveMarker):
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.SetCaptions):
-        return [("caption", c.lane_id, None)]
+        return _caption_touches(c)
     raise ProjectFileError(f"No entity mapping for command {type(c).__name__}.")
+
+
+def _caption_touches(c: cmd.SetCaptions) -> list[_Touch]:
+    """A lane set anew touches its own fields that changed and the lines that
+    changed, appeared or went (by id): an edit of one line is one line's change."""
+    old: CaptionLane | None = c._old[1] if c._old else None
+    new: CaptionLane | None = c._new
+    if old is None or new is None:
+        lane: list[_Touch] = [("caption", c.lane_id, None)]
+    else:
+        was, now = _lane(old), _lane(new)
+        changed = tuple(k for k in FIELDS["caption"] if was[k] != now[k])
+        lane = [("caption", c.lane_id, changed)] if changed else []
+    before = {str(s.get("id")): s for s in (old.lines() if old is not None else [])}
+    after = {str(s.get("id")): s for s in (new.lines() if new is not None else [])}
+    lines: list[_Touch] = [("caption_line", lid, None) for lid in sorted(set(before) | set(after))
+                           if before.get(lid) != after.get(lid)]
+    return lane + lines
 
 
 def command_changes(command: cmd.Command, project: Project) -> list[EntityChange]:
@@ -280,7 +342,12 @@ class _Lazy:
             return None if mk is None else {"position": mk.position, "name": mk.name}
         if kind == "caption":
             ln = next((x for x in p.caption_lanes if x.id == eid), None)
-            return None if ln is None else {"name": ln.name, "clip_id": ln.clip_id, "doc": ln.doc}
+            return None if ln is None else _lane(ln)
+        if kind == "caption_line":
+            for ln in p.caption_lanes:
+                seg = next((s for s in ln.lines() if s.get("id") == eid), None)
+                if seg is not None:
+                    return _line(seg, ln.id)
         return None
 
     def __contains__(self, key: Key) -> bool:

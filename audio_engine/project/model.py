@@ -13,7 +13,9 @@ pedalboard/Rubber Band convention); ``"fixed"`` uses ``stretch_ratio``.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -48,6 +50,8 @@ MAX_DIP_DB = 18.0
 PRESENCE_HZ = (500.0, 8000.0)
 HIGHPASS_HZ = (20.0, 1000.0)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+#: Ids that sync as entity ids (the server's project_entities.entity_id check).
+ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 def new_id(prefix: str) -> str:
@@ -259,16 +263,65 @@ class Marker:
     name: str = ""
 
 
+def line_id(lane_id: str, index: int, attempt: int = 0) -> str:
+    """The id a caption line without one gets: derived from its lane and its
+    place in it, so every computer that opens the same old project gives its
+    lines the same ids (the server's upgrade of synced lanes, migration
+    20261130000300_caption_lines.sql, computes the same)."""
+    key = f"{lane_id}/{index}" if attempt == 0 else f"{lane_id}/{index}/{attempt}"
+    return "ln-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def with_line_ids(lane_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (a CaptionDoc dict) with an ``id`` on every line (segment):
+    lines that have one keep it, the others get :func:`line_id`."""
+    segs = doc.get("segments")
+    if not isinstance(segs, list) or all(isinstance(s, dict) and s.get("id") for s in segs):
+        return doc
+    taken = {s.get("id") for s in segs if isinstance(s, dict) and s.get("id")}
+    out: list[Any] = []
+    for i, s in enumerate(segs):
+        if isinstance(s, dict) and not s.get("id"):
+            attempt = 0
+            lid = line_id(lane_id, i)
+            while lid in taken:
+                attempt += 1
+                lid = line_id(lane_id, i, attempt)
+            taken.add(lid)
+            s = {"id": lid, **s}
+        out.append(s)
+    return {**doc, "segments": out}
+
+
 @dataclass
 class CaptionLane:
     """Captions that follow a clip: ``doc`` is a CaptionDoc dict in the clip
     media's *source* seconds; the timeline view comes from
-    :meth:`Project.timeline_captions` (audio_engine.captions.remap)."""
+    :meth:`Project.timeline_captions` (audio_engine.captions.remap). Each
+    line (``doc["segments"][i]``) carries a stable ``id``, unique in the
+    project: lines sync and are edited one by one."""
 
     id: str
     name: str = ""
     clip_id: str | None = None
     doc: dict[str, Any] = field(default_factory=dict)
+
+    def lines(self) -> list[dict[str, Any]]:
+        segs = self.doc.get("segments")
+        return [s for s in segs if isinstance(s, dict)] if isinstance(segs, list) else []
+
+    def validate(self, line_ids: set[str]) -> None:
+        """Lines are dicts with an id that can sync (unique across lanes: ``line_ids`` collects them)."""
+        segs = self.doc.get("segments", [])
+        if not isinstance(segs, list):
+            raise ProjectFileError(f"Caption lane {self.name or self.id}: its lines must be a list.")
+        for s in segs:
+            lid = s.get("id") if isinstance(s, dict) else None
+            if not isinstance(lid, str) or not ENTITY_ID.match(lid):
+                raise ProjectFileError(f"Caption lane {self.name or self.id}: a line has no valid id ({lid!r}).")
+            if lid in line_ids:
+                raise ProjectFileError(f"Caption lane {self.name or self.id}: duplicate line id {lid!r}.")
+            line_ids.add(lid)
 
 
 @dataclass
@@ -390,6 +443,9 @@ class Project:
         max_beats = self.seconds_to_beats(MAX_TIMELINE_SECONDS)
         for m in self.markers:
             _within(f"Marker {m.name or m.id}", m.position, 0.0, max_beats, "beats")
+        line_ids: set[str] = set()
+        for ln in self.caption_lanes:
+            ln.validate(line_ids)
         ids: set[str] = set()
         for t in self.tracks:
             t.validate()
@@ -435,7 +491,7 @@ class Project:
                 sample_rate=int(d.get("sample_rate", 44100)),
                 tracks=[track_from_dict(t) for t in d.get("tracks", [])],
                 markers=[Marker(**m) for m in d.get("markers", [])],
-                caption_lanes=[CaptionLane(**c) for c in d.get("caption_lanes", [])],
+                caption_lanes=[_lane_from_dict(c) for c in d.get("caption_lanes", [])],
                 media={k: MediaRef(**v) for k, v in d.get("media", {}).items()},
                 id=str(d.get("id") or new_id("project")),
                 notes=[str(n) for n in d.get("notes", [])],
@@ -450,6 +506,15 @@ class Project:
 
     def copy(self) -> Project:
         return Project.from_dict(self.to_dict())
+
+
+def _lane_from_dict(d: dict[str, Any]) -> CaptionLane:
+    """A lane as saved; lines saved before they had ids get them here (:func:`with_line_ids`)."""
+    lane = CaptionLane(**d)
+    if not isinstance(lane.doc, dict):
+        raise ProjectFileError(f"Caption lane {lane.id!r}: its captions must be an object.")
+    lane.doc = with_line_ids(str(lane.id), lane.doc)
+    return lane
 
 
 def clip_from_dict(d: dict[str, Any]) -> Clip:

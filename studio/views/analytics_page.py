@@ -96,7 +96,10 @@ class AnalyticsPage(CommunityPage):
         for m in ranked:
             row = QHBoxLayout()
             row.addWidget(label(f"{m['title']} ({m['visibility']})", bold=True), 1)
-            row.addWidget(muted(f"{m['plays']} plays · {m['likes']} likes · {m['votes']} votes"))
+            stats = muted(f"{m['plays']} plays · {m['likes']} likes · {m.get('comments', 0)} comments · "
+                          f"{m['votes']} votes")
+            stats.setObjectName(f"mashup_stats_{m['id']}")
+            row.addWidget(stats)
             row.addWidget(self.action_button("Unpublish", lambda m=m: self.unpublish(m), name=f"unpublish_{m['id']}"))
             mine.body.addLayout(row)
         self.body_lay.addWidget(mine)

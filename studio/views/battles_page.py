@@ -2,7 +2,8 @@
 entries side by side with a player (the published audio streamed from Storage
 into the studio's own playback; playing logs a play for the creator), a vote
 button (the server decides: one vote per battle, never for your own entry),
-the countdown, and after closing the votes and the winner. A free slot can be
+the countdown, comments (studio/views/comments_panel.py), and after closing
+the votes and the winner. A free slot can be
 filled with one of your published mashups."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QWidget
 
+from studio.views.comments_panel import comments_toggle
 from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
 from studio.views.remix_action import remix_button
 from studio.widgets import Card, muted
@@ -36,6 +38,7 @@ class BattlesPage(CommunityPage):
         self.my_mashups: list[dict[str, Any]] = []
         self.audio_dir = Path(tempfile.gettempdir()) / "mashups-community-audio"
         self.waves: dict[str, Any] = {}  # mashup id -> Peaks of its streamed audio
+        self.open_comments: set[str] = set()  # entries whose comments are open (kept across reloads)
 
     def fetch(self, client: CommunityClient) -> Fetched:
         f = client.battles()
@@ -132,8 +135,11 @@ class BattlesPage(CommunityPage):
             row.addWidget(vote)
         elif b.get("my_vote") == m["id"]:
             row.addWidget(muted("✓ your vote"))
+        comments, panel = comments_toggle(self, m, self.open_comments)
+        row.addWidget(comments)
         row.addStretch(1)
         box.body.addLayout(row)
+        box.body.addWidget(panel)
         return box
 
     # ------------------------------------------------------------ actions

@@ -70,7 +70,8 @@ class ChallengesPage(CommunityPage):
         card.body.addWidget(label(f"Leaderboard ({len(entries)} entries)", bold=True))
         for i, e in enumerate(entries[:10], 1):
             crown = "  · winner" if c.get("winner") == e["id"] else ""
-            card.body.addWidget(label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}{crown}",
+            card.body.addWidget(label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}"
+                                      f" · {e.get('comments', 0)} comments{crown}",
                                       name="challenge_entry"))
         return card
 

@@ -21,7 +21,7 @@ from audio_engine.project import Command
 from studio.controllers import SongActions
 from studio.jobs import describe_error
 from studio.services import Services
-from studio.views import editor_actions, marker_menu
+from studio.views import editor_actions, marker_menu, meters
 from studio.views.editor_document import EngineCommand, ProjectDocument
 from studio.views.editor_files import DocumentController, DocumentFileApi
 from studio.views.editor_headers import HeaderColumn
@@ -76,8 +76,6 @@ class EditorPage(DocumentFileApi, QWidget):
         self.timeline.peaks_lookup = self.lookups.peaks_for
         self.timeline.name_lookup = self.lookups.media_name
         self.timeline.captions_lookup = self.lookups.caption_segments
-        self.timeline.on_move = self._move_clip
-        self.timeline.on_trim = self._trim_clip
         self.timeline.seek_requested.connect(services.transport.seek)
         self.timeline.loop_changed.connect(self._loop_changed)
         self.snap.toggled.connect(lambda v: setattr(self.timeline, "snap", v))
@@ -89,9 +87,11 @@ class EditorPage(DocumentFileApi, QWidget):
         self.body.setSpacing(0)
         self.body.addWidget(self.header_column)
         self.body.addWidget(self.timeline, 1)
+        self.meters = meters.install(self)  # levels in the track headers and the master strip
+        self.body.addWidget(self.meters.master)
         self.empty = muted("This project is empty. On the Library page, select songs and choose “Open in editor”, "
                            "or run a Magic mashup (Ctrl+M). Drag clips to move them (they snap to beats), drag their "
-                           "edges to trim, Shift-drag in the ruler to set a loop.")
+                           "edges to trim, their top corners to fade, drag in the ruler to set a loop.")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
@@ -210,12 +210,6 @@ class EditorPage(DocumentFileApi, QWidget):
             self.timeline.rebuild()
             return False
         return True
-
-    def _move_clip(self, clip_id: str, beats: float, track_id: str | None) -> None:
-        self.push(proj.MoveClip(clip_id=clip_id, position=round(beats, 6), track_id=track_id))
-
-    def _trim_clip(self, clip_id: str, src_in: float, src_out: float, position: float | None) -> None:
-        self.push(proj.TrimClip(clip_id=clip_id, source_in=src_in, source_out=src_out, position=position))
 
     def set_track(self, track_id: str, name: str, value: Any) -> None:
         if getattr(self.doc.project.track(track_id), name) == value:

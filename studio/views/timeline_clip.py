@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
     QWidget,
 )
+
+from studio.views.clip_colors import clip_fill, display_color
 
 if TYPE_CHECKING:
     from audio_engine.app.fades import Crossfade
@@ -103,12 +105,16 @@ class ClipItem(QGraphicsObject):
         r = self.boundingRect()
         sel = self.isSelected()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        own = getattr(self.clip, "color", None)
-        fill = QColor(own) if isinstance(own, str) and QColor.isValidColor(own) else QColor(theme["clip"])
-        fill.setAlpha(235)
+        fill = clip_fill(theme["clip"], display_color(self.tl.project, self.clip))
+        offline = self.clip.id in getattr(self.tl, "offline_ids", ())  # its media is missing (editor: Locate…)
+        fill.setAlpha(110 if offline else 235)
         painter.setBrush(fill)
-        painter.setPen(QPen(QColor(theme["accent2"] if sel else theme["clip_border"]), 2 if sel else 1))
+        painter.setPen(QPen(QColor(theme["accent2"] if sel else theme["clip_border"]), 2 if sel else 1,
+                            Qt.PenStyle.DashLine if offline else Qt.PenStyle.SolidLine))
         painter.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        if offline:
+            painter.setBrush(QBrush(QColor(theme["muted"]), Qt.BrushStyle.BDiagPattern))
+            painter.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
         # label
         painter.setPen(QColor(theme["text"]))
         f = QFont(painter.font())
@@ -118,6 +124,8 @@ class ClipItem(QGraphicsObject):
         label = self.clip.name or self.tl.media_name(self.clip)
         if self.clip.stem and self.clip.stem.lower() not in label.lower():
             label += f" · {self.clip.stem}"
+        if offline:
+            label = f"Offline · {label} (media missing)"
         painter.drawText(r.adjusted(HANDLE + 6, 3, -HANDLE - 6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
         self._paint_wave(painter, option, r)
         self._paint_fades(painter, r)

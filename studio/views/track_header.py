@@ -1,6 +1,6 @@
 """A track's header beside its timeline lane: name (elided, full name in the
-tooltip), mute and solo, gain fader and pan. Every control keeps its room
-however long the name is."""
+tooltip), mute and solo, gain fader and pan, and the track's level meter.
+Every control keeps its room however long the name is."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.views import track_menu
+from studio.views.meters import LevelMeterWidget
 from studio.views.timeline import LANE_H
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ class TrackHeader(QFrame):
         row.addWidget(pan_label)
         row.addWidget(self.pan)
         lay.addLayout(row)
+        self.meter = LevelMeterWidget(colors=lambda: page.s.theme.colors)  # fed by studio.views.meters.EditorMeters
+        lay.addWidget(self.meter)
         self._show_values(show_tip=False)
         self.mute.toggled.connect(lambda v: page.set_track(self.track_id, "mute", bool(v)))
         self.solo.toggled.connect(lambda v: page.set_track(self.track_id, "solo", bool(v)))

@@ -1,5 +1,6 @@
 """``mashups publish``, ``mashups battles list|show|vote|enter``, ``mashups
-challenges list|enter``, ``mashups me``, ``mashups trending`` (issue 12)."""
+challenges list|enter``, ``mashups me``, ``mashups trending``, ``mashups
+comments list|post|delete`` (issue 12)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ EXAMPLES = [
     "mashups challenges enter CHALLENGE_ID MASHUP_ID",
     "mashups me --json",
     "mashups trending",
+    "mashups comments list MASHUP_ID --json",
+    "mashups comments post MASHUP_ID 'Great flip!'",
 ]
 
 
@@ -89,6 +92,38 @@ def register_trending(sub: Any) -> None:
     t = sub.add_parser("trending", help="sounds trending in mashups (and Spotify/YouTube charts when the server has keys)")
     _json_flag(t)
     t.set_defaults(func=command(_trending))
+
+
+def register_comments(sub: Any) -> None:
+    c = sub.add_parser("comments", help="comments on a published mashup: list, post, delete")
+    ca = c.add_subparsers(dest="action", metavar="ACTION", required=True)
+    x = ca.add_parser("list", help="a mashup's comments, newest first")
+    x.add_argument("mashup")
+    x.add_argument("--limit", type=int, default=50, help="1-100 (default 50)")
+    _json_flag(x)
+    x.set_defaults(func=command(_comments_list))
+    x = ca.add_parser("post", help="comment on a mashup (at most 2000 characters)")
+    x.add_argument("mashup")
+    x.add_argument("text")
+    _json_flag(x)
+    x.set_defaults(func=command(lambda a, s: _act(a, s, lambda c: {"status": "posted", **c.post_comment(a.mashup,
+                                                                                                       a.text)})))
+    x = ca.add_parser("delete", help="delete one of your comments")
+    x.add_argument("comment")
+    _json_flag(x)
+    x.set_defaults(func=command(lambda a, s: _act(a, s, lambda c: c.delete_comment(a.comment))))
+
+
+def _comments_list(args: argparse.Namespace, s: CloudSession) -> int:
+    f = _client(s).comments(args.mashup, limit=args.limit)
+    _offline_note(f)
+    d = f.data
+    lines = [f"{d['total']} comment{'' if d['total'] == 1 else 's'}"]
+    lines += [f"{c['created_at'][:16].replace('T', ' ')}  {c.get('author') or '?'}"
+              + ("  (you)" if c.get("mine") else "") + f"  [{c['id']}]\n  " + c["body"].replace("\n", "\n  ")
+              for c in d["comments"]]
+    emit(args, d, "\n".join(lines))
+    return 0
 
 
 def _client(s: CloudSession) -> CommunityClient:

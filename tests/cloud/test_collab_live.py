@@ -14,6 +14,7 @@ the editor mid-session and the editor's further edits are rejected and shown.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,7 +28,7 @@ from audio_engine.project.model import Clip
 from backend.devserver.gateway import ANON_KEY, Gateway
 from backend.devserver.realtime import RealtimeServer
 from sync.auth import MemoryTokenStore
-from sync.collab import ReadOnlyError, UndoConflictError
+from sync.collab import REMOVED_REASON, VIEWER_REASON, ReadOnlyError, UndoConflictError
 from sync.config import CloudConfig
 from sync.errors import OfflineError, RpcError, TierLimitError
 from sync.live import LiveSession
@@ -189,7 +190,7 @@ def test_three_studios_share_edit_live_undo_viewer_offline_remove(tmp_path: Path
         assert clip(le, "c1").gain_db == -2.0
 
         # ---- the viewer: controls refuse, the channel refuses, the server refuses
-        with pytest.raises(ReadOnlyError, match="only its owner and editors"):
+        with pytest.raises(ReadOnlyError, match="ask the owner for edit access"):
             lv.edit(MoveClip(clip_id="c1", position=30.0))
         forged = {"v": 1, "op": "do", "from": uid_o, "cmd": MoveClip(clip_id="c1", position=31.0).to_dict(),
                   "changes": [{"project": pid, "kind": "clip", "id": "c1",
@@ -273,3 +274,54 @@ def test_collaborator_limit_counts_pending_invites_and_frees_on_removal(tmp_path
     with pytest.raises(RpcError):
         sharing(people[2]).remove(pid, uid)
     assert ids[2] in {m.user_id for m in sharing(o).members(pid)[1] if m.status == "invited"}
+
+
+def test_role_changes_and_removal_reach_the_open_session_live(tmp_path: Path, gw: Gateway, rt: RealtimeServer,
+                                                              db: Db, home: Factory) -> None:
+    """The owner demotes the editor, promotes them back, then removes them while
+    both have the project open: the database pushes each change on the
+    channel, the editor's session re-reads the members from the server (the
+    pushed payload is not trusted) and switches read-only on and off."""
+    folder_o = two_song_project(tmp_path)
+    o, e = home("owner"), home("editor")
+    o.sign_up(email("owner"), "secret-pw")
+    e_mail = email("editor")
+    uid_e = e.sign_up(e_mail, "secret-pw")
+    assert o.projects is not None and e.projects is not None
+    pid = o.projects.upload(folder_o)
+    sharing(o).invite(pid, e_mail, "editor")
+    sharing(e).respond(pid, True)
+    folder_e = e.projects.download(pid, tmp_path / "E" / "Two songs.mashup")
+    lo, le = live(o, pid, folder_o, rt), live(e, pid, folder_e, rt)
+    access: list[str | None] = []
+    le.on_access = access.append
+    try:
+        sharing(o).set_role(pid, uid_e, "viewer")
+        assert settle((lo, le), lambda: access == [VIEWER_REASON] and lo.live.roles.get(uid_e) == "viewer"), \
+            (access, le.notices)
+        assert any(n.startswith("The owner made you a viewer") for n in le.notices)
+        with pytest.raises(ReadOnlyError, match="ask the owner for edit access"):
+            le.edit(MoveClip(clip_id="c1", position=9.0))
+        # a push whose payload claims the editor owns the project changes nothing: the server's roles decide
+        with psycopg.connect(db.dsn, autocommit=True) as conn:
+            conn.execute("select realtime.send(%s::jsonb, 'members', %s, true)",
+                         (json.dumps({"user_id": uid_e, "role": "owner"}), f"project:{pid}"))
+        assert settle((lo, le), lambda: le.members_read == 2)
+        assert le.live.role == "viewer" and access == [VIEWER_REASON]
+
+        sharing(o).set_role(pid, uid_e, "editor")
+        # (an edit reaching the owner before the owner's studio re-read the members would be dropped there
+        # and arrive with the next pull: wait for both)
+        assert settle((lo, le), lambda: access == [VIEWER_REASON, None] and lo.live.roles.get(uid_e) == "editor")
+        le.edit(MoveClip(clip_id="c1", position=9.0))
+        assert lo.wait_for(lambda: clip(lo, "c1").position == 9.0, SHOWN_WITHIN_S)
+
+        sharing(o).remove(pid, uid_e)
+        assert settle((lo, le), lambda: access[-1] == REMOVED_REASON and le.link_state == "closed"
+                      and uid_e not in lo.live.roles), (access, le.notices, le.link_state)
+        assert any("removed from this project" in n for n in le.notices)
+        with pytest.raises(ReadOnlyError, match="no longer have access"):
+            le.edit(MoveClip(clip_id="c1", position=1.0))
+    finally:
+        lo.close()
+        le.close()

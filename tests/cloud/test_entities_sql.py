@@ -160,3 +160,74 @@ def test_server_catalogue_lists_every_client_entity_field(db: Db) -> None:
         got = {(r["kind"], r["field"]) for r in conn.execute("select kind, field from private.entity_fields")}
     want = {(k, f) for k, fs in FIELDS.items() for f in fs}
     assert want - got == set(), f"add these to private.entity_fields in a new migration: {sorted(want - got)}"
+
+
+LINES = "20261130000300_caption_lines.sql"
+
+
+def test_caption_lanes_are_upgraded_into_lines_with_the_ids_the_studio_gives(pg_server: PgServer) -> None:
+    """A lane synced as one document becomes line rows whose ids are the ones the
+    studio gives the same lines when it opens the old project, carrying the
+    document's clock; the lane keeps the document's meta."""
+    from audio_engine.project.entities import compose
+    from audio_engine.project.model import Project
+
+    name = f"ms_lines_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    lane = {"id": "lane-old", "name": "Lyrics", "clip_id": None,
+            "doc": {"language": "en", "model": "small", "segments": [
+                {"start": 0.5, "end": 1.5, "text": "first line", "words": [
+                    {"start": 0.5, "end": 1.0, "text": "first", "probability": 0.9},
+                    {"start": 1.0, "end": 1.5, "text": "line", "probability": 0.8}]},
+                {"start": 2.0, "end": 3.0, "text": "second", "words": []}]}}
+    try:
+        files = migration_files()
+        cut = next(i for i, f in enumerate(files) if f.name == LINES)
+        with psycopg.connect(pg_server.dsn(name), autocommit=True) as conn:
+            conn.execute(BOOTSTRAP.read_text())
+            for f in files[:cut]:
+                conn.execute(f.read_text())
+            uid = conn.execute("insert into auth.users (email) values ('lines@example.test') returning id").fetchone()
+            assert uid is not None
+            pid = str(uuid.uuid4())
+            conn.execute("insert into public.projects (id, owner_id, title) values (%s, %s, 'Old')", (pid, uid[0]))
+            conn.execute("insert into public.project_entities (project_id, kind, entity_id, owner_id, fields, "
+                         "field_clock) values (%s, 'caption', 'lane-old', %s, %s, %s)",
+                         (pid, uid[0], Jsonb({k: v for k, v in lane.items() if k != "id"}),
+                          Jsonb({"name": clk(3), "clip_id": clk(3), "doc": clk(7)})))
+            for f in files[cut:]:
+                conn.execute(f.read_text())
+            got = {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(
+                "select kind, entity_id, fields, field_clock from public.project_entities where project_id = %s",
+                (pid,)).fetchall()}
+        studio = Project.from_dict({"tempo": 120.0, "caption_lanes": [lane]}).caption_lanes[0]
+        assert {eid for k, eid in got if k == "caption_line"} == {s["id"] for s in studio.lines()}
+        fields, clocks = got[("caption", "lane-old")]
+        assert fields == {"name": "Lyrics", "clip_id": None, "meta": {"language": "en", "model": "small"}}
+        assert clocks == {"name": clk(3), "clip_id": clk(3), "meta": clk(7)}
+        assert all(set(c.values()) == {clk(7)} for (k, _), (_, c) in got.items() if k == "caption_line")
+        composed = compose({k: f for k, (f, _) in got.items()}).caption_lanes[0]
+        assert composed.doc == studio.doc  # the cloud copy and the opened old file hold the same lines
+    finally:
+        drop_database(pg_server, name)
+
+
+def test_caption_lines_are_entities_with_per_line_lww(fresh_db: Db) -> None:
+    u = fresh_db.create_user()
+    pid = project(fresh_db, u)
+    res = push(fresh_db, u,
+               ent(pid, "caption", "l1", {"name": "Lyrics", "clip_id": None, "meta": {"language": "en"}}, clk(2)),
+               ent(pid, "caption_line", "ln-a", {"lane_id": "l1", "start": 0.0, "end": 1.0, "text": "a", "words": []},
+                   clk(2)),
+               ent(pid, "caption_line", "ln-b", {"lane_id": "l1", "start": 1.0, "end": 2.0, "text": "b", "words": []},
+                   clk(2)),
+               # two computers edit different lines: both kept; the same line: the later clock wins
+               ent(pid, "caption_line", "ln-a", {"text": "A from laptop"}, clk(5)),
+               ent(pid, "caption_line", "ln-b", {"text": "B from desktop"}, clk(4)),
+               ent(pid, "caption_line", "ln-b", {"text": "B older"}, clk(3)))
+    assert [r["status"] for r in res] == ["accepted"] * 6
+    texts = {r["entity_id"]: r["text"] for r in rows(
+        fresh_db, "select entity_id, fields ->> 'text' as text from public.project_entities "
+                  "where project_id = %s and kind = 'caption_line'", pid)}
+    assert texts == {"ln-a": "A from laptop", "ln-b": "B from desktop"}

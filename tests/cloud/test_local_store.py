@@ -91,3 +91,36 @@ def test_clock_from_a_fast_system_clock_is_dropped_on_start() -> None:
     near = f"{now + 60_000:013d}-00003-dev"
     assert HybridClock("dev", far, now_ms=lambda: now).tick() < far
     assert HybridClock("dev", near, now_ms=lambda: now).tick() > near  # small leads are kept (monotonic)
+
+
+def test_store_upgrade_splits_caption_documents_into_lines(tmp_path: Path) -> None:
+    """A version-2 store holds lanes as one ``doc`` field (and may have one queued):
+    opening it makes the lane's lines entities of their own, with the ids the
+    studio gives them and the doc's clock, and queues them in its place."""
+    import json
+
+    from audio_engine.project.model import line_id
+
+    s = LocalStore(tmp_path / "s.db")
+    pid = str(uuid.uuid4())
+    doc = {"language": "en", "segments": [{"start": 0.0, "end": 1.0, "text": "one", "words": []},
+                                          {"start": 1.0, "end": 2.0, "text": "two", "words": []}]}
+    clock = s.clock.tick()
+    with s._tx() as db:
+        db.execute("insert into entities (project_id, kind, entity_id, fields, field_clock) values (?, 'caption', "
+                   "'lane1', ?, ?)", (pid, json.dumps({"name": "L", "doc": doc}),
+                                      json.dumps({"name": clock, "doc": clock})))
+        s.queue(db, "caption", "lane1", "upsert", {"name": "L", "doc": doc}, clock, project_id=pid)
+        s.set_meta("schema_version", "2", db)
+    s.close()
+    s = LocalStore(tmp_path / "s.db")
+    ids = [line_id("lane1", 0), line_id("lane1", 1)]
+    ents = s.entities(pid)
+    assert ents[("caption", "lane1")] == {"name": "L", "meta": {"language": "en"}}
+    assert [ents[("caption_line", i)]["text"] for i in ids] == ["one", "two"]
+    row = s.entity_row(pid, "caption_line", ids[0])
+    assert row is not None and set(row["field_clock"].values()) == {clock}
+    queued = {(e.kind, e.entity_id): e for e in s.pending()}
+    assert "doc" not in queued[("caption", "lane1")].fields
+    assert queued[("caption_line", ids[1])].fields["text"] == "two" and queued[("caption_line", ids[1])].clock == clock
+    assert s.get_meta("schema_version") == "3"

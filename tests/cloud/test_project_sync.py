@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from audio_engine.project import (
     MoveClip,
     Project,
     RemoveTrack,
+    SetCaptions,
     SetClipProperty,
     Track,
     TrimClip,
@@ -34,6 +36,7 @@ from backend.devserver.gateway import ANON_KEY, Gateway
 from sync.auth import MemoryTokenStore
 from sync.config import CloudConfig
 from sync.errors import IntegrityError, OfflineError, SyncError
+from sync.projects import ProjectSync
 from sync.session import CloudSession
 from sync.transport import RetryPolicy
 from tests.project.helpers import click_track, tone
@@ -71,6 +74,42 @@ def email(tag: str) -> str:
     return f"{tag}-{time.monotonic_ns()}@example.test"
 
 
+@dataclass
+class TwoHomes:
+    """Two computers signed in to one (pro) account; A has the two-song project."""
+
+    a: CloudSession
+    b: CloudSession
+    folder_a: Path
+    tmp: Path
+
+    @property
+    def ps_a(self) -> ProjectSync:
+        assert self.a.projects is not None
+        return self.a.projects
+
+    @property
+    def ps_b(self) -> ProjectSync:
+        assert self.b.projects is not None
+        return self.b.projects
+
+    def share(self) -> tuple[str, Path]:
+        """A saves the project to the cloud, B opens it: (cloud id, B's folder)."""
+        pid = self.ps_a.upload(self.folder_a)
+        return pid, self.ps_b.download(pid, self.tmp / "B" / "p.mashup")
+
+
+@pytest.fixture
+def two(tmp_path: Path, db: Db, home: Factory) -> TwoHomes:
+    folder_a = two_song_project(tmp_path)
+    a, b = home("a"), home("b", chunk_size=16 * 1024)
+    addr = email("two")
+    uid = a.sign_up(addr, "secret-pw")
+    db.set_tier(uid, "pro")
+    b.sign_in(addr, "secret-pw")
+    return TwoHomes(a, b, folder_a, tmp_path)
+
+
 def two_song_project(tmp: Path) -> Path:
     """A saved .mashup with two songs (one with a stem) on two tracks."""
     src = tmp / "src"
@@ -91,6 +130,8 @@ def two_song_project(tmp: Path) -> Path:
                                          "position": 4.0, "source_bpm": 120.0}))
     st.push(AddClip(track_id="t1", clip={"id": "c3", "media": a.hash, "stem": "vocals", "source_in": 1.0,
                                          "source_out": 3.0, "position": 8.0, "source_bpm": 120.0}))
+    st.push(SetCaptions(lane_id="lyrics", clip_id="c3", name="Lyrics", doc={"language": "en", "segments": [
+        {"start": 1.0 + i * 0.6, "end": 1.5 + i * 0.6, "text": f"line {i}", "words": []} for i in range(3)]}))
     return save_project(p, tmp / "A" / "Two songs.mashup", media_sources=store)
 
 
@@ -110,14 +151,8 @@ def render(folder: Path) -> np.ndarray:
     return render_project(opened.project, media=opened.media, target_lufs=None, workers=1, tag=False).audio.samples
 
 
-def test_two_computers_one_account_edit_offline_and_converge(tmp_path: Path, gw: Gateway, db: Db,
-                                                             home: Factory) -> None:
-    folder_a = two_song_project(tmp_path)
-    a, b = home("laptop"), home("desktop")
-    addr = email("both")
-    uid = a.sign_up(addr, "secret-pw")
-    db.set_tier(uid, "pro")
-    b.sign_in(addr, "secret-pw")
+def test_two_computers_one_account_edit_offline_and_converge(gw: Gateway, two: TwoHomes) -> None:
+    a, b, folder_a, tmp_path = two.a, two.b, two.folder_a, two.tmp
     assert a.projects is not None and b.projects is not None
 
     pid = a.projects.upload(folder_a)
@@ -144,17 +179,10 @@ def test_two_computers_one_account_edit_offline_and_converge(tmp_path: Path, gw:
     assert np.array_equal(render(folder_a), render(folder_b))
 
 
-def test_same_field_later_clock_wins_and_deleted_track_clips_stay_deleted(tmp_path: Path, gw: Gateway, db: Db,
-                                                                          home: Factory) -> None:
-    folder_a = two_song_project(tmp_path)
-    a, b = home("a"), home("b")
-    addr = email("lww")
-    uid = a.sign_up(addr, "secret-pw")
-    db.set_tier(uid, "pro")
-    b.sign_in(addr, "secret-pw")
+def test_same_field_later_clock_wins_and_deleted_track_clips_stay_deleted(db: Db, two: TwoHomes) -> None:
+    a, b, folder_a = two.a, two.b, two.folder_a
     assert a.projects is not None and b.projects is not None
-    pid = a.projects.upload(folder_a)
-    folder_b = b.projects.download(pid, tmp_path / "B" / "p.mashup")
+    pid, folder_b = two.share()
 
     # both set the gain of clip 1 offline; B's edit is later
     edit(a, pid, folder_a, SetClipProperty(clip_id="c1", name="gain_db", value=-3.0))
@@ -177,6 +205,41 @@ def test_same_field_later_clock_wins_and_deleted_track_clips_stay_deleted(tmp_pa
         server = conn.execute("select fields ->> 'gain_db' as g, deleted from public.project_entities "
                               "where project_id = %s and kind = 'clip' and entity_id = 'c1'", (pid,)).fetchone()
     assert server == {"g": "-9.0", "deleted": True}
+
+
+def edit_line(session: CloudSession, pid: str, folder: Path, index: int, text: str) -> None:
+    """Change the text of one caption line the way the editor does: the lane's
+    document with that line changed (ids kept), as one SetCaptions command."""
+    lane = open_project(folder).project.caption_lanes[0]
+    doc = json.loads(json.dumps(lane.doc))
+    doc["segments"][index]["text"] = text
+    edit(session, pid, folder, SetCaptions(lane_id=lane.id, clip_id=lane.clip_id, name=lane.name, doc=doc))
+
+
+def test_caption_lines_edited_offline_on_two_computers_merge_line_by_line(gw: Gateway, db: Db,
+                                                                          two: TwoHomes) -> None:
+    """Both computers edit lines of the same lane offline: different lines both
+    survive; the line both edited takes the later edit (hybrid clock), on both."""
+    a, b = two.a, two.b
+    pid, folder_b = two.share()
+    gw.stop()
+    edit_line(a, pid, two.folder_a, 0, "A wrote line 0")
+    edit_line(a, pid, two.folder_a, 1, "A wrote line 1")
+    time.sleep(0.002)  # B's edit of line 1 is the later one (clocks are milliseconds)
+    edit_line(b, pid, folder_b, 2, "B wrote line 2")
+    edit_line(b, pid, folder_b, 1, "B wrote line 1")
+    gw.start()
+    a.sync()
+    b.sync()
+    a.sync()
+    pa, pb = two.ps_a.refresh_local(pid), two.ps_b.refresh_local(pid)
+    assert pa.to_dict() == pb.to_dict()
+    assert [s["text"] for s in pa.caption_lanes[0].lines()] == ["A wrote line 0", "B wrote line 1", "B wrote line 2"]
+    assert open_project(two.folder_a).project.caption_lanes[0].doc == pa.caption_lanes[0].doc
+    with db.connect() as conn:
+        kinds = conn.execute("select kind, count(*) as n from public.project_entities where project_id = %s "
+                             "and kind like 'caption%%' group by kind order by kind", (pid,)).fetchall()
+    assert kinds == [{"kind": "caption", "n": 1}, {"kind": "caption_line", "n": 3}]
 
 
 def test_upload_cut_in_the_middle_resumes(tmp_path: Path, gw: Gateway, db: Db, home: Factory) -> None:
@@ -217,15 +280,10 @@ def test_upload_cut_in_the_middle_resumes(tmp_path: Path, gw: Gateway, db: Db, h
     assert len([p for p in puts if p.endswith(".part")]) == total_chunks - 5
 
 
-def test_corrupted_download_is_rejected_and_retried(tmp_path: Path, gw: Gateway, db: Db, home: Factory) -> None:
-    folder = two_song_project(tmp_path)
-    a, b = home("a"), home("b")
-    addr = email("corrupt")
-    uid = a.sign_up(addr, "secret-pw")
-    db.set_tier(uid, "pro")
-    b.sign_in(addr, "secret-pw")
+def test_corrupted_download_is_rejected_and_retried(tmp_path: Path, gw: Gateway, two: TwoHomes) -> None:
+    a, b = two.a, two.b
     assert a.projects is not None and b.projects is not None
-    pid = a.projects.upload(folder)
+    pid = a.projects.upload(two.folder_a)
     key = next(k for k in gw.objects if k[1].endswith("00000.part"))
     good = gw.objects[key]
     gw.objects[key] = b"\0" * len(good)  # bit rot on the server
@@ -271,17 +329,12 @@ def test_another_user_cannot_see_or_open_the_project(tmp_path: Path, gw: Gateway
         eve.require().media.download(h, tmp_path / "E" / "x.flac", owner_id=uid)
 
 
-def test_5xx_and_expired_token_are_absorbed_and_a_full_disk_resumes(tmp_path: Path, gw: Gateway, db: Db,
-                                                                     home: Factory) -> None:
+def test_5xx_and_expired_token_are_absorbed_and_a_full_disk_resumes(tmp_path: Path, gw: Gateway,
+                                                                     two: TwoHomes) -> None:
     import resource
     import signal
 
-    folder = two_song_project(tmp_path)
-    a, b = home("a"), home("b", chunk_size=16 * 1024)
-    addr = email("faults")
-    uid = a.sign_up(addr, "secret-pw")
-    db.set_tier(uid, "pro")
-    b.sign_in(addr, "secret-pw")
+    a, b, folder = two.a, two.b, two.folder_a
     assert a.projects is not None and b.projects is not None
     # an expired access token is refreshed silently; a 503 is retried
     session = a.require().auth._session
@@ -328,20 +381,13 @@ def test_5xx_and_expired_token_are_absorbed_and_a_full_disk_resumes(tmp_path: Pa
     assert first > 0 and len(chunks_again) == total - kept  # the chunks kept on disk were not fetched again
 
 
-def test_song_added_on_one_computer_reaches_the_other_and_rename_remove(tmp_path: Path, gw: Gateway, db: Db,
-                                                                        home: Factory) -> None:
+def test_song_added_on_one_computer_reaches_the_other_and_rename_remove(tmp_path: Path, two: TwoHomes) -> None:
     from audio_engine.project import AddMedia, AddTrack
     from audio_engine.project.media import MediaResolver
 
-    folder_a = two_song_project(tmp_path)
-    a, b = home("a"), home("b")
-    addr = email("addsong")
-    uid = a.sign_up(addr, "secret-pw")
-    db.set_tier(uid, "pro")
-    b.sign_in(addr, "secret-pw")
+    a, b, folder_a = two.a, two.b, two.folder_a
     assert a.projects is not None and b.projects is not None
-    pid = a.projects.upload(folder_a)
-    folder_b = b.projects.download(pid, tmp_path / "B" / "p.mashup")
+    pid, folder_b = two.share()
 
     # A adds a third song in the editor (it lives in A's library store until A saves)
     lib = MediaStore(tmp_path / "A-lib")

@@ -39,6 +39,7 @@ class Spec:
     allowed: dict[str, set[str]]
     insert_prep: str | None = None  # run as superuser before the insert
     extra: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # the test id when one table has several specs (default: the table)
 
 
 def own(col: str, ctx: Ctx, actor: str, **row: Any) -> dict[str, Any]:
@@ -88,6 +89,11 @@ SPECS: list[Spec] = [
          lambda c, a: own("owner_id", c, a, project_id=c["project"], kind="clip", entity_id="clip-new",
                           fields=Jsonb({"name": "n"})),
          {"field_clock": Jsonb({"name": "9999999999999-00000-forged"})}, ro(OWNER)),
+    # issue 11: caption lines are entities of their own, under the same rules (read by the owner, written by sync only)
+    Spec("public.project_entities", {"project_id": "project", "kind": "lkind", "entity_id": "line"},
+         lambda c, a: own("owner_id", c, a, project_id=c["project"], kind="caption_line", entity_id="ln-new",
+                          fields=Jsonb({"text": "forged"})),
+         {"fields": Jsonb({"text": "changed"})}, ro(OWNER), label="public.project_entities.caption_line"),
     Spec("public.collaboration_sessions", {"id": "session"},
          lambda c, a: own("host_id", c, a, project_id=c["project"]) if a == "service" else {"project_id": c["project"]},
          {"status": "closed"}, ro(OWNER, OWNER)),
@@ -164,6 +170,10 @@ SPECS: list[Spec] = [
          lambda c, a: {"id": str(uuid.uuid4()), "owner_id": c["owner"], "title": "p", "licence": "non-commercial",
                        "tempo": 100, "manifest": Jsonb({}), "storage_prefix": "x"},
          {"title": "changed"}, ro(EVERYONE)),
+    # issue 16: remix lineage, written by remix_mashup only; the remixer and the remixed owner read it
+    Spec("public.project_remixes", {"project_id": "remix_project"},
+         lambda c, a: {"project_id": c["project"], "remixer": c["owner"], "licence": "non-commercial"},
+         {"licence": "remix-with-credit"}, ro(OWNER)),
     Spec("public.mashup_likes", {"mashup_id": "x_mashup", "user_id": "owner"},
          lambda c, a: {"mashup_id": c["mashup"], "user_id": c["owner"]}, {"created_at": "2020-01-01"}, ro(OWNER)),
     # issue 12: community pages (server-written; read by everyone except sources of private mashups)
@@ -216,6 +226,9 @@ def seed(db: Db) -> Ctx:
         conn.execute("insert into public.project_entities (project_id, kind, entity_id, owner_id, fields) "
                      "values (%s, 'clip', 'clip-seed', %s, '{}')", (ctx["project"], owner))
         ctx["ekind"], ctx["entity"] = "clip", "clip-seed"
+        conn.execute("insert into public.project_entities (project_id, kind, entity_id, owner_id, fields) "
+                     "values (%s, 'caption_line', 'ln-seed', %s, '{\"text\": \"hey\"}')", (ctx["project"], owner))
+        ctx["lkind"], ctx["line"] = "caption_line", "ln-seed"
         ctx["session"] = one("insert into public.collaboration_sessions (project_id, host_id) values (%s, %s) "
                              "returning id", ctx["project"], owner)
         conn.execute("insert into public.collaboration_participants (session_id, user_id, role) values (%s, %s, "
@@ -281,6 +294,10 @@ def seed(db: Db) -> Ctx:
         ctx["pack"] = one("insert into public.remix_packs (id, owner_id, title, licence, tempo, manifest, "
                           "storage_prefix) values (gen_random_uuid(), %s, 'pack', 'remix-with-credit', 120, '{}', "
                           "'p') returning id", owner)
+        ctx["remix_project"] = one("insert into public.projects (id, owner_id, title) values (gen_random_uuid(), %s, "
+                                   "'remix') returning id", owner)
+        conn.execute("insert into public.project_remixes (project_id, mashup_id, parent_owner, remixer, licence) "
+                     "values (%s, %s, %s, %s, 'remix-with-credit')", (ctx["remix_project"], ctx["x_mashup2"], spare, owner))
         conn.execute("insert into public.mashup_likes (mashup_id, user_id) values (%s, %s)",
                      (ctx["x_mashup"], owner))
         ctx["level"] = "1"
@@ -343,7 +360,7 @@ CASES = [(spec, op, actor) for spec in SPECS for op in OPS for actor in ROLES]
 
 
 @pytest.mark.parametrize(
-    ("spec", "op", "actor"), CASES, ids=[f"{s.table}-{o}-{a}" for s, o, a in CASES]
+    ("spec", "op", "actor"), CASES, ids=[f"{s.label or s.table}-{o}-{a}" for s, o, a in CASES]
 )
 def test_rls_matrix(conns: Any, ctx: Ctx, spec: Spec, op: str, actor: str) -> None:
     conn, observer = conns

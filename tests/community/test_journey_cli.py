@@ -92,6 +92,13 @@ def test_two_users_journey_through_the_cli(tmp_path: Path, gw: Gateway, db: Db) 
     shown = ok(mashups(hb, gw, "battles", "show", bt["id"], "--json"))
     assert shown["status"] == "open" and shown["my_vote"] == m1 and shown["a"]["title"] == "A one"
 
+    # comments from the CLI: B posts on A's entry, A reads it (the count is on the battle too)
+    posted = ok(mashups(hb, gw, "comments", "post", m1, "Great flip!", "--json"))
+    assert posted["status"] == "posted" and posted["body"] == "Great flip!" and posted["mine"] is True
+    listed = ok(mashups(ha, gw, "comments", "list", m1, "--json"))
+    assert listed["total"] == 1 and [(c["body"], c["mine"]) for c in listed["comments"]] == [("Great flip!", False)]
+    assert ok(mashups(hb, gw, "battles", "show", bt["id"], "--json"))["a"]["comments"] == 1
+
     admin(db, "battle", "end", bt["id"])
     admin(db, "challenge", "end", ch["id"])
     assert admin(db, "close") == {"battles_closed": 0, "challenges_closed": 0}
@@ -132,6 +139,7 @@ def test_two_users_journey_through_the_cli(tmp_path: Path, gw: Gateway, db: Db) 
     assert series.total("play") == 1 and not fetched.offline
     assert series.to_csv().splitlines()[0] == "bucket_start,play,like,share,comment,vote"
     assert series.total("vote") == 1  # B's battle vote for A's entry
+    assert series.total("comment") == 1  # B's comment (from the comments table, not a client event)
     one, _ = ca.timeseries("week", now - timedelta(days=20), now + timedelta(hours=1), m2)  # per mashup
     assert (one.total("play"), one.total("vote")) == (0, 0)
     with pytest.raises(Exception, match="not found"):

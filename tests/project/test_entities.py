@@ -38,19 +38,73 @@ def _base(tmp: Path):  # type: ignore[no-untyped-def]
     st_.push(AddClip(track_id="t2", clip={"id": "c2", "media": ref.hash, "stem": "vocals", "source_in": 0.5,
                                           "source_out": 2.5, "position": 4.0, "source_bpm": 120.0}))
     st_.push(SetCaptions(lane_id="l1", clip_id="c2", name="Lyrics",
-                         doc={"segments": [{"start": 0.6, "end": 1.2, "text": "hey", "words": []}]}))
+                         doc={"language": "en", "segments": [{"start": 0.6, "end": 1.2, "text": "hey", "words": []},
+                                                             {"start": 1.4, "end": 2.0, "text": "you", "words": []}]}))
     return p, ref
+
+
+def _lane_doc(p, edit):  # type: ignore[no-untyped-def]
+    """Lane l1's doc with ``edit(lines)`` applied to a copy of its lines (ids kept), as an editor would."""
+    import copy
+
+    doc = copy.deepcopy(p.caption_lanes[0].doc)
+    edit(doc["segments"])
+    return doc
 
 
 def test_decompose_compose_round_trip(tmp_path: Path) -> None:
     p, _ = _base(tmp_path)
     ents = decompose(p)
-    assert {k for k, _ in ents} == {"props", "media", "track", "clip", "caption"}
+    assert {k for k, _ in ents} == {"props", "media", "track", "clip", "caption", "caption_line"}
+    assert ents[("caption", "l1")] == {"name": "Lyrics", "clip_id": "c2", "meta": {"language": "en"}}
+    assert sorted(f["text"] for (k, _), f in ents.items() if k == "caption_line") == ["hey", "you"]
     assert compose(ents).to_dict() == canonical(p).to_dict()
     # a clip whose track is gone is not composed (a deleted track's clips never come back)
     del ents[("track", "t1")]
     q = compose(ents)
     assert [c.id for c in q.clips()] == ["c2"]
+    # nor the lines of a deleted lane
+    del ents[("caption", "l1")]
+    assert compose(ents).caption_lanes == []
+
+
+def test_old_caption_lines_get_the_same_ids_everywhere(tmp_path: Path) -> None:
+    """Lines saved before they had ids get them on load, the same on every computer
+    (derived from the lane id and the line's place; the server's upgrade computes the same)."""
+    from audio_engine.project import Project
+    from audio_engine.project.model import line_id
+
+    p, _ = _base(tmp_path)
+    d = p.to_dict()
+    for seg in d["caption_lanes"][0]["doc"]["segments"]:
+        del seg["id"]
+    one, two = Project.from_dict(d), Project.from_dict(d)
+    ids = [s["id"] for s in one.caption_lanes[0].lines()]
+    assert ids == [s["id"] for s in two.caption_lanes[0].lines()] == [line_id("l1", 0), line_id("l1", 1)]
+    assert ids == [s["id"] for s in p.caption_lanes[0].lines()]  # the command gave the same ids
+    # a line that already has an id keeps it; a new id never repeats one
+    d["caption_lanes"][0]["doc"]["segments"][1]["id"] = line_id("l1", 0)
+    three = Project.from_dict(d)
+    assert [s["id"] for s in three.caption_lanes[0].lines()] == [line_id("l1", 0, 1), line_id("l1", 0)]
+
+
+def test_a_caption_edit_is_a_change_of_the_lines_it_touched(tmp_path: Path) -> None:
+    p, _ = _base(tmp_path)
+    first, second = (s["id"] for s in p.caption_lanes[0].lines())
+    c = SetCaptions(lane_id="l1", clip_id="c2", name="Lyrics",
+                    doc=_lane_doc(p, lambda lines: lines[1].update(text="YOU")))
+    c.apply(p)
+    [ch] = command_changes(c, p)
+    assert (ch.kind, ch.id, ch.fields["text"]) == ("caption_line", second, "YOU")
+    c.revert(p)
+    [ch] = command_changes(c, p)
+    assert (ch.kind, ch.id, ch.fields["text"]) == ("caption_line", second, "you")
+    # a removed line is a tombstone; a renamed lane is one field of the lane
+    c = SetCaptions(lane_id="l1", clip_id="c2", name="Words", doc=_lane_doc(p, lambda lines: lines.pop(0)))
+    c.apply(p)
+    out = {(x.kind, x.id): x for x in command_changes(c, p)}
+    assert set(out) == {("caption", "l1"), ("caption_line", first)}
+    assert out[("caption_line", first)].deleted and out[("caption", "l1")].fields == {"name": "Words"}
 
 
 def commands(ref_hash: str) -> list[object]:
@@ -69,13 +123,16 @@ def commands(ref_hash: str) -> list[object]:
         RemoveClip(clip_id="c2"),
         RemoveTrack(track_id="t1"),
         SetCaptions(lane_id="l1", doc=None),
+        SetCaptions(lane_id="l1", clip_id="c2", name="Lyrics", doc={"segments": [
+            {"start": 0.6, "end": 1.3, "text": "hey hey", "words": []},
+            {"start": 2.5, "end": 3.0, "text": "new line", "words": []}]}),
         Macro(commands=[MoveClip(clip_id="c1", position=1.0), SetClipProperty(clip_id="c1", name="pitch", value=2.0)],
               name="two"),
     ]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(picks=st.lists(st.tuples(st.integers(0, 13), st.sampled_from(["do", "undo", "redo"])), max_size=12))
+@given(picks=st.lists(st.tuples(st.integers(0, 14), st.sampled_from(["do", "undo", "redo"])), max_size=12))
 def test_command_stream_replays_to_the_same_project(tmp_path: Path, picks: list[tuple[int, str]]) -> None:
     p, ref = _base(tmp_path)
     stack = CommandStack(p)

@@ -155,10 +155,10 @@ def test_two_studios_one_account_save_open_edit_sync(studios: Any, qtbot: Any, g
     assert a.current_page() == "Editor" and a.editor_page.doc.path == folder_a
 
     # B moves clip 1 (the timeline's drag handler) and syncs; A, offline, trims clip 2
-    b.editor_page.timeline.on_move("c1", 2.0, None)
+    b.editor_page.timeline.request_move("c1", 2.0, None)
     sync_from_panel(qtbot, b)
     gw.stop()
-    a.editor_page.timeline.on_trim("c2", 0.5, 3.5, None)
+    a.editor_page.timeline.request_trim("c2", 0.5, 3.5, None)
     assert a.s.cloud.status.pending >= 1
     sync_from_panel(qtbot, a)
     assert a.s.cloud.status.state == "offline"
@@ -186,7 +186,7 @@ def test_two_studios_one_account_save_open_edit_sync(studios: Any, qtbot: Any, g
             gw.refresh_tokens[t] = (u, True)
     session = a.s.cloud.session.cloud.auth
     session._session = None  # the access token is gone too (the studio was restarted)
-    a.editor_page.timeline.on_move("c2", 6.0, None)
+    a.editor_page.timeline.request_move("c2", 6.0, None)
     pending = a.s.cloud.status.pending
     a.s.cloud.sync_now()
     wait_jobs(qtbot, a.s.jobs)

@@ -25,7 +25,7 @@ def test_read_only_disables_every_editing_control_and_refuses_edits(window: Any,
     # what does not edit stays usable
     assert ed.zoom_in_btn.isEnabled() and ed.export_btn.isEnabled() and ed.save_btn.isEnabled()
     # edits that reach the page anyway (a drag, a menu key) are refused with the reason
-    ed.timeline.on_move(clip.id, clip.position + 4.0, None)
+    ed.timeline.request_move(clip.id, clip.position + 4.0, None)
     assert REASON in ed.status.text()
     ed.say("")
     ed.add_marker()

@@ -37,10 +37,10 @@ def test_client_batch_stays_well_under_the_server_bound() -> None:
 
 def test_oversized_push_is_refused_whole_and_writes_nothing(cast: Cast) -> None:
     before = written(cast)
-    # 36 caption docs of 950 kB each: every change is within its per-field bound
-    # (caption.doc <= 1 MB), the push is ~34 MB > 32 MiB.
-    doc = {"segments": [os.urandom(475_000).hex()]}  # incompressible, 950 kB of JSON
-    changes = [entity(cast.project, "caption", f"cap{i}", {"doc": doc}, now_clock(i)) for i in range(36)]
+    # 36 lineages of 950 kB each: every change is within its per-field bound
+    # (props.lineage <= 1 MB), the push is ~34 MB > 32 MiB.
+    lineage = [os.urandom(475_000).hex()]  # incompressible, 950 kB of JSON
+    changes = [entity(cast.project, "props", "project", {"lineage": lineage}, now_clock(i)) for i in range(36)]
     r = attempt(lambda: rpc(cast.db, cast.owner, "sync_push", Jsonb(changes)))
     assert isinstance(r, psycopg.Error) and r.sqlstate == "MS003", r
     assert "at most" in str(r) and "bytes" in str(r)
