@@ -150,3 +150,99 @@ def similarity(a: Fingerprint | tuple[int, ...], b: Fingerprint | tuple[int, ...
 
 def same_recording(a: Fingerprint, b: Fingerprint, *, threshold: float = MATCH_THRESHOLD) -> bool:
     return similarity(a, b) >= threshold
+
+
+def _unpack(data: bytes, width: int, count: int | None = None) -> list[int]:
+    """Chromaprint's little-endian packing of ``width``-bit integers."""
+    import numpy as np
+
+    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little")
+    n = bits.size // width if count is None else min(count, bits.size // width)
+    groups = bits[: n * width].reshape(n, width).astype(np.int64)
+    return (groups << np.arange(width)).sum(axis=1).tolist()  # type: ignore[no-any-return]
+
+
+def decode(compressed: str) -> tuple[int, ...]:
+    """The raw sub-fingerprints of a compressed fingerprint (the inverse of
+    chromaprint's ``FingerprintCompressor``: URL-safe base64 without padding;
+    a 4-byte header: algorithm, 24-bit big-endian count; the XOR deltas of
+    consecutive values as bit positions, packed 3 bits each, with values of 7 or
+    more continued in a 5-bit stream). Published fingerprints carry only this
+    form, so trending and library matching compare what this returns."""
+    import base64
+    import binascii
+
+    text = compressed.strip()
+    if not text or len(text) > MAX_COMPRESSED_CHARS:
+        raise FingerprintError("A compressed fingerprint must be 1-16000 characters.")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as e:
+        raise FingerprintError(f"Not a compressed fingerprint: {e}.") from e
+    if len(data) < 4:
+        raise FingerprintError("Not a compressed fingerprint: it is too short.")
+    count = (data[1] << 16) | (data[2] << 8) | data[3]
+    normal = _unpack(data[4:], 3)
+    ends = 0
+    used = 0
+    for i, v in enumerate(normal):
+        if v == 0:
+            ends += 1
+            if ends == count:
+                used = i + 1
+                break
+    if ends < count:
+        raise FingerprintError("The compressed fingerprint is truncated.")
+    normal = normal[:used]
+    offset = 4 + (used * 3 + 7) // 8
+    n_exc = sum(1 for v in normal if v == 7)
+    exceptional = _unpack(data[offset:], 5, n_exc)
+    if len(exceptional) < n_exc:
+        raise FingerprintError("The compressed fingerprint is truncated.")
+    out: list[int] = []
+    value = last = j = 0
+    for v in normal:
+        if v == 7:
+            v += exceptional[j]
+            j += 1
+        if v == 0:
+            out.append(value ^ out[-1] if out else value)
+            value = last = 0
+            continue
+        last += v
+        if last > 32:
+            raise FingerprintError("The compressed fingerprint is corrupt.")
+        value |= 1 << (last - 1)
+    return tuple(out)
+
+
+def same_compressed(a: str, b: str, *, threshold: float = MATCH_THRESHOLD) -> bool:
+    """Whether two compressed fingerprints are the same recording (:func:`similarity` of their raw values)."""
+    return similarity(decode(a), decode(b)) >= threshold
+
+
+def group_recordings(items: list[tuple[str, str, float | None]], *,
+                     threshold: float = MATCH_THRESHOLD) -> dict[str, str]:
+    """Group ``(key, compressed fingerprint, duration or None)`` items by
+    recording: each key maps to the key of its group's first item (items in
+    the order given; an item joins the first group whose first item matches).
+    Durations, when both are known, must be within 10 % (10 s at least) before
+    fingerprints are compared. Unreadable fingerprints form their own group."""
+    reps: list[tuple[str, tuple[int, ...], float | None]] = []
+    out: dict[str, str] = {}
+    for key, comp, dur in items:
+        try:
+            raw = decode(comp)
+        except FingerprintError:
+            out[key] = key
+            continue
+        for rkey, rraw, rdur in reps:
+            if dur is not None and rdur is not None and abs(dur - rdur) > max(10.0, 0.1 * max(dur, rdur)):
+                continue
+            if raw and rraw and similarity(raw, rraw) >= threshold:
+                out[key] = rkey
+                break
+        else:
+            reps.append((key, raw, dur))
+            out[key] = key
+    return out

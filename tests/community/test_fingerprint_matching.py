@@ -1,0 +1,51 @@
+"""Compressed Chromaprint fingerprints decoded to their raw values (what
+published mashups carry), and recordings grouped by them: the same song as
+FLAC and as an MP3 rip under another title is one recording, other songs are
+not. Real corpus songs and the real fpcalc."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audio_engine import io
+from audio_engine.fingerprint import FingerprintError, compute, decode, group_recordings, same_compressed
+from tests.corpus import Song
+
+pytestmark = pytest.mark.skipif(shutil.which("fpcalc") is None, reason="fpcalc (libchromaprint-tools) not installed")
+
+
+def test_decoded_compressed_fingerprint_is_fpcalcs_raw(songs: list[Song], tmp_path: Path) -> None:
+    for s in songs[:3]:
+        fp = compute(s.mix)
+        assert decode(fp.compressed) == fp.raw  # bit for bit what `fpcalc -raw` prints
+    short = tmp_path / "short.wav"
+    io.save(io.load(songs[0].mix).slice(0.0, 4.0), short)  # a short clip: few values, small header
+    fp = compute(short)
+    assert decode(fp.compressed) == fp.raw
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "!!!!", base64.urlsafe_b64encode(b"\x01\x00\x00").decode(),
+                                 base64.urlsafe_b64encode(b"\x01\x00\x00\x09\x00").decode().rstrip("="),
+                                 "A" * 16001])
+def test_garbage_is_refused_with_a_clear_error(bad: str) -> None:
+    with pytest.raises(FingerprintError):
+        decode(bad)
+
+
+def test_same_recording_under_other_titles_is_one_group(songs: list[Song], tmp_path: Path) -> None:
+    rip = tmp_path / "rip.mp3"
+    io.save(io.load(songs[0].mix), rip, mp3_bitrate_kbps=128)
+    a, a_rip, b, c = (compute(p) for p in (songs[0].mix, rip, songs[1].mix, songs[2].mix))
+    assert a.compressed != a_rip.compressed and same_compressed(a.compressed, a_rip.compressed)
+    assert not same_compressed(a.compressed, b.compressed)
+    groups = group_recordings([("x:Hit", a.compressed, a.duration), ("y:Other", b.compressed, b.duration),
+                               ("z:Hit (radio rip)", a_rip.compressed, a_rip.duration),
+                               ("w:Third", c.compressed, c.duration), ("v:broken", "!!!", None)])
+    assert groups == {"x:Hit": "x:Hit", "y:Other": "y:Other", "z:Hit (radio rip)": "x:Hit", "w:Third": "w:Third",
+                      "v:broken": "v:broken"}
+    # durations far apart are not compared at all (a 30 s song is not a 3-minute one)
+    assert group_recordings([("p", a.compressed, 30.0), ("q", a_rip.compressed, 180.0)]) == {"p": "p", "q": "q"}
