@@ -44,7 +44,8 @@ def install_cloud(window: MainWindow, cloud: CloudController) -> ProjectsPage:
     doc.changed.connect(lambda command: cloud.record(doc.project.id, command, doc.project))
     cloud.media_resolver = doc.resolver
     cloud.local_project_updated.connect(lambda pid, project: _merged(window, cloud, pid, project))
-    window.live_controller = LiveController(window.editor_page, cloud)  # type: ignore[attr-defined]
+    window.live_controller = LiveController(window.editor_page, cloud,  # type: ignore[attr-defined]
+                                            window.edit_actions)
     install_share_actions(window, cloud)
     return page
 

@@ -311,11 +311,13 @@ class MainWindow(QMainWindow):
         self.addAction(self.redo_action)
         e.addSeparator()
         self.delete_action = act(e, "Delete", ed.delete_selected, QKeySequence.StandardKey.Delete, "trash")
-        act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
-        act(e, "Split at playhead", ed.split_at_playhead, "S")
-        act(e, "Duplicate", ed.duplicate_selected, "Ctrl+D")
+        marker = act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
+        split = act(e, "Split at playhead", ed.split_at_playhead, "S")
+        dup = act(e, "Duplicate", ed.duplicate_selected, "Ctrl+D")
         act(e, "Copy clips", ed.copy_selected, QKeySequence.StandardKey.Copy)
-        act(e, "Paste clips at playhead", ed.paste_at_playhead, QKeySequence.StandardKey.Paste)
+        paste = act(e, "Paste clips at playhead", ed.paste_at_playhead, QKeySequence.StandardKey.Paste)
+        # the Edit-menu actions that change the project (off, with the reason, while a live session is view-only)
+        self.edit_actions = [self.delete_action, marker, split, dup, paste]
 
         v = mb.addMenu("&View")
         zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")

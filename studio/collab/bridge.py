@@ -20,6 +20,7 @@ class LiveBridge(QObject):
     state_changed = Signal(str)
     talk_ready = Signal(str)  # "" = Talk works, else the reason it is off (from any thread)
     talk_url = Signal(str)  # the voice room to open (from any thread)
+    access_changed = Signal(object)  # the new read-only reason (str), or None: the user may edit again
 
     def __init__(self, session: LiveSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -28,6 +29,7 @@ class LiveBridge(QObject):
         session.notify = self._arrived.emit  # called on the link's thread
         session.on_notice = self.notice.emit
         session.live.on_changed = self.project_changed.emit
+        session.on_access = self.access_changed.emit  # called while pumping, on the GUI thread
         self._peers: dict[str, Peer] = {}
         self._state = ""
 

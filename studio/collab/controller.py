@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction
 
 from studio.collab.bridge import LiveBridge
 from studio.collab.editor_live import LiveAttachment, attach_live
@@ -30,10 +32,11 @@ log = logging.getLogger(__name__)
 class LiveController(QObject):
     _ready = Signal(object, str)  # a started LiveSession (or None), the cloud project id
 
-    def __init__(self, editor: EditorPage, cloud: CloudController) -> None:
+    def __init__(self, editor: EditorPage, cloud: CloudController, edit_actions: Sequence[QAction] = ()) -> None:
         super().__init__(editor)
         self.editor = editor
         self.cloud = cloud
+        self.edit_actions = tuple(edit_actions)  # the window's Edit-menu edits (read-only for viewers)
         self.project_id: str | None = None
         self.attachment: LiveAttachment | None = None
         self._ready.connect(self._attach)
@@ -76,7 +79,7 @@ class LiveController(QObject):
         voice_url = os.environ.get("MASHUPS_VOICE_URL")
         voice = VoiceClient(voice_url, self.cloud.session.require().auth.access_token) if voice_url else None
         bridge = LiveBridge(session, self)
-        self.attachment = attach_live(self.editor, bridge, voice)
+        self.attachment = attach_live(self.editor, bridge, voice, self.edit_actions)
         bridge.start()
 
     def stop(self) -> None:

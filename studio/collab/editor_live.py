@@ -4,23 +4,31 @@ redo shares the (already applied and recorded) command on the channel and
 whose undo first asks the session whether it would overwrite someone's later
 edit; a refused undo leaves the project as it is, says why, and puts the
 undo stack back where it was. Remote edits rebuild the timeline through the
-document's usual ``changed`` signal. Viewers get the reason instead of an
-edit. Undo only ever sees the user's own edits, because remote edits never
-enter the stack."""
+document's usual ``changed`` signal. Undo only ever sees the user's own
+edits, because remote edits never enter the stack.
+
+A viewer's editor is read-only: every editing control and action is disabled
+with the reason as its tooltip (``EditorPage.set_read_only`` plus the
+window's Edit-menu actions handed in), and a command that still gets through
+(a shortcut, a script) is refused with the reason. When the owner changes the
+role mid-session the session says so and read-only follows it."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
 
 from audio_engine.errors import ProjectEditError
 from audio_engine.project.commands import Command
 from studio.collab.bridge import LiveBridge
 from studio.collab.peer_overlay import PeerOverlay
 from studio.collab.presence_bar import PresenceBar
-from studio.views.editor_page import EngineCommand, ProjectDocument
+from studio.views.editor_document import EngineCommand, ProjectDocument
+from studio.views.editor_read_only import apply_read_only
 from sync.errors import SyncError
 from sync.voice import VoiceClient
 
@@ -46,7 +54,7 @@ class LiveEngineCommand(EngineCommand):
         self.bridge.share(self.command)
 
     def undo(self) -> None:
-        refusal = self.bridge.live.undo_conflict()
+        refusal = self.bridge.live.read_only_reason or self.bridge.live.undo_conflict()
         if refusal is not None:
             self._refused = True
             self.bridge.notice.emit(refusal)
@@ -59,12 +67,19 @@ class LiveEngineCommand(EngineCommand):
 class LiveAttachment:
     """What :func:`attach_live` changed in an editor, to undo it when the live session ends."""
 
-    def __init__(self, editor: EditorPage, bridge: LiveBridge, bar: PresenceBar, timer: QTimer) -> None:
+    def __init__(self, editor: EditorPage, bridge: LiveBridge, bar: PresenceBar, timer: QTimer,
+                 edit_actions: Sequence[QAction] = ()) -> None:
         self.editor = editor
         self.bridge = bridge
         self.bar = bar
         self.timer = timer
+        self.edit_actions = tuple(edit_actions)
         self.overlay: PeerOverlay | None = None
+
+    def set_read_only(self, reason: str | None) -> None:
+        """Read-only (with the reason) or editable: the editor's controls and the window's edit actions."""
+        self.editor.set_read_only(reason)
+        apply_read_only(reason, (), self.edit_actions)
 
     def detach(self) -> None:
         if self.overlay is not None:
@@ -73,6 +88,7 @@ class LiveAttachment:
             self.overlay.deleteLater()
         self.timer.stop()
         self.timer.deleteLater()
+        self.set_read_only(None)  # not live any more: the local copy is the user's to edit
         doc = self.editor.doc
         if "push" in vars(doc):
             del doc.push  # the document's own push again
@@ -82,9 +98,12 @@ class LiveAttachment:
         self.bridge.deleteLater()
 
 
-def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | None = None) -> LiveAttachment:
+def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | None = None,
+                edit_actions: Sequence[QAction] = ()) -> LiveAttachment:
     """Route the editor's edits through the live session and show who is there.
-    With ``voice``, the bar's Talk button opens the session's voice room in the browser."""
+    With ``voice``, the bar's Talk button opens the session's voice room in the browser.
+    ``edit_actions`` (the window's Edit-menu actions that change the project) are
+    disabled with the editor's controls while the user may only view."""
     doc = editor.doc
     bridge.live.project = doc.project  # remote edits change the open project itself
 
@@ -110,13 +129,15 @@ def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | Non
     bridge.peers_changed.connect(lambda: overlay.set_peers(bridge.live.peers))
     bridge.project_changed.connect(lambda _rebuilt: doc.changed.emit(None))
     doc.changed.connect(overlay.redraw)  # after the timeline rebuilt its scene (connected earlier)
-    reason = bridge.live.read_only_reason
-    if reason:
-        note(reason)
     timer = _share_presence(editor, bridge)
     _talk(bar, bridge, voice)
-    attachment = LiveAttachment(editor, bridge, bar, timer)
+    attachment = LiveAttachment(editor, bridge, bar, timer, edit_actions)
     attachment.overlay = overlay
+    reason = bridge.live.read_only_reason
+    attachment.set_read_only(reason)
+    if reason:
+        note(reason)
+    bridge.access_changed.connect(attachment.set_read_only)
     return attachment
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from audio_engine.errors import ProjectEditError
 from audio_engine.project import MoveClip, SetClipProperty, open_project
 from backend.devserver.gateway import ANON_KEY, JWT_SECRET, Gateway
 from backend.devserver.realtime import RealtimeServer
@@ -20,6 +21,7 @@ from studio.collab.bridge import LiveBridge
 from studio.collab.editor_live import attach_live
 from studio.collab.peer_overlay import PeerOverlay
 from sync.auth import MemoryTokenStore
+from sync.collab import VIEWER_REASON
 from sync.config import CloudConfig
 from sync.live import LiveSession
 from sync.session import CloudSession
@@ -127,5 +129,91 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
             fn()
         o.close()
         e.close()
+        rt.stop()
+        gw.stop()
+
+
+def test_a_viewers_editor_is_read_only_and_follows_role_changes_live(
+        window: Any, qtbot: Any, tmp_path: Path, db: Db) -> None:  # noqa: F811
+    """The window belongs to a collaborator invited as a viewer: every editing
+    control and Edit-menu action is off with the reason as its tooltip, a
+    command that still gets through is refused with the reason, the owner's
+    edits show. The owner makes them an editor (controls on, their edit reaches
+    the owner), then a viewer again (off again; undoing their own edit is refused)."""
+    gw, rt = Gateway(db.dsn), RealtimeServer(db.dsn)
+    gw.start()
+    rt.start()
+    o, v = cloud_home(gw.url, tmp_path / "h15-owner"), cloud_home(gw.url, tmp_path / "h15-viewer")
+    sessions: list[LiveSession] = []
+    attachment = None
+    try:
+        folder = two_song_project(tmp_path)
+        o.sign_up(email("owner"), "secret-pw")
+        v_mail = email("viewer")
+        uid_v = v.sign_up(v_mail, "secret-pw")
+        assert o.projects is not None and v.projects is not None
+        pid = o.projects.upload(folder)
+        owner = Sharing(o.require().transport)
+        owner.invite(pid, v_mail, "viewer")
+        Sharing(v.require().transport).respond(pid, True)
+        folder_v = v.projects.download(pid, tmp_path / "V" / "Two songs.mashup")
+
+        ed = window.editor_page
+        ed.doc.replace(open_project(folder_v).project, folder_v)
+        ps = v.projects
+        ed.doc.changed.connect(lambda c: ps.record(pid, c, ed.doc.project) if c is not None else None)  # as cloud_ui
+        lv = LiveSession(v.require(), v.projects, pid, ed.doc.project, rt.url)
+        attachment = attach_live(ed, LiveBridge(lv), None, window.edit_actions)
+        lo = LiveSession(o.require(), o.projects, pid, open_project(folder).project, rt.url)
+        sessions += [lv, lo]
+        attachment.bridge.start()
+        lo.start()
+        assert lo.link.wait_joined(10)
+        qtbot.waitUntil(lambda: attachment.bar.state.text() == "Live", timeout=10_000)
+
+        controls = [*ed.editing_controls(), *window.edit_actions]
+        assert len(window.edit_actions) == 5 and len(ed.editing_controls()) >= 6
+        assert all(not c.isEnabled() and c.toolTip() == VIEWER_REASON for c in controls)
+        assert ed.status.text() == VIEWER_REASON
+        # attempts are refused with the reason and change nothing
+        window.edit_actions[0].trigger()  # Delete: disabled, does nothing
+        assert not ed.push(MoveClip(clip_id="c1", position=20.0))
+        assert ed.status.text() == f"Not done: {VIEWER_REASON}"
+        with pytest.raises(ProjectEditError, match="ask the owner for edit access"):
+            ed.doc.push(MoveClip(clip_id="c1", position=20.0))
+        assert ed.doc.project.clip("c1").position == 0.0 and not ed.undo_stack.canUndo()
+        # the owner's edits show
+        lo.edit(MoveClip(clip_id="c1", position=2.0))
+        qtbot.waitUntil(lambda: ed.doc.project.clip("c1").position == 2.0, timeout=5_000)
+
+        # promoted mid-session: editing comes back, tooltips too
+        owner.set_role(pid, uid_v, "editor")
+        qtbot.waitUntil(lambda: ed.read_only_reason is None, timeout=10_000)
+        assert all(c.isEnabled() and c.toolTip() != VIEWER_REASON for c in window.edit_actions)
+        assert ed.title.isEnabled() and ed.title.toolTip() != VIEWER_REASON
+        assert "made you an editor" in ed.status.text()
+        qtbot.waitUntil(lambda: (lo.pump(), lo.live.roles.get(uid_v) == "editor")[1], timeout=10_000)
+        assert ed.push(MoveClip(clip_id="c3", position=12.0))
+        assert lo.wait_for(lambda: lo.live.project.clip("c3").position == 12.0)
+
+        # a viewer again: read-only, and their own edit cannot be undone now
+        owner.set_role(pid, uid_v, "viewer")
+        qtbot.waitUntil(lambda: ed.read_only_reason == VIEWER_REASON, timeout=10_000)
+        assert all(not c.isEnabled() for c in [*ed.editing_controls(), *window.edit_actions])  # headers were rebuilt
+        index = ed.undo_stack.index()
+        ed.undo_stack.undo()
+        qtbot.waitUntil(lambda: ed.undo_stack.index() == index, timeout=2_000)
+        assert ed.doc.project.clip("c3").position == 12.0
+        window.grab().save(str(tmp_path / "h15-viewer-editor.png"))
+        attachment.detach()  # not live any more: the local copy is editable
+        attachment = None
+        assert ed.read_only_reason is None and all(c.isEnabled() for c in window.edit_actions)
+    finally:
+        if attachment is not None:
+            attachment.detach()
+        for s in sessions:
+            s.close()
+        o.close()
+        v.close()
         rt.stop()
         gw.stop()
