@@ -4,8 +4,8 @@ migrations, Storage with its policies). A publishes a mashup with its cloud
 project and allows remixes; B remixes it (server copy, media downloaded into
 B's cache and re-uploaded to B's folder) and B's render is sample-identical
 to A's; C remixes B's published remix and A remixes C's, so the last project's
-lineage has three levels. A mashup without a licence is refused with the
-reason and leaves nothing behind."""
+lineage has three levels. Before A allows remixes, B's attempt is refused
+with the reason and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -28,19 +28,16 @@ from tests.cloud.test_project_sync import Factory, email, gw, home, render, two_
 __all__ = ["gw", "home"]
 
 
-def publish(s: CloudSession, folder: Path, tmp: Path, *, licence: str | None) -> tuple[str, np.ndarray]:
-    """Save the project to the cloud, publish its render with the project, set the licence."""
+def publish(s: CloudSession, folder: Path, audio: Path, *, licence: str | None) -> str:
+    """Save the project to the cloud, publish ``audio`` as its mix with the project, set the licence."""
     assert s.projects is not None and s.cloud is not None
     pid = s.projects.upload(folder)
-    mix = render(folder)
-    audio = tmp / f"{pid}.flac"  # the published audio (its first second: the remix copies the project, not this)
-    save(Audio(mix[:, :44100], 44100), audio)
     client = CommunityClient(s.require)
     r = client.publish(PublishRequest(audio, open_project(folder).project.title, project_id=pid))
     mid = str(r["mashup_id"])
     if licence:
         set_remix_licence(s.cloud.transport, mid, licence)
-    return mid, mix
+    return mid
 
 
 def remix(s: CloudSession, mid: str, dest: Path, who: str, seen: list[tuple[int, int]] | None = None) -> Path:
@@ -56,8 +53,18 @@ def test_remix_this_through_the_cloud_identical_render_and_three_level_lineage(t
     for s, tag in ((a, "creator"), (b, "remixer"), (c, "third")):
         s.sign_up(email(tag), "secret-pw")
     folder_a = two_song_project(tmp_path / "a-work")
-    m_a, mix_a = publish(a, folder_a, tmp_path, licence="remix-with-credit")
+    mix_a = render(folder_a)
+    audio = tmp_path / "published.flac"  # the published mix (its first second: a remix copies the project, not this)
+    save(Audio(mix_a[:, :44100], 44100), audio)
+    m_a = publish(a, folder_a, audio, licence=None)
+    projects_before = db.connect().execute("select count(*) n from public.projects").fetchone()
+    # not (yet) open to remixes: refused with the reason, nothing left behind
+    with pytest.raises(RemixNotAllowedError, match="not open to remixes"):
+        remix(b, m_a, tmp_path / "b-work" / "Refused.mashup", "B")
+    assert not (tmp_path / "b-work" / "Refused.mashup").exists()
+    assert db.connect().execute("select count(*) n from public.projects").fetchone() == projects_before
     assert a.cloud is not None
+    set_remix_licence(a.cloud.transport, m_a, "remix-with-credit")
     (mine,) = CommunityClient(a.require).my_mashups().data
     assert mine["remix_licence"] == "remix-with-credit"  # what the pages show the button by
 
@@ -68,8 +75,7 @@ def test_remix_this_through_the_cloud_identical_render_and_three_level_lineage(t
     pb = opened.project
     assert pb.title == "Two songs (remix)" and pb.artist == "B"
     assert all(opened.media.verify(ref.hash, ref.ext) for ref in pb.media.values())
-    mix_b = render(folder_b)
-    assert np.array_equal(mix_a, mix_b)  # B's render of the copy: the same samples as A's
+    assert np.array_equal(mix_a, render(folder_b))  # B's render of the copy: the same samples as A's
     # B's copy lives in B's own folder now: its cloud project has its own media rows, and opening
     # it on another computer of B's needs nothing of A's
     assert b.projects is not None and b.cloud is not None
@@ -79,25 +85,14 @@ def test_remix_this_through_the_cloud_identical_render_and_three_level_lineage(t
                                 "where project_id = %s and not deleted", (pid_b,)).fetchall()
     assert rows and all(r["o"] == b.cloud.auth.user_id and r["storage_path"].startswith(r["o"]) for r in rows)
 
-    m_b, _ = publish(b, folder_b, tmp_path, licence="non-commercial")
+    m_b = publish(b, folder_b, audio, licence="non-commercial")
     folder_c = remix(c, m_b, tmp_path / "c-work" / "Remix2.mashup", "C")
-    m_c, _ = publish(c, folder_c, tmp_path, licence="remix-with-credit")
+    m_c = publish(c, folder_c, audio, licence="remix-with-credit")
     folder_d = remix(a, m_c, tmp_path / "a-work" / "Remix3.mashup", "A again")
-    got = project_credits(open_project(folder_d).project)
+    last = open_project(folder_d)
+    got = project_credits(last.project)
     assert [(w.id, w.depth, w.artist, w.licence) for w in got.lineage] == [
         (m_c, 1, "C", "remix-with-credit"), (m_b, 2, "B", "non-commercial"), (m_a, 3, "", "remix-with-credit")]
     assert sorted(s.title for s in got.lineage[2].sources) == ["Song A", "Song B"]
-    assert np.array_equal(render(folder_d), mix_a)
-
-
-def test_a_mashup_without_a_licence_is_refused_with_the_reason(tmp_path: Path, gw: Gateway, db: Db,
-                                                               home: Factory) -> None:
-    a, b = home("a2", chunk_size=None), home("b2", chunk_size=None)
-    a.sign_up(email("closed"), "secret-pw")
-    b.sign_up(email("hopeful"), "secret-pw")
-    m_a, _ = publish(a, two_song_project(tmp_path / "a"), tmp_path, licence=None)
-    before = db.connect().execute("select count(*) n from public.projects").fetchone()
-    with pytest.raises(RemixNotAllowedError, match="not open to remixes"):
-        remix(b, m_a, tmp_path / "b" / "X.mashup", "B")
-    assert not (tmp_path / "b" / "X.mashup").exists()
-    assert db.connect().execute("select count(*) n from public.projects").fetchone() == before
+    assert last.project.title == "Two songs (remix) (remix) (remix)"
+    assert all(last.media.verify(ref.hash, ref.ext) for ref in last.project.media.values())
