@@ -105,12 +105,18 @@ def remix_published(projects: ProjectSync, transport: Transport, mashup_id: str,
     (cloud and ``dest`` folder). Returns (cloud project id, folder).
 
     ``progress(done, total)`` counts media bytes (download, then upload).
-    Calling again with the same ``project_id`` after a cut connection
-    resumes: the server copies nothing twice, downloads continue."""
-    pid = project_id or str(uuid.uuid4())
+    A remix that did not finish (a cut connection, a failed download) is
+    resumed by the next call for the same mashup: its project id is kept in
+    the local store until the remix is done, the server copies nothing twice
+    and downloads continue where they stopped."""
+    pending = f"remix-pending:{mashup_id}"
+    kept = projects.store.cached_json(pending)
+    pid = project_id or (str(kept["project_id"]) if isinstance(kept, dict) else str(uuid.uuid4()))
+    projects.store.cache_json(pending, {"project_id": pid})
     try:
         grant = RemixGrant.from_json(transport.rpc("remix_mashup", {"p_mashup": mashup_id, "p_project": pid}))
     except RpcError as e:
+        projects.store.cache_json(pending, None)  # refused: nothing was copied, nothing to resume
         if e.code == "MS004":
             raise RemixNotAllowedError("This mashup is not open to remixes (private, unlisted, removed, or its "
                                        "creator has not allowed remixes).") from e
@@ -135,6 +141,7 @@ def remix_published(projects: ProjectSync, transport: Transport, mashup_id: str,
     projects.upload_media(grant.project_id, child, MediaResolver([projects.cache]),
                           progress=_offset(progress, done, total))
     projects.sync_and_check(grant.project_id)
+    projects.store.cache_json(pending, None)
     if progress:
         progress(total, total)
     return grant.project_id, folder

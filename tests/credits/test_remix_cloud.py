@@ -5,7 +5,8 @@ project and allows remixes; B remixes it (server copy, media downloaded into
 B's cache and re-uploaded to B's folder) and B's render is sample-identical
 to A's; C remixes B's published remix and A remixes C's, so the last project's
 lineage has three levels. Before A allows remixes, B's attempt is refused
-with the reason and leaves nothing behind."""
+with the reason and leaves nothing behind; a remix cut off after the server's
+copy resumes on the next try without a second copy."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from audio_engine.io import save
 from audio_engine.project import open_project
 from backend.devserver.gateway import Gateway
 from sync.community import CommunityClient, PublishRequest
+from sync.errors import SyncError
 from sync.remix import RemixNotAllowedError, remix_published, set_remix_licence
 from sync.session import CloudSession
 from tests.cloud.conftest import Db
@@ -68,8 +70,15 @@ def test_remix_this_through_the_cloud_identical_render_and_three_level_lineage(t
     (mine,) = CommunityClient(a.require).my_mashups().data
     assert mine["remix_licence"] == "remix-with-credit"  # what the pages show the button by
 
+    # the first try is cut off after the server made the copy (Storage answers 503): the next one resumes it
+    gw.fail_next(2, 503, prefix="/storage/")
+    with pytest.raises(SyncError):
+        remix(b, m_a, tmp_path / "b-work" / "Cut.mashup", "B")
     seen: list[tuple[int, int]] = []
     folder_b = remix(b, m_a, tmp_path / "b-work" / "Remix.mashup", "B", seen)
+    assert b.cloud is not None
+    assert db.connect().execute("select count(*) n from public.projects where owner_id = %s",
+                                (b.cloud.auth.user_id,)).fetchone() == {"n": 1}  # one copy, not two
     assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
     opened = open_project(folder_b)
     pb = opened.project
