@@ -16,10 +16,12 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from audio_engine import project as proj
 from audio_engine.app.context import unpack_folder
+from audio_engine.app.offline import list_backups, open_backup
 from audio_engine.errors import MashupsError
 from audio_engine.project import Project
 from studio.jobs import describe_error
 from studio.services import Services
+from studio.views.backups_dialog import BackupsDialog
 from studio.views.editor_document import ProjectDocument
 from studio.views.export_dialog import ExportDialog
 from studio.widgets import show_message
@@ -46,6 +48,7 @@ class DocumentController(QObject):
         self.last_export: Path | None = None
         self.recovery_box: QMessageBox | None = None
         self.export_box: ExportDialog | None = None
+        self.backups_box: BackupsDialog | None = None
         self.discarded = False
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(30_000)
@@ -81,7 +84,8 @@ class DocumentController(QObject):
         try:
             opened = proj.open_project(path, unpack_to=unpack_folder(path, self.s.paths.cache))
         except MashupsError as e:
-            self._error("Open project", e)
+            if not self._offer_backups(Path(path), e):
+                self._error("Open project", e)
             return False
         project = opened.project
         if opened.recovery is not None:
@@ -96,6 +100,34 @@ class DocumentController(QObject):
             self.doc.undo_stack.resetClean()  # recovered changes are unsaved
         self.s.settings.add_recent(opened.path)
         self.opened()
+        return True
+
+    def _offer_backups(self, folder: Path, error: MashupsError) -> bool:
+        """A damaged project with readable backups: offer them (True when offered)."""
+        found = list_backups(folder) if folder.is_dir() else []
+        if not found:
+            return False
+        msg, _hint = describe_error(error)
+        box = BackupsDialog(folder.stem, msg, found, self.view)
+
+        def accepted() -> None:
+            b = box.chosen()
+            if b is None:
+                return
+            try:
+                project = open_backup(b)
+            except MashupsError as e:
+                self._error("Open backup", e)
+                return
+            self.doc.replace(project, folder)
+            self.doc.undo_stack.resetClean()  # unsaved until the person saves over the damaged file
+            self.s.settings.add_recent(folder)
+            self.opened()
+            self.say(f"Opened the backup of {time.ctime(b.saved_at)}: save to make it the project again.")
+
+        box.accepted.connect(accepted)
+        self.backups_box = box
+        box.open()
         return True
 
     # -- save -----------------------------------------------------------------------------

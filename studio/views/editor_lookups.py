@@ -40,6 +40,7 @@ class TimelineLookups:
         try:
             path = self.doc.resolver().find(h, ext)
         except MashupsError:
+            self._pending_peaks.discard(h)  # offline: asked again once the media is located
             return None
         store = self.s.peaks
 

@@ -22,10 +22,12 @@ from studio.controllers import SongActions
 from studio.jobs import describe_error
 from studio.services import Services
 from studio.views import editor_actions, marker_menu, meters
+from studio.views.clip_inspector import ClipInspector
 from studio.views.editor_document import EngineCommand, ProjectDocument
 from studio.views.editor_files import DocumentController, DocumentFileApi
 from studio.views.editor_headers import HeaderColumn
 from studio.views.editor_lookups import TimelineLookups
+from studio.views.editor_offline import OfflineMedia
 from studio.views.editor_read_only import apply_read_only
 from studio.views.editor_songs import SongAdder
 from studio.views.editor_toolbar import KEYS, EditorToolbar
@@ -59,7 +61,7 @@ class EditorPage(DocumentFileApi, QWidget):
         self.title, self.tempo, self.key, self.snap = tb.title, tb.tempo, tb.key, tb.snap
         self.zoom_in_btn, self.zoom_out_btn, self.marker_btn = tb.zoom_in_btn, tb.zoom_out_btn, tb.marker_btn
         self.undo_btn, self.redo_btn, self.save_btn = tb.undo_btn, tb.redo_btn, tb.save_btn
-        self.export_btn, self.add_btn = tb.export_btn, tb.add_btn
+        self.export_btn, self.add_btn, self.inspector_btn = tb.export_btn, tb.add_btn, tb.inspector_btn
         self.status = muted("")
         self.files = DocumentController(services, self.doc, self, self.say, self.zoom_fit)
         self.files.saved.connect(self.saved)
@@ -89,6 +91,11 @@ class EditorPage(DocumentFileApi, QWidget):
         self.body.addWidget(self.timeline, 1)
         self.meters = meters.install(self)  # levels in the track headers and the master strip
         self.body.addWidget(self.meters.master)
+        self.inspector = ClipInspector(self)
+        self.offline = OfflineMedia(self)
+        self.body.addSpacing(8)
+        self.body.addWidget(self.inspector)
+        tb.inspector_btn.toggled.connect(self.inspector.setVisible)
         self.empty = muted("This project is empty. On the Library page, select songs and choose “Open in editor”, "
                            "or run a Magic mashup (Ctrl+M). Drag clips to move them (they snap to beats), drag their "
                            "edges to trim, their top corners to fade, drag in the ruler to set a loop.")
@@ -99,6 +106,7 @@ class EditorPage(DocumentFileApi, QWidget):
         lay.addLayout(tb.bar)
         lay.addWidget(self.status)  # the live-session bar is inserted above it (index 2)
         lay.addWidget(self.empty)
+        lay.addWidget(self.offline.banner)
         lay.addLayout(self.body, 1)
 
         self.doc.changed.connect(self._on_changed)
@@ -123,6 +131,7 @@ class EditorPage(DocumentFileApi, QWidget):
             else:
                 self._sync_headers()  # a renamed track
             self.timeline.rebuild()
+            self.offline.check()
             self._sync_controls()
             self._reload_playback()
         self._update_title()
@@ -144,7 +153,7 @@ class EditorPage(DocumentFileApi, QWidget):
 
     def _reload_playback(self) -> None:
         if self.doc.project.clips():
-            self.s.transport.load_project(self.doc.project, self.doc.resolver(), keep_position=True,
+            self.s.transport.load_project(self.offline.playable(), self.doc.resolver(), keep_position=True,
                                           disk_cache=FileCache(self.s.paths.cache / "clip-renders"))
         elif self.s.transport.source.startswith("project:"):
             self.s.transport.unload()
@@ -160,6 +169,12 @@ class EditorPage(DocumentFileApi, QWidget):
         where = str(self.doc.path) if self.doc.path else "not saved yet"
         return (f"{len(p.tracks)} tracks · {len(p.clips())} clips · {p.end_seconds():.1f} s · "
                 f"{p.time_signature[0]}/{p.time_signature[1]} · {where}")
+
+    def relinked(self, media: Any) -> None:
+        """Located media is back: its clips draw their waveforms and play again."""
+        self.say(f"Relinked “{media.label()}” for {len(media.clip_ids)} clips.")
+        self.timeline.viewport().update()
+        self._reload_playback()
 
     def say(self, text: str) -> None:
         """One line in the editor's status (what happened, or why not)."""
@@ -191,10 +206,12 @@ class EditorPage(DocumentFileApi, QWidget):
 
     def editing_controls(self) -> list[QWidget]:
         """Every control of the editor that changes the project."""
-        return [*self.toolbar.editing_controls(), *self.header_column.editing_controls()]
+        return [*self.toolbar.editing_controls(), *self.header_column.editing_controls(),
+                *self.inspector.editing_controls()]
 
     def _apply_read_only(self) -> None:
         apply_read_only(self.read_only_reason, self.editing_controls(), self.nudge_actions)
+        self.inspector.refresh()  # the speed field is enabled only for a fixed-speed clip
 
     # -- edits (all through engine commands) ------------------------------------------
     def push(self, command: Command) -> bool:

@@ -64,6 +64,11 @@ class EditorToolbar:
         self.undo_btn = tb("undo", "Undo (Ctrl+Z)")
         self.redo_btn = tb("redo", "Redo (Ctrl+Shift+Z)")
         self.save_btn = tb("save", "Save (Ctrl+S)")
+        self.inspector_btn = QToolButton()
+        self.inspector_btn.setText("Inspector")
+        self.inspector_btn.setCheckable(True)
+        self.inspector_btn.setChecked(True)
+        self.inspector_btn.setToolTip("Show or hide the clip inspector (gain, fades, offset, stretch, pitch, colour)")
         self.export_btn = QPushButton(t.icon("export", "accent_text"), "Export")
         self.export_btn.setObjectName("Primary")
         self.export_btn.setToolTip("Render and master the mix to a file (Ctrl+E)")
@@ -77,7 +82,7 @@ class EditorToolbar:
         self.bar = QHBoxLayout()
         self.bar.setSpacing(8)
         for w in (self.tempo, self.key, self.snap, self.zoom_out_btn, self.zoom_in_btn, self.marker_btn,
-                  self.undo_btn, self.redo_btn, self.save_btn):
+                  self.undo_btn, self.redo_btn, self.save_btn, self.inspector_btn):
             self.bar.addWidget(w)
         self.bar.addStretch(1)
 

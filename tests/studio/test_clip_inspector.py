@@ -1,0 +1,94 @@
+"""The clip inspector: the selected clip's settings, each edit one engine
+command (one undo step), refused values shown back as they are, colours kept
+through save and open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from audio_engine.project import TrimClip
+from tests.studio.helpers import demo_project
+
+
+def _select_first(ed: Any, qtbot: Any) -> Any:
+    clip = ed.doc.project.clips()[0]
+    ed.timeline.items_by_id[clip.id].setSelected(True)
+    qtbot.waitUntil(lambda: ed.inspector.clip_id == clip.id, timeout=2000)
+    return clip
+
+
+def _type(qtbot: Any, spin: Any, text: str) -> None:
+    """Type a value into a spin box as a person does, ending with Enter."""
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_inspector_edits_are_one_undo_step_each(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    insp = ed.inspector
+    assert not insp.fields.isVisible() and "Select a clip" in insp.hint.text()
+    clip = _select_first(ed, qtbot)
+    assert insp.fields.isVisible() and insp.gain.value() == pytest.approx(clip.gain_db)
+    start = ed.undo_stack.count()
+
+    _type(qtbot, insp.gain, "-6.5")
+    assert clip.gain_db == pytest.approx(-6.5) and ed.undo_stack.count() == start + 1
+    _type(qtbot, insp.fade_in, "0.75")
+    insp.fade_out.setValue(1.25)
+    _type(qtbot, insp.pitch, "-2")
+    assert (clip.fade_in, clip.fade_out, clip.pitch) == pytest.approx((0.75, 1.25, -2.0))
+    assert ed.undo_stack.count() == start + 4
+
+    # the demo clip plays its whole song: shorten it by 3 s (its end) so its sound can slide
+    assert ed.push(TrimClip(clip_id=clip.id, source_in=clip.source_in, source_out=clip.source_out - 3.0))
+    assert insp.offset.maximum() == pytest.approx(3.0, abs=0.01)
+    span, pos = clip.source_out - clip.source_in, clip.position
+    old_in = clip.source_in
+    _type(qtbot, insp.offset, f"{old_in + 1.5:.2f}")  # slip: the sound slides, the clip stays
+    assert clip.source_in == pytest.approx(old_in + 1.5) and clip.source_out - clip.source_in == pytest.approx(span)
+    assert clip.position == pos
+
+    tempo_ratio = clip.ratio(ed.doc.project.tempo)
+    insp.stretch.setCurrentIndex(1)  # fixed speed keeps the speed it had: one step for mode + ratio
+    assert clip.stretch_mode == "fixed" and clip.stretch_ratio == pytest.approx(tempo_ratio, abs=1e-6)
+    assert insp.ratio.isEnabled()
+    _type(qtbot, insp.ratio, "1.25")
+    assert clip.stretch_ratio == pytest.approx(1.25)
+    assert ed.undo_stack.count() == start + 8
+
+    # undo walks back one edit at a time, and the inspector follows
+    ed.undo_stack.undo()
+    assert clip.stretch_ratio == pytest.approx(tempo_ratio, abs=1e-6) and insp.ratio.value() == pytest.approx(tempo_ratio, abs=1e-3)
+    ed.undo_stack.undo()
+    assert clip.stretch_mode == "tempo" and not insp.ratio.isEnabled()
+    for _ in range(6):
+        ed.undo_stack.undo()
+    assert (clip.gain_db, clip.fade_in, clip.fade_out, clip.pitch, clip.source_in) == pytest.approx(
+        (0.0, 0.0, 0.0, 0.0, old_in))
+    assert insp.gain.value() == 0.0 and insp.offset.value() == pytest.approx(old_in)
+
+
+def test_a_refused_value_is_shown_back_as_the_model_has_it(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    clip = _select_first(ed, qtbot)
+    insp = ed.inspector
+    n = ed.undo_stack.count()
+    insp.fade_in.setMaximum(10_000.0)  # past what the editor offers: the engine refuses it
+    insp.fade_in.setValue(5_000.0)
+    assert clip.fade_in == 0.0 and ed.undo_stack.count() == n
+    assert insp.fade_in.value() == 0.0 and "Not done" in ed.status.text()
+
+
+def test_several_clips_selected_show_a_hint(window: Any, qtbot: Any) -> None:
+    ed = demo_project(window, qtbot)
+    for it in ed.timeline.items_by_id.values():
+        it.setSelected(True)
+    qtbot.waitUntil(lambda: "2 clips selected" in ed.inspector.hint.text(), timeout=2000)
+    assert not ed.inspector.fields.isVisible()
+    ed.inspector_btn.click()
+    assert not ed.inspector.isVisible()
