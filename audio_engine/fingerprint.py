@@ -227,14 +227,14 @@ def group_recordings(items: list[tuple[str, str, float | None]], *,
     recording: each key maps to the key of its group's first item (items in
     the order given; an item joins the first group whose first item matches).
     Durations, when both are known, must be within 10 % (10 s at least) before
-    fingerprints are compared. Unreadable fingerprints form their own group."""
+    fingerprints are compared. Items whose fingerprint cannot be decoded are
+    left out of the result (they belong to no known recording)."""
     reps: list[tuple[str, tuple[int, ...], float | None]] = []
     out: dict[str, str] = {}
     for key, comp, dur in items:
         try:
             raw = decode(comp)
         except FingerprintError:
-            out[key] = key
             continue
         for rkey, rraw, rdur in reps:
             if dur is not None and rdur is not None and abs(dur - rdur) > max(10.0, 0.1 * max(dur, rdur)):

@@ -179,6 +179,12 @@ def cmd_revenue_list(conn: psycopg.Connection[dict[str, Any]], a: argparse.Names
     return {"entries": entries, "totals": totals}
 
 
+def _trending_rank(conn: psycopg.Connection[dict[str, Any]]) -> int:
+    from backend.jobs.trending import rank  # groups sources by fingerprint first (the job's own step)
+
+    return rank(conn)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m backend.admin", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -210,7 +216,7 @@ def parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("close", help="close every battle and challenge that is due (what pg_cron runs)")
     cl.set_defaults(func=lambda c, a: close_due(c))
     tr = sub.add_parser("trending", help="recompute the trending sounds ranking now")
-    tr.set_defaults(func=lambda c, a: {"sounds": _one(c, "select private.compute_trending() as n")["n"]})
+    tr.set_defaults(func=lambda c, a: {"sounds": _trending_rank(c)})
     ls = sub.add_parser("list", help="recent battles and challenges with their results")
     ls.set_defaults(func=cmd_list)
     rv = sub.add_parser("revenue", help="record a mashup's income (split into the ledger by its active split)"

@@ -1,5 +1,6 @@
-"""Trending: the platform's own ranking (``private.compute_trending()``) and
-the optional external charts.
+"""Trending: the platform's own ranking (``private.compute_trending()``, after
+:func:`assign_recordings` has grouped the source songs by their Chromaprint
+fingerprints) and the optional external charts.
 
 * Spotify: Client Credentials flow (``POST /api/token`` with HTTP Basic
   client id/secret, ``grant_type=client_credentials``), then the tracks of a
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from psycopg.rows import tuple_row
 
 DEFAULT_PLAYLIST = "37i9dQZEVXbMDoHDwVN2tF"  # Spotify's "Top 50 - Global"
 LIMIT = 50
@@ -98,11 +100,45 @@ def store(conn: psycopg.Connection[Any], source: str, tracks: list[ChartTrack]) 
                          "values (%s, %s, %s, %s, %s)", (source, t.rank, t.title, t.artist, t.url))
 
 
+def assign_recordings(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """Group the fingerprinted sources of the last 30 days' mashups by recording
+    (the same song under other titles, or another rip of it, is one recording)
+    and store each group's key in ``mashup_sources.recording_key`` (migration
+    ``20261130000410``). The first source of a group (oldest mashup first) names
+    it, so keys stay put from run to run. Returns counts for the report."""
+    from audio_engine.fingerprint import group_recordings
+
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute(
+            "select s.mashup_id::text, s.position, s.fingerprint, s.duration_s, s.recording_key "
+            "from public.mashup_sources s join public.mashups m on m.id = s.mashup_id "
+            "where s.fingerprint is not null and m.created_at > now() - interval '30 days' "
+            "order by m.created_at, s.mashup_id, s.position").fetchall()
+        items = [(f"fp:{mid}:{pos}", str(fp), None if dur is None else float(dur)) for mid, pos, fp, dur, _ in rows]
+        groups = group_recordings(items)
+        # an unreadable fingerprint belongs to no recording: the source counts by its title
+        changed = [(groups.get(key), mid, pos) for (key, _, _), (mid, pos, _, _, old) in zip(items, rows, strict=True)
+                   if groups.get(key) != old]
+        with conn.transaction():
+            cur.executemany("update public.mashup_sources set recording_key = %s "
+                            "where mashup_id = %s and position = %s", changed)
+    return {"sources": len(items), "recordings": len(set(groups.values())), "regrouped": len(changed)}
+
+
+def rank(conn: psycopg.Connection[Any]) -> int:
+    """Group by recording, then recompute today's ranking; the number of ranked sounds."""
+    assign_recordings(conn)
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute("select private.compute_trending()").fetchone()
+    return int(row[0]) if row else 0
+
+
 def run(dsn: str, env: Mapping[str, str], *, http: httpx.Client | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {}
     client = http or httpx.Client(timeout=20)
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
+            report["recordings"] = assign_recordings(conn)
             row = conn.execute("select private.compute_trending()").fetchone()
             report["sounds"] = row[0] if row else 0
             sources: dict[str, Any] = {}

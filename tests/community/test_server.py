@@ -198,3 +198,31 @@ def test_trending_ranks_sources_by_recent_use(fresh_db: Db) -> None:
     assert t["sounds"][0]["title"].strip().lower() == "hit" and t["sounds"][0]["mashups"] == 3 and t["sounds"][0]["rank"] == 1
     assert t["external"] == []
     assert admin(db, "trending") == {"sounds": len(t["sounds"])}  # recomputed in place, not duplicated
+
+
+def test_trending_counts_a_recording_once_under_other_titles(fresh_db: Db, recordings: dict[str, Any]) -> None:
+    """Real fingerprints (fpcalc): the same song as FLAC and as an MP3 rip, under other titles and
+    artists, is one trending sound; a source without a fingerprint joins it by artist and title; a
+    different song stays apart; the job reports the grouping and keeps it on a second run."""
+    from backend.jobs.trending import run
+
+    db = fresh_db
+    a, b = db.create_user(), db.create_user()
+    db.set_tier(a, "pro")
+    hit, hit_rip, other = recordings["hit"], recordings["hit_rip"], recordings["other"]
+    assert hit.compressed != hit_rip.compressed
+    publish(db, a, "x", [{"title": "Hit", "artist": "Star", "fingerprint": hit.compressed, "duration_s": hit.duration},
+                         {"title": "Other", "artist": "Band", "fingerprint": other.compressed}])
+    publish(db, a, "y", [{"title": "Hit (Radio Edit)", "artist": "Star feat. Guest", "fingerprint": hit_rip.compressed,
+                          "duration_s": hit_rip.duration}])
+    publish(db, b, "z", [{"title": " hit", "artist": "STAR "}])  # no fingerprint: joins by artist and title
+    publish(db, b, "w", [{"title": "Hit", "artist": "Star", "fingerprint": hit.compressed},  # twice in one mashup:
+                         {"title": "Hit (loop)", "artist": "Star", "fingerprint": hit.compressed}])  # counted once
+    report = run(db.dsn, {})  # the job's body (its command line: tests/community/test_trending_job.py)
+    assert report["recordings"] == {"sources": 5, "recordings": 2, "regrouped": 5} and report["sounds"] == 2
+    t = rpc(db, None, "trending")
+    (first, second) = t["sounds"]
+    assert (first["mashups"], second["mashups"]) == (4, 1) and second["title"] == "Other"
+    assert first["fingerprint"] in (hit.compressed, hit_rip.compressed)  # Start a mashup can match it in a library
+    assert admin(db, "trending") == {"sounds": 2}  # the admin command groups the same way; keys stay put
+    assert scalar(db, "select count(distinct recording_key) from public.mashup_sources") == 2
