@@ -113,9 +113,9 @@ class MasterStrip(QWidget):
 
     def __init__(self, colors: Callable[[], dict[str, str]]) -> None:
         super().__init__()
-        self.setFixedWidth(46)
+        self.setFixedWidth(56)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 0, 6, 0)
+        lay.setContentsMargins(4, 0, 4, 0)
         lay.setSpacing(4)
         title = QLabel("Master")
         title.setObjectName("Muted")

@@ -14,16 +14,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QToolTip
 
 from audio_engine.app import fades
 from audio_engine.errors import MashupsError
 from audio_engine.project.commands import Command
 from studio.peaks import Peaks
 from studio.views.timeline_clip import CAPTION_H, EDGE, LANE_H, RULER_H, ClipItem, CrossfadeItem
-from studio.views.timeline_ruler import RULER_TIP, RulerGestures, paint_ruler
+from studio.views.timeline_ruler import RulerGestures, paint_ruler
+
+LANES_TIP = ("Drag across empty space to select clips · arrows nudge them · Ctrl+wheel zooms · "
+             "S splits at the playhead")
 
 __all__ = ["CAPTION_H", "EDGE", "LANE_H", "RULER_H", "ClipItem", "TimelineView"]
 
@@ -295,9 +298,24 @@ class TimelineView(QGraphicsView):
         if self.ruler.drag is not None:
             self.ruler.move(self.mapToScene(event.position().toPoint()).x(), event.modifiers())
             return
-        in_ruler = event.position().y() < RULER_H
-        self.viewport().setToolTip(RULER_TIP if in_ruler else "")
         super().mouseMoveEvent(event)
+
+    def tooltip_at(self, pos: QPoint) -> str | None:
+        """The tip for viewport ``pos`` where no clip or crossfade has its own:
+        the ruler's (a marker's, a loop edge's) or the empty lanes'."""
+        if pos.y() < RULER_H:
+            return self.ruler.tooltip_at(self.mapToScene(pos).x())
+        if self.itemAt(pos) is None:
+            return LANES_TIP
+        return None
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            tip = self.tooltip_at(event.pos())
+            if tip is not None:
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     def mouseReleaseEvent(self, event: Any) -> None:
         if self.ruler.drag is not None:

@@ -120,6 +120,7 @@ def _loop(ed: Any, window: Any, qtbot: Any) -> None:
     end = tl.mapFromScene(QPointF(6 * beat * tl.pps, 0)).x()
     _drag(qtbot, tl.viewport(), QPoint(end, 12), QPoint(x2, 12))
     assert tl.loop == pytest.approx((2 * beat, 8 * beat))
+    assert tl.tooltip_at(QPoint(x2, 12)).startswith("Loop")
     # a click without a drag moves the playhead and keeps the loop
     qtbot.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x1 + 40, 12))
     assert window.s.transport.seconds == pytest.approx(tl.mapToScene(QPoint(x1 + 40, 12)).x() / tl.pps, abs=0.05)
@@ -136,6 +137,12 @@ def _marker(ed: Any, window: Any, qtbot: Any) -> None:
     old = m.position
     at = tl.mapFromScene(QPointF(p.beats_to_seconds(m.position) * tl.pps, 0)).x()
     to = tl.mapFromScene(QPointF(p.beats_to_seconds(old + 4) * tl.pps, 0)).x()
+    assert tl.tooltip_at(QPoint(at, 6)).startswith("Marker")  # tooltips on the timeline's controls
+    assert "drag to set a loop" in tl.tooltip_at(QPoint(to + 200, 6))
+    below = tl.mapFromScene(QPointF(0, RULER_H + len(p.tracks) * LANE_H + 20)).y()
+    assert "select clips" in tl.tooltip_at(QPoint(at, below))
+    assert tl.tooltip_at(_at(tl, next(iter(tl.items_by_id.values())), 30, 40)) is None  # a clip's own tip
+    assert "top corner to fade" in next(iter(tl.items_by_id.values())).toolTip()
     _drag(qtbot, tl.viewport(), QPoint(at, 6), QPoint(to, 6))
     assert m.position == pytest.approx(old + 4)
     assert stack.undoText() == "Move marker"
