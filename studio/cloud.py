@@ -6,6 +6,10 @@ the window never waits on the network. Status changes (which may happen on a
 job's thread) reach the UI through a queued signal. Edits of a project that
 lives in the cloud are recorded as entity changes from the editor's commands
 and pushed shortly after; a periodic sync pulls other computers' edits.
+Each recorded edit's clocks are kept (:class:`sync.own_edits.OwnEdits`, the
+mechanism live collaboration uses), so pulled edits merge into the open
+project without touching its undo history, and an undo that would overwrite
+another computer's later edit is refused (:meth:`CloudController.undo_refusal`).
 
 Hooks for other pages: ``billing_requested`` (the over-limit dialog's
 "See plans" and the account panel's "Upgrade") and ``over_limit(limit,
@@ -26,6 +30,7 @@ from audio_engine.progress import CancelToken, Progress
 from studio.jobs import Job, JobRunner
 from studio.settings import Settings
 from sync.errors import AuthRequiredError, OfflineError, ServerError, SyncError, TierLimitError
+from sync.own_edits import OwnEdits
 from sync.projects import ProjectSync, describe_limit
 from sync.session import CloudSession, Status, resolve_config
 
@@ -64,6 +69,7 @@ class CloudController(QObject):
         self.media_resolver: Callable[[], Any] | None = None
         self._again = False
         self._lock = threading.Lock()
+        self._own: dict[str, OwnEdits] = {}  # cloud project id -> my edits' clocks
         self.push_timer = QTimer(self)
         self.push_timer.setSingleShot(True)
         self.push_timer.setInterval(PUSH_DELAY_MS)
@@ -180,6 +186,7 @@ class CloudController(QObject):
             return False
         try:
             ps.record(pid, command, project)
+            self.own_edits(pid).note(command, project)
         except (ProjectFileError, SyncError, OSError) as e:  # never lose the edit itself: it is in the editor
             self.message.emit(f"This edit is saved here but could not be queued for the cloud: {e}")
             return False
@@ -191,6 +198,23 @@ class CloudController(QObject):
         elif self.signed_in:
             self.push_timer.start()
         return True
+
+    def own_edits(self, project_id: str) -> OwnEdits:
+        """My recorded edits of a cloud project (their clocks) and the in-place merge."""
+        ps = self.projects
+        if ps is None:
+            raise AuthRequiredError()
+        own = self._own.get(project_id)
+        if own is None or own.store is not ps.store:  # a new sign-in has a new store
+            own = self._own[project_id] = OwnEdits(ps.store, project_id)
+        return own
+
+    def undo_refusal(self, model_id: str, command: Any) -> str | None:
+        """Why undoing the open project's ``command`` would overwrite another
+        computer's later edit (merged by a sync), or None."""
+        ps = self.projects
+        pid = ps.project_for(model_id) if ps is not None else None
+        return None if pid is None else self.own_edits(pid).conflict(command)
 
     @staticmethod
     def _adds_media(command: Any) -> bool:

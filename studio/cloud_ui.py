@@ -43,6 +43,9 @@ def install_cloud(window: MainWindow, cloud: CloudController) -> ProjectsPage:
     doc = window.editor_page.doc
     doc.changed.connect(lambda command: cloud.record(doc.project.id, command, doc.project))
     cloud.media_resolver = doc.resolver
+    doc.undo_guard = lambda command: cloud.undo_refusal(doc.project.id, command)
+    doc.undo_refused.connect(lambda why: (window.editor_page.status.setText(why),
+                                          window.statusBar().showMessage(why, 8000)))
     cloud.local_project_updated.connect(lambda pid, project: _merged(window, cloud, pid, project))
     window.live_controller = LiveController(window.editor_page, cloud,  # type: ignore[attr-defined]
                                             window.edit_actions)
@@ -106,7 +109,10 @@ def sign_in_prompt(window: MainWindow, cloud: CloudController, message: str) -> 
 
 
 def _merged(window: MainWindow, cloud: CloudController, pid: str, project: Any) -> None:
-    """Another computer's edits reached the open project: show the merged project."""
+    """Another computer's edits reached the open project: merge them into it in
+    place, as a change nobody undoes here (the undo history stays; sync.own_edits).
+    The merge reads the store now (``project`` was composed on the sync's thread,
+    maybe before an edit made since)."""
     ed = window.editor_page
     ps = cloud.projects
     if ps is None or ed.doc.path is None:
@@ -114,5 +120,6 @@ def _merged(window: MainWindow, cloud: CloudController, pid: str, project: Any) 
     linked = ps.linked_path(pid)
     if linked is None or Path(linked).resolve() != Path(ed.doc.path).resolve():
         return
-    ed.doc.replace(project, ed.doc.path)
-    window.statusBar().showMessage("Merged edits from your other computer.", 6000)
+    if cloud.own_edits(pid).merge_into(ed.doc.project):
+        ed.doc.remote_changed()
+        window.statusBar().showMessage("Merged edits from your other computer.", 6000)

@@ -34,10 +34,11 @@ from typing import Any
 
 from audio_engine.errors import ProjectEditError, ProjectFileError
 from audio_engine.project.commands import Command, command_from_dict
-from audio_engine.project.entities import FIELDS, command_changes, compose, decompose
+from audio_engine.project.entities import FIELDS, decompose
 from audio_engine.project.model import Project
 
 from .clock import parse
+from .own_edits import OwnEdits
 from .projects import ProjectSync
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,6 @@ def colour_for(user_id: str) -> str:
 
 
 @dataclass
-class _Own:
-    command: Command
-    clocks: dict[tuple[str, str, str], str]
-
-
-@dataclass
 class Peer:
     user_id: str
     name: str
@@ -91,8 +86,16 @@ class LiveProject:
     refresh_members: Callable[[], tuple[dict[str, str], dict[str, str]]] | None = None
     peers: dict[str, Peer] = field(default_factory=dict)
     dropped: int = 0
-    _own: list[_Own] = field(default_factory=list)
+    _own: list[Command] = field(default_factory=list)  # own edits, newest last (undo takes the last)
     _last_writer: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _edits: OwnEdits | None = None
+
+    @property
+    def own(self) -> OwnEdits:
+        """The clocks of my edits and the in-place merge (sync.own_edits, shared with sync's merges)."""
+        if self._edits is None or self._edits.project_id != self.project_id:
+            self._edits = OwnEdits(self.projects.store, self.project_id)
+        return self._edits
 
     # ------------------------------------------------------------ who may do what
     @property
@@ -120,8 +123,8 @@ class LiveProject:
     def share(self, command: Command) -> None:
         """Broadcast an own edit that is already applied and recorded (the
         studio's document applies and records it), and remember it for undo."""
-        changes, clocks = self._written(command)
-        self._own.append(_Own(command, clocks))
+        changes = self.own.note(command, self.project)
+        self._own.append(command)
         self._broadcast("do", command, changes)
         self._changed(False)
 
@@ -134,24 +137,14 @@ class LiveProject:
         field after it), or None."""
         if not self._own:
             return "Nothing of yours to undo."
-        last = self._own[-1]
-        store = self.projects.store
-        me = store.clock.device
-        for (kind, eid, name), mine in last.clocks.items():
-            row = store.entity_row(self.project_id, kind, eid)
-            now = (row or {}).get("field_clock", {}).get(name, "")
-            if now and now != mine and now > mine and _device(now) != me:
-                who = self.names.get(self._last_writer.get((kind, eid, name), ""), "someone")
-                return (f"Cannot undo \u201c{last.command.text()}\u201d: {who} changed {kind} {eid} ({name}) "
-                        "after you. Their edit is kept.")
-        return None
+        return self.own.conflict(self._own[-1], lambda key: self.names.get(self._last_writer.get(key, ""), "someone"))
 
     def undo(self) -> Command:
         """Undo the user's last own edit (never someone else's)."""
         refusal = self.undo_conflict()
         if refusal:
             raise UndoConflictError(refusal)
-        command = self._own[-1].command
+        command = self._own[-1]
         command.revert(self.project)
         self.projects.record(self.project_id, command, self.project)
         self.reverted(command)
@@ -159,27 +152,12 @@ class LiveProject:
 
     def reverted(self, command: Command) -> None:
         """Broadcast the undo of the last own edit, already reverted and recorded."""
-        if self._own and self._own[-1].command is command:
+        if self._own and self._own[-1] is command:
             self._own.pop()
-        changes, _ = self._written(command)
+        changes = self.own.note(command, self.project)
+        self.own.forget(command)
         self._broadcast("undo", command, changes)
         self._changed(False)
-
-    def _written(self, command: Command) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str], str]]:
-        """The entity rows (fields + clocks) an applied/reverted command just wrote."""
-        out: list[dict[str, Any]] = []
-        clocks: dict[tuple[str, str, str], str] = {}
-        for ch in command_changes(command, self.project):
-            row = self.projects.store.entity_row(self.project_id, ch.kind, ch.id)
-            if row is None:
-                continue
-            names = [*ch.fields, "deleted"]
-            fclock = {n: row["field_clock"][n] for n in names if row["field_clock"].get(n)}
-            out.append({"project": self.project_id, "kind": ch.kind, "id": ch.id,
-                        "row": {"fields": {n: row["fields"][n] for n in ch.fields if n in row["fields"]},
-                                "field_clock": fclock, "deleted": row["deleted"]}})
-            clocks.update({(ch.kind, ch.id, n): c for n, c in fclock.items() if n in ch.fields or ch.deleted})
-        return out, clocks
 
     def _broadcast(self, op: str, command: Command, changes: list[dict[str, Any]]) -> None:
         if self.send is None:
@@ -222,13 +200,8 @@ class LiveProject:
     def rebuild(self) -> None:
         """Make the open project what the merged store holds (after a pull, or
         when a later edit won a field over a received command)."""
-        try:
-            fresh = compose(self.projects.store.entities(self.project_id))
-        except ProjectFileError as exc:
-            log.warning("live: the merged project is not valid yet (%s); keeping the open one", exc)
-            return
-        self.project.__dict__.update(fresh.__dict__)
-        self._changed(True)
+        if self.own.merge_into(self.project):
+            self._changed(True)
 
     def _agrees(self, changes: list[dict[str, Any]]) -> bool:
         model = decompose(self.project)
@@ -309,10 +282,3 @@ class LiveProject:
     def _changed(self, rebuilt: bool) -> None:
         if self.on_changed is not None:
             self.on_changed(rebuilt)
-
-
-def _device(clock: str) -> str:
-    try:
-        return parse(clock)[2]
-    except ValueError:
-        return ""

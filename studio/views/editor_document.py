@@ -1,13 +1,21 @@
 """The open project as a document: the engine model, its path, the media
 store and a QUndoStack over the engine's commands. Qt only for the undo stack
 and the ``changed`` signal; the file lifecycle (open/save/autosave/recovery/
-export) is :mod:`studio.views.editor_files`."""
+export) is :mod:`studio.views.editor_files`.
+
+Edits from elsewhere (another computer's, merged by a sync; a collaborator's,
+live) change ``project`` in place (:mod:`sync.own_edits`) and are announced
+by :meth:`ProjectDocument.remote_changed`: they never enter the undo stack,
+which keeps holding the person's own edits. ``undo_guard`` may refuse an
+undo that would overwrite someone's later edit: the project stays as it is,
+``undo_refused`` says why, and the stack is put back where it was."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from audio_engine.project import Command, MediaResolver, MediaStore, Project
@@ -24,8 +32,12 @@ class EngineCommand(QUndoCommand):
         self.doc = doc
         self.command = command
         self._first = True
+        self._refused = False
 
     def redo(self) -> None:
+        if self._refused:  # putting the stack back after a refused undo: nothing was reverted
+            self._refused = False
+            return
         if self._first:
             self._first = False  # already applied by ProjectDocument.push
         else:
@@ -33,6 +45,12 @@ class EngineCommand(QUndoCommand):
         self.doc.changed.emit(self.command)
 
     def undo(self) -> None:
+        refusal = self.doc.undo_refusal(self.command)
+        if refusal is not None:
+            self._refused = True
+            self.doc.undo_refused.emit(refusal)
+            QTimer.singleShot(0, self.doc.undo_stack.redo)
+            return
         self.command.revert(self.doc.project)
         self.doc.changed.emit(self.command)
 
@@ -40,7 +58,8 @@ class EngineCommand(QUndoCommand):
 class ProjectDocument(QObject):
     """The open project: model, path, undo stack, media store."""
 
-    changed = Signal(object)  # the command (or None for a whole new project)
+    changed = Signal(object)  # the command (or None: a new project, or edits merged from elsewhere)
+    undo_refused = Signal(str)  # why an undo was refused (it would overwrite someone's later edit)
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -50,6 +69,16 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.media_store = MediaStore(services.paths.media)
         self.autosave_path = services.autosave_dir / f"{self.project.id}.mashup"
+        #: command -> why undoing it now would overwrite someone's later edit (None: allowed)
+        self.undo_guard: Callable[[Command], str | None] | None = None
+
+    def undo_refusal(self, command: Command) -> str | None:
+        return None if self.undo_guard is None else self.undo_guard(command)
+
+    def remote_changed(self) -> None:
+        """Edits from elsewhere were merged into ``project`` in place: a change
+        nobody undoes here; the undo stack (own edits) stays as it is."""
+        self.changed.emit(None)
 
     def resolver(self) -> MediaResolver:
         stores = [self.media_store]
