@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from audio_engine.analysis.structure import STRUCTURE_VERSION, Structure, find_structure
+from audio_engine.app.edit import set_track_mix
 from audio_engine.app.songs import track_with_clip
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, JsonCache, cache_key
@@ -313,6 +314,25 @@ class MagicResult:
         return d
 
 
+#: Magic's mix, per instrumental stem: (ducking dB, presence dip dB) while the vocal sings.
+MIX_BY_STEM = {"drums": (2.0, 2.0), "bass": (2.0, 0.0)}
+MIX_OTHER = (3.0, 3.0)
+VOCAL_HIGHPASS_HZ = 100.0
+
+
+def magic_mix(vocal_track: str, inst_tracks: list[tuple[str, str]]) -> dict[str, dict[str, object]]:
+    """The track settings of a produced Magic mix: the vocal high-passed at
+    100 Hz (no rumble or bleed under it); each instrumental stem ducked under
+    the vocal (2-3 dB, 30 ms look-ahead, 300 ms release) and, except the bass,
+    dipped around 2 kHz where the voice carries its words. Every value is an
+    ordinary track setting the person can change in the Mix panel."""
+    out: dict[str, dict[str, object]] = {vocal_track: {"highpass_hz": VOCAL_HIGHPASS_HZ}}
+    for stem, tid in inst_tracks:
+        duck, dip = MIX_BY_STEM.get(stem, MIX_OTHER)
+        out[tid] = {"duck_source": vocal_track, "duck_db": duck, "presence_dip_db": dip}
+    return out
+
+
 def magic_mashup(
     song_a: str | os.PathLike[str],
     song_b: str | os.PathLike[str],
@@ -475,6 +495,7 @@ def magic_mashup(
     for c in cmds:
         stack.push(c)
     inst_ids = []
+    inst_tracks: list[tuple[str, str]] = []
     for s in b.instrumental_stems:
         cmds, tid, cid = track_with_clip(name=track_name(b.title, s), clip={
             "media": ref_b.hash, "stem": s, "source_in": b_in, "source_out": b_out, "position": 0.0,
@@ -483,6 +504,12 @@ def magic_mashup(
         for c in cmds:
             stack.push(c)
         inst_ids.append(cid)
+        inst_tracks.append((s, tid))
+    # A produced mix as editable track settings (audio_engine.project.trackmix).
+    for tid, values in magic_mix(vocal_track, inst_tracks).items():
+        mix_cmd = set_track_mix(project, tid, **values)
+        if mix_cmd is not None:
+            stack.push(mix_cmd)
     stack.push(AddMarker(marker_id=new_id("marker"), position=0.0, name="Intro"))
     stack.push(AddMarker(marker_id=new_id("marker"), position=float(entry_bar * bpb), name="Vocals in"))
     stack.push(AddMarker(marker_id=new_id("marker"), position=float(max(0, end_bar - outro_bars) * bpb), name="Outro"))

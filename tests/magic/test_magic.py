@@ -133,3 +133,19 @@ def test_stretch_limit_is_refused(songs: list[Any], magic_caches: Caches, tmp_pa
         magic_mashup(songs[1].mix, songs[2].mix, out=tmp_path / "x.wav", model="classical", caches=magic_caches,
                      max_stretch=0.02)
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_magic_sets_a_produced_mix_as_track_settings(results: dict[Any, Any]) -> None:
+    """Issue 17: the vocal high-passed, every instrumental stem ducked under it
+    (and all but the bass dipped in its presence band): saved, editable track
+    settings that the render applies, not audio baked into the stems."""
+    from audio_engine.project.trackmix import mix_active
+
+    r, _, d = results[PAIRS[0]]
+    p = load_project(d / "mix.mashup")
+    voc = p.find_clip(r.vocal_clip_id)[0]
+    assert voc.highpass_hz == 100.0 and voc.duck_db == 0.0
+    inst = [p.find_clip(c)[0] for c in r.instrumental_clip_ids]
+    assert inst and all(t.duck_source == voc.id and 2.0 <= t.duck_db <= 3.0 for t in inst)
+    assert all(t.presence_dip_db == (0.0 if t.name.endswith("bass") else t.duck_db) for t in inst)
+    assert all(mix_active(p, t) for t in [voc, *inst])
