@@ -16,6 +16,7 @@ from audio_engine.errors import MashupsError
 from audio_engine.project.commands import MoveTrack
 from studio.jobs import describe_error
 from studio.views.timeline import LANE_H, RULER_H
+from studio.views.track_mix_panel import open_track_mix
 
 if TYPE_CHECKING:
     from studio.views.track_header import TrackHeader
@@ -87,6 +88,8 @@ def track_menu(header: TrackHeader) -> QMenu:
     up.setEnabled(i > 0)
     down = menu.addAction("Move down", lambda: move(header, +1))
     down.setEnabled(i < n - 1)
+    menu.addSeparator()
+    menu.addAction("Mix…", lambda: open_track_mix(header.page, header.track_id))  # issue 17 (h17a)
     return menu
 
 
