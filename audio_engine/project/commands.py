@@ -321,8 +321,9 @@ class TrimClip(Command):
 
 _CLIP_PROPS = {
     "pitch", "gain_db", "fade_in", "fade_out", "stretch_mode", "stretch_ratio", "source_bpm", "name", "stem",
+    "color", "quality",
 }
-_TRACK_PROPS = {"gain_db", "pan", "mute", "solo", "name", *TRACK_MIX_FIELDS}
+_TRACK_PROPS = {"gain_db", "pan", "mute", "solo", "name", "color", *TRACK_MIX_FIELDS}
 
 
 @_register

@@ -59,7 +59,7 @@ CLIP_FIELDS: tuple[str, ...] = ("track_id",) + tuple(f.name for f in fields(Clip
 FIELDS: dict[str, tuple[str, ...]] = {
     "props": ("title", "artist", "tempo", "key", "time_signature", "sample_rate", "notes", "model_id", "lineage"),
     "media": tuple(f.name for f in fields(MediaRef) if f.name != "hash"),
-    "track": ("name", "gain_db", "pan", "mute", "solo", "order", *TRACK_MIX_FIELDS),
+    "track": ("name", "gain_db", "pan", "mute", "solo", "order", "color", *TRACK_MIX_FIELDS),
     "clip": CLIP_FIELDS,
     "marker": ("position", "name"),
     "caption": ("name", "clip_id", "meta"),
@@ -90,7 +90,7 @@ def _props(p: Project) -> dict[str, Any]:
 
 def _track(t: Track, order: int) -> dict[str, Any]:
     return {"name": t.name, "gain_db": t.gain_db, "pan": t.pan, "mute": t.mute, "solo": t.solo, "order": order,
-            **{k: getattr(t, k) for k in TRACK_MIX_FIELDS}}
+            "color": t.color, **{k: getattr(t, k) for k in TRACK_MIX_FIELDS}}
 
 
 def _clip(c: Clip, track_id: str) -> dict[str, Any]:
@@ -156,6 +156,7 @@ def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
                  for h, f in by_kind["media"]}
         tracks = [Track(id=tid, name=str(f.get("name", "")), gain_db=float(f.get("gain_db", 0.0)),
                         pan=float(f.get("pan", 0.0)), mute=bool(f.get("mute", False)), solo=bool(f.get("solo", False)),
+                        color=f.get("color"),
                         **{k: f[k] for k in TRACK_MIX_FIELDS if k in f})  # rows synced before the mix: defaults
                   for tid, f in sorted(by_kind["track"], key=lambda x: (float(x[1].get("order", 0)), x[0]))]
         by_id = {t.id: t for t in tracks}

@@ -43,7 +43,7 @@ from audio_engine.project.media import (
 from audio_engine.project.model import Project
 
 FORMAT_NAME = "mashups-project"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 PROJECT_JSON = "project.json"
 AUTOSAVE_JSON = "autosave.json"
 MEDIA_DIR = "media"
@@ -126,8 +126,16 @@ def _v4_to_v5(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _v5_to_v6(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 6 adds colours (``color`` on tracks and clips, ``#rrggbb``) and
+    a clip's stretch ``quality`` (``"fast"``/``"high"``), all null by default:
+    a version-5 project opens and renders as before; an older studio, which
+    would reject the fields, is told to update."""
+    return d
+
+
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
-                                                                   4: _v4_to_v5}
+                                                                   4: _v4_to_v5, 5: _v5_to_v6}
 
 
 def _upgrade_media_hashes(env: Envelope, folder: Path) -> Envelope:

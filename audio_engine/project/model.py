@@ -23,6 +23,11 @@ from typing import Any, Literal
 from audio_engine.errors import ProjectFileError
 
 StretchMode = Literal["tempo", "fixed"]
+#: A clip's stretch/pitch quality (Rubber Band R2 "fast" or R3 "high", :mod:`audio_engine.transform`);
+#: None: the render's own (export and playback default to "fast").
+ClipQuality = Literal["high", "fast"]
+#: Colours of clips and tracks: ``#rrggbb`` (None: the default, by stem type in the studio).
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0
@@ -74,6 +79,11 @@ def _within(what: str, v: float, lo: float, hi: float, unit: str) -> float:
 def _short_text(what: str, v: object) -> None:
     if not isinstance(v, str) or len(v) > MAX_TEXT:
         raise ProjectFileError(f"{what} must be text of at most {MAX_TEXT} characters.")
+
+
+def check_color(what: str, v: object) -> None:
+    if v is not None and not (isinstance(v, str) and COLOR.match(v)):
+        raise ProjectFileError(f"{what} must be a colour written #rrggbb (or none), not {str(v)[:40]!r}.")
 
 
 def check_stem_name(what: str, v: object) -> str:
@@ -166,6 +176,8 @@ class Clip:
     fade_in: float = 0.0  # seconds on the timeline
     fade_out: float = 0.0
     name: str = ""
+    color: str | None = None  # "#rrggbb"; None: the track's, else the stem type's (studio)
+    quality: ClipQuality | None = None  # stretch/pitch quality; None: the render's
 
     def ratio(self, project_tempo: float) -> float:
         """The Rubber Band stretch factor (> 1 faster) this clip plays at."""
@@ -209,6 +221,9 @@ class Clip:
             raise ProjectFileError(f"Clip {self.id}: pitch shift {self.pitch} is outside +/-24 semitones.")
         if self.fade_in < 0 or self.fade_out < 0:
             raise ProjectFileError(f"Clip {self.id}: fades must be >= 0 s.")
+        check_color(f"{who} colour", self.color)
+        if self.quality not in (None, "fast", "high"):
+            raise ProjectFileError(f"{who}: stretch quality must be 'fast', 'high' or none, not {str(self.quality)[:40]!r}.")
 
 
 @dataclass
@@ -220,6 +235,7 @@ class Track:
     mute: bool = False
     solo: bool = False
     clips: list[Clip] = field(default_factory=list)
+    color: str | None = None  # "#rrggbb" for its clips without a colour of their own; None: by stem type
     # -- the produced mix (audio_engine.project.trackmix); the defaults are off --
     #: The track whose sound ducks this one and dips its presence band (the
     #: vocal), by id; None, or a track that no longer exists: neither happens.
@@ -236,6 +252,7 @@ class Track:
             raise ProjectFileError(f"Track id {self.id!r} must be text of 1-100 characters.")
         _short_text(f"Track {self.id} name", self.name)
         who = f"Track {self.name or self.id}"
+        check_color(f"{who} colour", self.color)
         _within(f"{who} gain", self.gain_db, MIN_GAIN_DB, MAX_GAIN_DB, "dB")
         if not -1.0 <= _finite("Track pan", self.pan) <= 1.0:
             raise ProjectFileError(f"{who}: pan must be between -1 and 1.")

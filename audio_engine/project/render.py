@@ -94,7 +94,7 @@ def clip_cache_key(project: Project, clip: Clip, *, sample_rate: int, quality: Q
         ratio=round(clip.ratio(project.tempo), 12),
         pitch=round(clip.pitch, 9),
         rate=sample_rate,
-        quality=quality,
+        quality=clip.quality or quality,
     )
 
 
@@ -110,8 +110,10 @@ def render_clip(
 ) -> tuple[Audio, bool]:
     """The clip's stretched and pitched stereo audio (before gain and fades)
     and whether it came from the cache. ``split`` > 1 lets a long clip be
-    stretched in that many pieces in parallel, cut only at silences."""
+    stretched in that many pieces in parallel, cut only at silences. A clip
+    with a ``quality`` of its own is rendered with it, whatever ``quality`` says."""
 
+    quality = clip.quality or quality
     key = clip_cache_key(project, clip, sample_rate=sample_rate, quality=quality)
     if cache is None:
         return _render_clip_audio(project, clip, media=media, sample_rate=sample_rate, quality=quality, split=split), False
