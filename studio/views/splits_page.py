@@ -189,6 +189,10 @@ class SplitsPage(CommunityPage):
     # ------------------------------------------------------------ actions
     def edit(self, s: SplitView) -> None:
         dlg = RecipientsDialog(s, self)
+        me = self.my_id()
+        if not s.recipients and me:  # a new split starts with you as the creator, all of it
+            dlg.add_row(Recipient("You", "creator", 10000, account=me))
+            dlg._update_total()
         if dlg.exec() == QDialog.DialogCode.Accepted:
             people = dlg.recipients()
             self.act("Save split recipients", lambda _c: self.splits().set_recipients(s.split, people),

@@ -41,9 +41,10 @@ def test_publish_allowing_remixes_with_a_split_then_remix_this_opens_the_copy(
     wa, wb = studios("remix-a"), studios("remix-b")
     sign_in_from_header(qtbot, wa, f"creator-{os.getpid()}@example.test", "correct horse battery", sign_up=True)
     sign_in_from_header(qtbot, wb, f"remixer-{os.getpid()}@example.test", "correct horse battery", sign_up=True)
-    editors: list[str] = []
-    monkeypatch.setattr(RecipientsDialog, "exec",
-                        lambda self: editors.append(self.windowTitle()) or QDialog.DialogCode.Rejected)
+    editors: list[tuple[str, list[tuple[str, int, str | None]], str]] = []
+    monkeypatch.setattr(RecipientsDialog, "exec", lambda self: editors.append((
+        self.windowTitle(), [(r.role, r.share_bps, r.account) for r in self.recipients()], self.total.text()))
+        or QDialog.DialogCode.Rejected)
 
     # A: File → Publish mashup… for a saved project, remixes allowed, split ticked
     folder = two_song_project(tmp_path / "work")
@@ -64,7 +65,9 @@ def test_publish_allowing_remixes_with_a_split_then_remix_this_opens_the_copy(
                            "join public.projects p on p.id = m.project_id where m.id = %s", (mid,)).fetchone()
     assert row == {"remix_licence": "remix-with-credit", "same_owner": True}
     qtbot.waitUntil(lambda: editors != [], timeout=60000)  # the Splits page opened the new draft's recipients
-    assert wa.stack.currentWidget() is wa.splits_page and editors == ["Recipients of “Two songs” (version 1)"]
+    me = wa.s.cloud.session.require().auth.user_id
+    assert wa.stack.currentWidget() is wa.splits_page  # the new draft's editor starts with A as creator, 100 %
+    assert editors == [("Recipients of “Two songs” (version 1)", [("creator", 10000, me)], "Total 100 %")]
 
     with db.connect(autocommit=True) as conn:
         conn.execute("insert into public.battles (title, mashup_a, starts_at, ends_at) values "
