@@ -92,3 +92,53 @@ def test_several_clips_selected_show_a_hint(window: Any, qtbot: Any) -> None:
     assert not ed.inspector.fields.isVisible()
     ed.inspector_btn.click()
     assert not ed.inspector.isVisible()
+
+
+def test_colour_and_quality_round_trip_through_save_and_open(window: Any, qtbot: Any, tmp_path: Any) -> None:
+    from studio.views.clip_colors import PALETTE, display_color
+
+    ed = demo_project(window, qtbot)
+    clip = _select_first(ed, qtbot)
+    insp = ed.inspector
+    start = ed.undo_stack.count()
+    qtbot.mouseClick(insp.clip_color.swatches[PALETTE[2]], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(insp.track_color.swatches[PALETTE[5]], Qt.MouseButton.LeftButton)
+    insp.quality.setCurrentIndex(2)  # High
+    track = ed.doc.project.find_clip(clip.id)[0]
+    assert (clip.color, track.color, clip.quality) == (PALETTE[2], PALETTE[5], "high")
+    assert ed.undo_stack.count() == start + 3
+    assert display_color(ed.doc.project, clip) == PALETTE[2]
+    assert insp.clip_color.swatches[PALETTE[2]].isChecked() and not insp.clip_color.auto.isChecked()
+
+    assert ed.save_to(tmp_path / "colours.mashup")
+    folder = ed.doc.path
+    ed.new_project()
+    assert ed.open_project(folder)
+    clip = ed.doc.project.clip(clip.id)
+    assert (clip.color, ed.doc.project.find_clip(clip.id)[0].color, clip.quality) == (PALETTE[2], PALETTE[5], "high")
+    _select_first(ed, qtbot)
+    insp = ed.inspector
+    assert insp.clip_color.swatches[PALETTE[2]].isChecked() and insp.track_color.swatches[PALETTE[5]].isChecked()
+    assert insp.quality.currentIndex() == 2
+    # Auto: the clip takes its track's colour again
+    qtbot.mouseClick(insp.clip_color.auto, Qt.MouseButton.LeftButton)
+    assert clip.color is None and display_color(ed.doc.project, clip) == PALETTE[5]
+    assert "track's colour" in insp.clip_color.auto.toolTip()
+    ed.undo_stack.undo()
+    assert clip.color == PALETTE[2] and insp.clip_color.swatches[PALETTE[2]].isChecked()
+
+
+def test_stems_are_coloured_by_type_unless_the_clip_or_track_has_a_colour() -> None:
+    from audio_engine.project import Clip, Project, Track
+    from studio.views.clip_colors import STEM_COLORS, display_color
+
+    voc = Clip(id="v", media="m", stem="vocals")
+    drums = Clip(id="d", media="m", stem="Drums")
+    full = Clip(id="f", media="m")
+    p = Project(tracks=[Track(id="t", clips=[voc, drums, full])])
+    assert display_color(p, voc) == STEM_COLORS["vocals"] and display_color(p, drums) == STEM_COLORS["drums"]
+    assert display_color(p, full) is None  # the theme's clip colour
+    p.tracks[0].color = "#123456"
+    assert display_color(p, voc) == "#123456" and display_color(p, full) == "#123456"
+    voc.color = "#abcdef"
+    assert display_color(p, voc) == "#abcdef"
