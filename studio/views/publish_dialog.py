@@ -121,7 +121,8 @@ class PublishDialog(QDialog):
         for key, text in LICENCES.items():
             self.remix.addItem(f"Allowed: {text}", key)
         self.remix.setToolTip("Others can copy this project into their own, credited to you. "
-                              "The project is saved to the cloud with the mashup.")
+                              "The project is saved to the cloud with the mashup (one of your plan's cloud "
+                              "projects); each remix is a project of the remixer's.")
         form.addRow("Remixes", self.remix)
         self.split = QCheckBox("Set up revenue split…")
         self.split.setObjectName("publish_split")
