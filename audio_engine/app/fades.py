@@ -22,6 +22,9 @@ from audio_engine.project.model import MAX_FADE_SECONDS, Clip, Project
 
 #: Fades and overlaps are compared to this (seconds): below it they are equal.
 EPS = 1e-6
+#: The shape clip fades render with (``clip_placement`` uses
+#: :func:`audio_engine.transform.fade`'s default): sin/cos gains.
+FADE_SHAPE = "equal-power"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audio_engine.app.fades import FADE_SHAPE
+from audio_engine.transform import fade_curve
 from studio.views.clip_colors import clip_fill, display_color
 
 if TYPE_CHECKING:
@@ -45,11 +47,14 @@ CLIP_TIP = ("Drag to move (onto another clip of a track: crossfade) · drag an e
 
 
 def fade_path(x0: float, x1: float, top: float, bottom: float, *, rising: bool) -> QPainterPath:
-    """The equal-power fade curve (the renderer's shape) from x0 to x1."""
+    """The fade curve from x0 to x1, in the renderer's own shape
+    (:func:`audio_engine.transform.fade_curve`, from 0 to 1 at the ends)."""
+    gains = [0.0, *(float(g) for g in fade_curve(CURVE_STEPS - 1, shape=FADE_SHAPE)), 1.0]
+    if not rising:
+        gains.reverse()
     path = QPainterPath()
-    for i in range(CURVE_STEPS + 1):
+    for i, g in enumerate(gains):
         t = i / CURVE_STEPS
-        g = math.sin(0.5 * math.pi * (t if rising else 1.0 - t))
         pt = QPointF(x0 + (x1 - x0) * t, bottom - (bottom - top) * g)
         if i == 0:
             path.moveTo(pt)

@@ -68,6 +68,15 @@ def test_a_hand_drawn_fade_stays_and_a_move_to_another_track_ends_the_crossfade(
     assert isinstance(move_clip(p, "b", 8.0), MoveClip)
 
 
+def test_the_timeline_draws_fades_in_the_shape_the_renderer_applies() -> None:
+    import inspect
+
+    from audio_engine.app.fades import FADE_SHAPE
+    from audio_engine.transform import fade
+
+    assert inspect.signature(fade).parameters["shape"].default == FADE_SHAPE
+
+
 def test_fades_are_clamped_to_the_clip_and_refuse_nothing_silently(tmp_path: Path) -> None:
     p, _ = _two_tones(tmp_path)
     cmd = set_fades(p, "a", fade_in=10.0)
