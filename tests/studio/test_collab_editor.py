@@ -204,6 +204,8 @@ def test_a_viewers_editor_is_read_only_and_follows_role_changes_live(
         ed.undo_stack.undo()
         qtbot.waitUntil(lambda: ed.undo_stack.index() == index, timeout=2_000)
         assert ed.doc.project.clip("c3").position == 12.0
+        window.nav_buttons["Editor"].click()
+        qtbot.wait(100)
         window.grab().save(str(tmp_path / "h15-viewer-editor.png"))
         attachment.detach()  # not live any more: the local copy is editable
         attachment = None
