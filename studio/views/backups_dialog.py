@@ -46,6 +46,7 @@ class BackupsDialog(QDialog):
         self.open_button.setText("Open backup")
         self.open_button.setObjectName("Primary")
         self.open_button.setToolTip("Open the selected backup (unsaved until you save)")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setToolTip("Keep the open project; open nothing")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)

@@ -62,6 +62,8 @@ class ExportDialog(QDialog):
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Export")
         ok.setObjectName("Primary")
+        ok.setToolTip("Render the mix in the background (Jobs page) and write the file")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setToolTip("Close without exporting")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from audio_engine.project import SetProjectProperty
 from tests.studio.conftest import wait_jobs
 from tests.studio.helpers import demo_project
+from tests.studio.test_editor_tooltips import _untipped
 
 
 def _media_files(window: Any, folder: Path, h: str) -> list[Path]:
@@ -72,6 +73,7 @@ def test_a_damaged_project_offers_its_backups_and_one_opens(window: Any, qtbot: 
     assert not ed.open_project(folder)
     box = ed.files.backups_box
     assert box is not None and box.isVisible() and "not valid JSON" in box.intro.text()
+    assert _untipped(box) == [] and _untipped(ed.offline.banner) == []
     rows = [box.list.item(i).text() for i in range(box.list.count())]
     assert len(rows) == 2 and "“Second take”" in rows[0] and "2 tracks, 2 clips" in rows[0]
     qtbot.mouseClick(box.open_button, Qt.MouseButton.LeftButton)
