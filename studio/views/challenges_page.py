@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QHBoxLayout
 
 from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
+from studio.views.remix_action import remix_button
 from studio.widgets import Card, muted
 from sync.community import CommunityClient, Fetched
 
@@ -70,9 +71,16 @@ class ChallengesPage(CommunityPage):
         card.body.addWidget(label(f"Leaderboard ({len(entries)} entries)", bold=True))
         for i, e in enumerate(entries[:10], 1):
             crown = "  · winner" if c.get("winner") == e["id"] else ""
-            card.body.addWidget(label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}"
-                                      f" · {e.get('comments', 0)} comments{crown}",
-                                      name="challenge_entry"))
+            entry = label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}"
+                          f" · {e.get('comments', 0)} comments{crown}", name="challenge_entry")
+            remix = remix_button(self, e)  # issue 16: where the creator allowed remixes, never your own
+            if remix is None:
+                card.body.addWidget(entry)
+            else:
+                row = QHBoxLayout()
+                row.addWidget(entry, 1)
+                row.addWidget(remix)
+                card.body.addLayout(row)
         return card
 
     def _enter(self, challenge_id: str, mashup_id: str | None) -> None:

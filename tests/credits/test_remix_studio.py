@@ -78,6 +78,14 @@ def test_publish_allowing_remixes_with_a_split_then_remix_this_opens_the_copy(
     qtbot.waitUntil(lambda: page_a.loading == 0 and page_a.fetched is not None, timeout=60000)
     assert page_a.findChild(QPushButton, f"remix_{mid}") is None
 
+    # B: the entry of a challenge offers it too
+    with db.connect(autocommit=True) as conn:
+        ch = conn.execute("insert into public.challenges (title, starts_at, ends_at) values ('Flip it', "
+                          "now() - interval '1 minute', now() + interval '1 day') returning id").fetchone()
+        conn.execute("insert into public.challenge_entries (challenge_id, user_id, mashup_id) "
+                     "select %s, owner_id, id from public.mashups where id = %s", (ch["id"], mid))
+    wb.go("Challenges")
+    qtbot.waitUntil(lambda: wb.pages["Challenges"].findChild(QPushButton, f"remix_{mid}") is not None, timeout=60000)
     # B: Battles → Remix this → the copy opens in B's editor
     wb.go("Battles")
     page_b = wb.pages["Battles"]
