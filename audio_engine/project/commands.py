@@ -24,6 +24,7 @@ from audio_engine.project.model import (
     MediaRef,
     Project,
     Track,
+    check_color,
     clip_from_dict,
     track_from_dict,
     with_line_ids,
@@ -535,6 +536,31 @@ class MoveMarker(Command):
 
     def revert(self, project: Project) -> None:
         next(m for m in project.markers if m.id == self.marker_id).position = self._old
+
+
+@_register
+@dataclass
+class SetMarkerColor(Command):
+    """A marker's colour (``#rrggbb``; None: the theme's)."""
+
+    type_name: ClassVar[str] = "set_marker_color"
+    label: ClassVar[str] = "Marker colour"
+    marker_id: str = ""
+    color: str | None = None
+    _old: str | None = None
+
+    def apply(self, project: Project) -> None:
+        try:
+            check_color("A marker colour", self.color)
+        except ProjectFileError as e:
+            raise _fail(str(e)) from None
+        m = next((m for m in project.markers if m.id == self.marker_id), None)
+        if m is None:
+            raise _fail(f"There is no marker {self.marker_id!r}.")
+        self._old, m.color = m.color, self.color
+
+    def revert(self, project: Project) -> None:
+        next(m for m in project.markers if m.id == self.marker_id).color = self._old
 
 
 @_register

@@ -12,7 +12,7 @@ media      the media content hash      name, ext, stems, stem_exts, bpm, key, du
 track      track id                    name, gain_db, pan, mute, solo, order, and the
                                        mix settings (model.TRACK_MIX_FIELDS)
 clip       clip id                     track_id + every :class:`Clip` field but ``id``
-marker     marker id                   position, name
+marker     marker id                   position, name, color
 caption    caption lane id             name, clip_id, meta (the lane's caption document
                                        without its lines: language, model, ...)
 caption_   caption line id             lane_id, start, end, text, words (one line of a
@@ -61,7 +61,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "media": tuple(f.name for f in fields(MediaRef) if f.name != "hash"),
     "track": ("name", "gain_db", "pan", "mute", "solo", "order", "color", *TRACK_MIX_FIELDS),
     "clip": CLIP_FIELDS,
-    "marker": ("position", "name"),
+    "marker": ("position", "name", "color"),
     "caption": ("name", "clip_id", "meta"),
     "caption_line": LINE_FIELDS,
 }
@@ -109,6 +109,10 @@ def _line(seg: Mapping[str, Any], lane_id: str) -> dict[str, Any]:
             "text": seg.get("text", ""), "words": seg.get("words", [])}
 
 
+def _marker(m: Marker) -> dict[str, Any]:
+    return {"position": m.position, "name": m.name, "color": m.color}
+
+
 def _media(m: MediaRef) -> dict[str, Any]:
     d = asdict(m)
     d.pop("hash")
@@ -124,7 +128,7 @@ def decompose(project: Project) -> Entities:
         for c in t.clips:
             out[("clip", c.id)] = _clip(c, t.id)
     for mk in project.markers:
-        out[("marker", mk.id)] = {"position": mk.position, "name": mk.name}
+        out[("marker", mk.id)] = _marker(mk)
     for ln in project.caption_lanes:
         out[("caption", ln.id)] = _lane(ln)
         for seg in ln.lines():
@@ -166,7 +170,7 @@ def compose(entities: Mapping[Key, Mapping[str, Any]]) -> Project:
                 continue  # its track was deleted: the clip goes with it
             t.clips.append(Clip(id=cid, **{k: v for k, v in f.items() if k in CLIP_FIELDS and k != "track_id"}))
         live_clips = {c.id for t in tracks for c in t.clips}
-        markers = [Marker(mid, float(f.get("position", 0.0)), str(f.get("name", "")))
+        markers = [Marker(mid, float(f.get("position", 0.0)), str(f.get("name", "")), f.get("color"))
                    for mid, f in sorted(by_kind["marker"], key=lambda x: (float(x[1].get("position", 0.0)), x[0]))]
         lines: dict[str, list[dict[str, Any]]] = {}
         for sid, f in sorted(by_kind["caption_line"], key=lambda x: (float(x[1].get("start", 0.0)), x[0])):
@@ -244,6 +248,8 @@ def _touched(c: cmd.Command) -> list[_Touch]:
         return [("marker", c.marker_id, ("name",))]
     if isinstance(c, cmd.MoveMarker):
         return [("marker", c.marker_id, ("position",))]
+    if isinstance(c, cmd.SetMarkerColor):
+        return [("marker", c.marker_id, ("color",))]
     if isinstance(c, cmd.RemoveMarker):
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.SetCaptions):
@@ -340,7 +346,7 @@ class _Lazy:
             return _clip(c, t.id)
         if kind == "marker":
             mk = next((m for m in p.markers if m.id == eid), None)
-            return None if mk is None else {"position": mk.position, "name": mk.name}
+            return None if mk is None else _marker(mk)
         if kind == "caption":
             ln = next((x for x in p.caption_lanes if x.id == eid), None)
             return None if ln is None else _lane(ln)

@@ -127,7 +127,7 @@ def _v4_to_v5(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _v5_to_v6(d: dict[str, Any]) -> dict[str, Any]:
-    """Version 6 adds colours (``color`` on tracks and clips, ``#rrggbb``) and
+    """Version 6 adds colours (``color`` on tracks, clips and markers, ``#rrggbb``) and
     a clip's stretch ``quality`` (``"fast"``/``"high"``), all null by default:
     a version-5 project opens and renders as before; an older studio, which
     would reject the fields, is told to update."""

@@ -278,6 +278,7 @@ class Marker:
     id: str
     position: float  # beats
     name: str = ""
+    color: str | None = None  # "#rrggbb"; None: the theme's marker colour
 
 
 def line_id(lane_id: str, index: int, attempt: int = 0) -> str:
@@ -460,6 +461,7 @@ class Project:
         max_beats = self.seconds_to_beats(MAX_TIMELINE_SECONDS)
         for m in self.markers:
             _within(f"Marker {m.name or m.id}", m.position, 0.0, max_beats, "beats")
+            check_color(f"Marker {m.name or m.id} colour", m.color)
         line_ids: set[str] = set()
         for ln in self.caption_lanes:
             ln.validate(line_ids)
