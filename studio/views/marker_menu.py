@@ -2,8 +2,8 @@
 
 :func:`install` makes the timeline's gestures (move, trim, fade, crossfade,
 marker drag) push their engine commands on the editor's undo stack, and
-gives the ruler its menu: on a marker, rename or delete it (engine commands,
-so undo and sync see them); elsewhere in the ruler, clear the loop.
+gives the ruler its menu: on a marker, rename, colour or delete it (engine
+commands, so undo and sync see them); elsewhere in the ruler, clear the loop.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from audio_engine import project as proj
 from audio_engine.errors import MashupsError
 from studio.jobs import describe_error
+from studio.views.clip_colors import PALETTE
 from studio.views.timeline import RULER_H
 from studio.views.timeline_ruler import marker_near
 
@@ -46,8 +48,31 @@ def marker_menu(page: EditorPage, marker: Any) -> QMenu:
             rename(page, marker.id, text)
 
     menu.addAction("Rename…", ask)
+    colours = menu.addMenu("Colour")
+    colours.setToolTip("The marker's colour in the ruler and down the lanes")
+    default = colours.addAction("Default", lambda: set_color(page, marker.id, None))
+    default.setCheckable(True)
+    default.setChecked(marker.color is None)
+    for c in PALETTE:
+        act = colours.addAction(_swatch(c), c, lambda c=c: set_color(page, marker.id, c))
+        act.setCheckable(True)
+        act.setChecked(marker.color == c)
     menu.addAction("Delete marker", lambda: page.push(proj.RemoveMarker(marker_id=marker.id)))
     return menu
+
+
+def set_color(page: EditorPage, marker_id: str, color: str | None) -> bool:
+    """One undo step; False when the marker already has that colour."""
+    m = next(m for m in page.doc.project.markers if m.id == marker_id)
+    if m.color == color:
+        return False
+    return page.push(proj.SetMarkerColor(marker_id=marker_id, color=color))
+
+
+def _swatch(color: str) -> QIcon:
+    pix = QPixmap(14, 14)
+    pix.fill(QColor(color))
+    return QIcon(pix)
 
 
 def ruler_menu(page: EditorPage) -> QMenu | None:

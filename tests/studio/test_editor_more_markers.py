@@ -27,14 +27,14 @@ def test_rename_and_delete_a_marker_from_the_ruler(window: Any, qtbot: Any) -> N
     assert marker_at(ed, QPoint(at + 40, 10)) is None
     assert marker_at(ed, QPoint(at, 100)) is None  # below the ruler: a lane, not the marker
     menu = marker_menu(ed, m)
-    assert [a.text() for a in menu.actions()] == ["Rename…", "Delete marker"]
+    assert [a.text() for a in menu.actions()] == ["Rename…", "Colour", "Delete marker"]
     assert rename(ed, m.id, "  Drop  ")
     assert m.name == "Drop" and ed.doc.undo_stack.undoText() == "Rename marker"
     cmd = ed.doc.undo_stack.command(ed.doc.undo_stack.index() - 1).command
     assert [(c.kind, c.id, c.fields) for c in command_changes(cmd, p)] == [("marker", m.id, {"name": "Drop"})]
     assert not rename(ed, m.id, "   ")  # refused: the name stays
     assert m.name == "Drop" and "marker name" in ed.status.text()
-    menu.actions()[1].trigger()
+    menu.actions()[2].trigger()
     assert p.markers == []
     ed.doc.undo_stack.undo()
     assert [x.name for x in p.markers] == ["Drop"]

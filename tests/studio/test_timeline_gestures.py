@@ -146,6 +146,16 @@ def _marker(ed: Any, window: Any, qtbot: Any) -> None:
     _drag(qtbot, tl.viewport(), QPoint(at, 6), QPoint(to, 6))
     assert m.position == pytest.approx(old + 4)
     assert stack.undoText() == "Move marker"
+    # right-click menu: a colour from the palette, one undo step
+    from studio.views.marker_menu import marker_menu
+
+    colours = {a.text(): a for a in marker_menu(ed, m).actions()}["Colour"].menu()
+    swatches = [a for a in colours.actions() if a.text() != "Default"]
+    swatches[1].trigger()
+    assert m.color == swatches[1].text() and stack.undoText() == "Marker colour"
+    assert {a.text(): a for a in marker_menu(ed, m).actions()}["Colour"].menu().actions()[2].isChecked()
+    stack.undo()
+    assert m.color is None
     assert tl.loop is None  # moving a marker draws no loop
     stack.undo()
     assert m.position == old
