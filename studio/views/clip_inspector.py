@@ -53,6 +53,7 @@ class ColorRow(QWidget):
         self.auto = QToolButton()
         self.auto.setText("Auto")
         self.auto.setCheckable(True)
+        self.auto.setMinimumWidth(self.auto.fontMetrics().horizontalAdvance("Auto") + 16)
         self.auto.setToolTip(f"No colour of its own: the {what} takes the colour of its stem type")
         self.auto.clicked.connect(lambda: self.chosen.emit(None))
         lay.addWidget(self.auto)
@@ -119,7 +120,7 @@ class ClipInspector(QFrame):
         self.offset = _spin(0.0, 0.0, 0.1, " s", "Source offset: where in the song the clip starts playing "
                             "(the clip keeps its place and length; the sound slides under it)")
         self.stretch = QComboBox()
-        self.stretch.addItems(["Follow project tempo", "Fixed speed"])
+        self.stretch.addItems(["Follow tempo", "Fixed speed"])
         self.stretch.setToolTip("Follow project tempo: stretched from the song's tempo to the project's. "
                                 "Fixed speed: played at the speed below whatever the tempo")
         self.ratio = _spin(0.25, 4.0, 0.01, "×", "Playback speed (Rubber Band time-stretch; > 1 is faster)", 3)
@@ -133,9 +134,11 @@ class ClipInspector(QFrame):
         self.track_color = ColorRow("track")
         for label, w in (("Name", self.name), ("Gain", self.gain), ("Fade in", self.fade_in),
                          ("Fade out", self.fade_out), ("Source offset", self.offset), ("Stretch", self.stretch),
-                         ("Speed", self.ratio), ("Pitch", self.pitch), ("Quality", self.quality),
-                         ("Clip colour", self.clip_color), ("Track colour", self.track_color)):
+                         ("Speed", self.ratio), ("Pitch", self.pitch), ("Quality", self.quality)):
             form.addRow(label, w)
+        for label, row in (("Clip colour", self.clip_color), ("Track colour", self.track_color)):
+            form.addRow(QLabel(label))  # the swatches get the whole width below their label
+            form.addRow(row)
         lay.addWidget(self.fields)
         lay.addStretch(1)
 

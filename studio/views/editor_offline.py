@@ -6,11 +6,13 @@ hash), which brings back every clip that uses it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from audio_engine.app.offline import MissingMedia, locate, missing_media, playable
+from audio_engine.formats import AUDIO_GLOB
 from audio_engine.project import MediaStore, Project
 from studio.jobs import describe_error
 from studio.widgets import show_message
@@ -49,8 +51,9 @@ class OfflineMedia:
         if self.missing:
             names = ", ".join(f"“{m.label()}”" for m in self.missing[:3]) + (" …" if len(self.missing) > 3 else "")
             n = len(ids)
+            them = "They are" if n != 1 else "It is"
             self.text.setText(f"{n} clip{'s are' if n != 1 else ' is'} offline: the media of {names} is missing. "
-                              "They are left out of playback until you locate the files.")
+                              f"{them} left out of playback until you locate the file.")
             self.text.setToolTip("\n".join(f"{m.label()}: {m.hash[:12]}{m.ext}, {len(m.clip_ids)} clips"
                                            for m in self.missing))
 
@@ -68,6 +71,9 @@ class OfflineMedia:
         m = self.missing[0]
         box = QFileDialog(self.page, f"Locate “{m.label()}”")
         box.setFileMode(QFileDialog.FileMode.ExistingFile)
+        box.setNameFilters([f"Audio files ({AUDIO_GLOB})", "All files (*)"])
+        folder = self.page.doc.path
+        box.setDirectory(str(folder.parent if folder is not None else Path.home()))
         box.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         box.fileSelected.connect(self.locate_file)
         self.locate_box = box

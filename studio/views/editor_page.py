@@ -172,7 +172,8 @@ class EditorPage(DocumentFileApi, QWidget):
 
     def relinked(self, media: Any) -> None:
         """Located media is back: its clips draw their waveforms and play again."""
-        self.say(f"Relinked “{media.label()}” for {len(media.clip_ids)} clips.")
+        n = len(media.clip_ids)
+        self.say(f"Relinked “{media.label()}”: {n} clip{'s' if n != 1 else ''} back online.")
         self.timeline.viewport().update()
         self._reload_playback()
 

@@ -132,7 +132,8 @@ class ClipItem(QGraphicsObject):
         if offline:
             label = f"Offline · {label} (media missing)"
         painter.drawText(r.adjusted(HANDLE + 6, 3, -HANDLE - 6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
-        self._paint_wave(painter, option, r)
+        if not offline:  # no sound to draw (a waveform cached from before would mislead)
+            self._paint_wave(painter, option, r)
         self._paint_fades(painter, r)
 
     def _paint_wave(self, painter: QPainter, option: QStyleOptionGraphicsItem, r: QRectF) -> None:
