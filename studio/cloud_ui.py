@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QMessageBox, QToolButton, QVBoxLayout, QWidget
 
@@ -113,6 +114,8 @@ def _merged(window: MainWindow, cloud: CloudController, pid: str, project: Any) 
     place, as a change nobody undoes here (the undo history stays; sync.own_edits).
     The merge reads the store now (``project`` was composed on the sync's thread,
     maybe before an edit made since)."""
+    if not shiboken6.isValid(window):
+        return  # a sync that ended after its window closed
     ed = window.editor_page
     ps = cloud.projects
     if ps is None or ed.doc.path is None:

@@ -16,7 +16,7 @@ role mid-session the session says so and read-only follows it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -41,27 +41,24 @@ class LiveReadOnlyError(ProjectEditError):
 
 
 class LiveEngineCommand(EngineCommand):
+    """An own edit shared on the channel. A conflicting undo is refused by
+    :class:`EngineCommand` itself (the document's ``undo_guard``, which
+    :func:`attach_live` points at the session): the same refusal sync's merges use."""
+
     def __init__(self, doc: ProjectDocument, command: Command, bridge: LiveBridge) -> None:
         super().__init__(doc, command)
         self.bridge = bridge
-        self._refused = False
 
     def redo(self) -> None:
-        if self._refused:  # putting the stack back after a refused undo: nothing was reverted
-            self._refused = False
-            return
+        putting_back = self._refused  # after a refused undo: nothing was reverted, nothing to share
         super().redo()  # applies (except the first time) and emits changed: the cloud records it
-        self.bridge.share(self.command)
+        if not putting_back:
+            self.bridge.share(self.command)
 
     def undo(self) -> None:
-        refusal = self.bridge.live.read_only_reason or self.bridge.live.undo_conflict()
-        if refusal is not None:
-            self._refused = True
-            self.bridge.notice.emit(refusal)
-            QTimer.singleShot(0, self.doc.undo_stack.redo)
-            return
-        super().undo()  # reverts and emits changed: the cloud records the revert
-        self.bridge.live.reverted(self.command)
+        super().undo()  # reverts and emits changed (the cloud records the revert), unless refused
+        if not self._refused:
+            self.bridge.live.reverted(self.command)
 
 
 class LiveAttachment:
@@ -75,6 +72,7 @@ class LiveAttachment:
         self.timer = timer
         self.edit_actions = tuple(edit_actions)
         self.overlay: PeerOverlay | None = None
+        self.undo_guard: Callable[[Command], str | None] | None = None  # the document's guard before the session
 
     def set_read_only(self, reason: str | None) -> None:
         """Read-only (with the reason) or editable: the editor's controls and the window's edit actions."""
@@ -92,6 +90,7 @@ class LiveAttachment:
         doc = self.editor.doc
         if "push" in vars(doc):
             del doc.push  # the document's own push again
+        doc.undo_guard = self.undo_guard  # and the guard it had (sync's merges)
         self.bar.hide()
         self.bar.deleteLater()
         self.bridge.close()
@@ -115,6 +114,9 @@ def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | Non
         doc.undo_stack.push(LiveEngineCommand(doc, command, bridge))
 
     doc.push = push  # type: ignore[method-assign]
+    guard_before = doc.undo_guard
+    doc.undo_guard = lambda _command: bridge.live.read_only_reason or bridge.live.undo_conflict()
+    doc.undo_refused.connect(bridge.notice)  # said in the editor's message line (the bridge goes with the session)
     bar = PresenceBar(editor)
     layout = editor.layout()
     layout.insertWidget(2, bar)  # type: ignore[attr-defined]
@@ -132,6 +134,7 @@ def attach_live(editor: EditorPage, bridge: LiveBridge, voice: VoiceClient | Non
     timer = _share_presence(editor, bridge)
     _talk(bar, bridge, voice)
     attachment = LiveAttachment(editor, bridge, bar, timer, edit_actions)
+    attachment.undo_guard = guard_before
     attachment.overlay = overlay
     reason = bridge.live.read_only_reason
     attachment.set_read_only(reason)

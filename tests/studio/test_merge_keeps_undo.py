@@ -92,4 +92,6 @@ def test_pulled_remote_edit_keeps_the_local_undo_history(studios: Any, qtbot: An
         assert doc.undo_stack.index() == index and doc.undo_stack.canUndo()
         assert "Cannot undo" in a.editor_page.status.text() and "gain_db" in a.editor_page.status.text()
     finally:
+        cloud.push_timer.stop()  # no sync may start after the window closes
+        wait_jobs(qtbot, a.s.jobs)
         other.close()
