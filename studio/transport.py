@@ -51,6 +51,7 @@ class Transport(QObject):
         self._was_playing = False
         self.source: str = ""
         self.pending_source: str = ""  # what the render in flight will load
+        self._loops: dict[str, tuple[float | None, float | None]] = {}  # loop region per source
 
     # -- output ---------------------------------------------------------------
     def _ensure_output(self) -> None:
@@ -136,6 +137,10 @@ class Transport(QObject):
         self.position_changed.emit(self.engine.seconds)
 
     def set_loop(self, start: float | None, end: float | None) -> None:
+        """Loop ``[start, end)`` seconds of what is loaded (None: no loop). The
+        loop stays with its source: a song previewed meanwhile plays through,
+        and the project loops again when it is loaded back."""
+        self._loops[self.pending_source or self.source] = (start, end)
         self.engine.set_loop(start, end)
 
     def set_mix(self, mix: list[TrackMix]) -> None:
@@ -170,6 +175,7 @@ class Transport(QObject):
             else:
                 self._install_stream(result, same_source=self.source == source)
             self.source = source
+            self.engine.set_loop(*self._loops.get(source, (None, None)))
             if start is not None:
                 self.engine.seek(start)
             elif keep_position:

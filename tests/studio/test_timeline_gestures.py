@@ -121,10 +121,27 @@ def _loop(ed: Any, window: Any, qtbot: Any) -> None:
     _drag(qtbot, tl.viewport(), QPoint(end, 12), QPoint(x2, 12))
     assert tl.loop == pytest.approx((2 * beat, 8 * beat))
     assert tl.tooltip_at(QPoint(x2, 12)).startswith("Loop")
+    # the loop stays with the project: a song previewed meanwhile plays through, the project loops again after
+    tr, want = window.s.transport, (int(2 * beat * engine.sample_rate), int(8 * beat * engine.sample_rate))
+    qtbot.waitUntil(lambda: tr.source == f"project:{ed.doc.project.id}", timeout=30000)
+    song = window.s.library.all()[0].path
+    tr.load_file(song)
+    qtbot.waitUntil(lambda: tr.source == str(song), timeout=30000)
+    assert engine.loop is None
+    ed.take_transport()
+    qtbot.waitUntil(lambda: tr.source == f"project:{ed.doc.project.id}", timeout=30000)
+    assert engine.loop == want
     # a click without a drag moves the playhead and keeps the loop
     qtbot.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x1 + 40, 12))
     assert window.s.transport.seconds == pytest.approx(tl.mapToScene(QPoint(x1 + 40, 12)).x() / tl.pps, abs=0.05)
     assert tl.loop == pytest.approx((2 * beat, 8 * beat))
+    # right-click in the ruler: Clear loop
+    from studio.views.marker_menu import ruler_menu
+
+    menu = ruler_menu(ed)
+    assert menu is not None and [a.text() for a in menu.actions()] == ["Clear loop"]
+    menu.actions()[0].trigger()
+    assert tl.loop is None and engine.loop is None and ruler_menu(ed) is None
 
 
 def _marker(ed: Any, window: Any, qtbot: Any) -> None:
