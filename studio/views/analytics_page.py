@@ -100,7 +100,7 @@ class AnalyticsPage(CommunityPage):
                           f"{m['votes']} votes")
             stats.setObjectName(f"mashup_stats_{m['id']}")
             row.addWidget(stats)
-            row.addWidget(self.action_button("Unpublish", lambda m=m: self.unpublish(m), name=f"unpublish_{m['id']}"))
+            row.addWidget(self.action_button("Unpublish", lambda _c=False, m=m: self.unpublish(m), name=f"unpublish_{m['id']}"))
             mine.body.addLayout(row)
         self.body_lay.addWidget(mine)
 

@@ -140,6 +140,7 @@ class BattlesPage(CommunityPage):
         row.addStretch(1)
         box.body.addLayout(row)
         box.body.addWidget(panel)
+        box.body.addStretch(1)  # beside a taller entry (comments open) the content stays at the top
         return box
 
     # ------------------------------------------------------------ actions

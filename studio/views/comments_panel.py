@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def comment_count_text(n: int) -> str:
-    return f"💬 {n} comment{'' if n == 1 else 's'}"
+    return f"{n} comment{'' if n == 1 else 's'}"
 
 
 def _when(iso: str) -> str:
@@ -94,7 +94,7 @@ class CommentsPanel(QWidget):
                          name="comment_body")
             row.addWidget(body, 1)
             if c.get("mine"):
-                row.addWidget(self.page.action_button("Delete", lambda cid=str(c["id"]): self.delete(cid),
+                row.addWidget(self.page.action_button("Delete", lambda _c=False, cid=str(c["id"]): self.delete(cid),
                                                       name=f"comment_delete_{c['id']}", tip="Delete your comment"))
             self.list_lay.addLayout(row)
 
@@ -116,12 +116,13 @@ class CommentsPanel(QWidget):
 
 
 def comments_toggle(page: CommunityPage, mashup: dict[str, Any], open_ids: set[str]) -> tuple[QPushButton, QWidget]:
-    """The "💬 N comments" button and the panel it opens under an entry; ``open_ids``
+    """The "N comments" button and the panel it opens under an entry; ``open_ids``
     (kept by the page) keeps a panel open across the page's reloads."""
     mid = str(mashup["id"])
     box = QWidget()
     box_lay = QVBoxLayout(box)
     box_lay.setContentsMargins(0, 0, 0, 0)
+    box.setVisible(False)  # no empty space under an entry whose comments are closed
     btn = QPushButton(comment_count_text(int(mashup.get("comments") or 0)))
     btn.setObjectName(f"comments_{mid}")
     btn.setCheckable(True)
@@ -132,6 +133,7 @@ def comments_toggle(page: CommunityPage, mashup: dict[str, Any], open_ids: set[s
             item = box_lay.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().setParent(None)
+        box.setVisible(on)
         if on:
             open_ids.add(mid)
             panel = CommentsPanel(page, mashup)

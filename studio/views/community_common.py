@@ -61,6 +61,7 @@ class Countdowns(QObject):
 
     def add(self, lab: QLabel, key: str, ends_at: str, fmt: Callable[[str], str] = lambda t: t) -> QLabel:
         lab.setObjectName(f"countdown_{key}")
+        lab.setWordWrap(False)  # "OPEN · closes in 1 d 23 h" on one line beside the title
         self.items.append((lab, key, ends_at, fmt))
         self._show(lab, ends_at, fmt)
         if not self.timer.isActive():
@@ -279,7 +280,7 @@ def install_community(window: Any, cloud: CloudController) -> dict[str, Communit
     pages: dict[str, CommunityPage] = {
         "Battles": BattlesPage(cloud, client, s.transport), "Challenges": ChallengesPage(cloud, client),
         "Profile": ProfilePage(cloud, client), "Analytics": AnalyticsPage(cloud, client),
-        "Trending": TrendingPage(cloud, client, s.library)}
+        "Trending": TrendingPage(cloud, client, s.library, s.analysis_db)}
     for name, page in pages.items():
         window.pages[name] = page
         window.stack.addWidget(page)
