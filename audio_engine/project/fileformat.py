@@ -335,7 +335,7 @@ def recover(opened: OpenedProject) -> Project:
     return _upgrade_media_hashes(_read_envelope(opened.recovery.path), opened.path).project
 
 
-def _collect_media(project: Project, folder: Path, sources: MediaResolver | None) -> None:
+def _collect_media(project: Project, folder: Path, sources: MediaResolver | None, offline_ok: bool = False) -> None:
     store = MediaStore(folder / MEDIA_DIR)
     for ref in project.media.values():
         wanted = [(ref.hash, ref.ext)] + [(h, ref.stem_exts.get(s, ".flac")) for s, h in ref.stems.items()]
@@ -347,8 +347,8 @@ def _collect_media(project: Project, folder: Path, sources: MediaResolver | None
             try:
                 src = sources.find(h, ext)
             except ProjectFileError:
-                if h == ref.hash and ref.stems:
-                    continue  # the full mix is optional when the stems are there
+                if (h == ref.hash and ref.stems) or offline_ok:
+                    continue  # the full mix is optional when the stems are there; offline media stays offline
                 raise
             store.add_file(src, known_hash=h)
 
@@ -359,17 +359,20 @@ def save_project(
     *,
     media_sources: MediaResolver | MediaStore | Sequence[MediaStore] | None = None,
     keep_backups: int = 5,
+    offline_ok: bool = False,
 ) -> Path:
     """Save ``project`` to the ``.mashup`` folder ``path`` atomically.
 
     Media the project folder lacks is copied in from ``media_sources`` first
     (so the project is complete before its JSON names the media). The
     previous ``project.json`` is kept in ``backups/`` (newest
-    ``keep_backups``); the autosave is removed once the save is in place."""
+    ``keep_backups``); the autosave is removed once the save is in place.
+    ``offline_ok``: media no source holds (the editor's offline clips) is
+    left out and still named by the project, instead of refusing the save."""
     folder = _folder(path)
     folder.mkdir(parents=True, exist_ok=True)
     resolver = None if media_sources is None else as_resolver(media_sources)
-    _collect_media(project, folder, resolver)
+    _collect_media(project, folder, resolver, offline_ok)
     main = folder / PROJECT_JSON
     revision = 1
     if main.is_file():

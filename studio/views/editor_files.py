@@ -147,7 +147,8 @@ class DocumentController(QObject):
 
     def save_to(self, path: Path) -> bool:
         try:
-            folder = proj.save_project(self.doc.project, path, media_sources=self.doc.resolver())
+            # offline clips (media missing, see editor_offline) do not stop a save: they stay offline
+            folder = proj.save_project(self.doc.project, path, media_sources=self.doc.resolver(), offline_ok=True)
         except MashupsError as e:
             self._error("Save project", e)
             return False

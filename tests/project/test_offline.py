@@ -42,6 +42,12 @@ def test_missing_stem_marks_its_clips_offline_and_locate_relinks_them_all(tmp_pa
         render_project(opened.project, media=resolver)
     # what can play: the song's clip alone
     assert [c.id for c in playable(opened.project, {"c2", "c3"}).clips()] == ["c1"]
+    # a save elsewhere refuses missing media, unless told to keep it offline (the editor's save)
+    with pytest.raises(ProjectFileError, match="missing"):
+        save_project(opened.project, tmp_path / "copy.mashup", media_sources=resolver)
+    copy = save_project(opened.project, tmp_path / "copy2.mashup", media_sources=resolver, offline_ok=True)
+    reopened = open_project(copy)
+    assert offline_clip_ids(reopened.project, MediaResolver([reopened.media])) == {"c2", "c3"}
 
     # a file with other content is refused in words, and nothing is stored
     other = tone(tmp_path / "other.flac", seconds=1.0, freq=300.0)

@@ -39,6 +39,8 @@ def test_missing_media_opens_offline_and_locate_relinks_it(window: Any, qtbot: A
     assert ed.timeline.offline_ids == {clip.id}
     assert ed.offline.banner.isVisible() and "1 clip is offline" in ed.offline.text.text()
     assert ref.name in ed.offline.text.text()
+    assert ed.save()  # offline clips do not stop a save; they stay offline
+    assert ed.timeline.offline_ids == {clip.id}
 
     # a file with other content is refused in words; nothing is relinked
     other = next(s.path for s in window.s.library.all() if s.content_hash != ref.hash)
