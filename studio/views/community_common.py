@@ -259,7 +259,7 @@ def label(text: str, *, name: str = "", bold: bool = False) -> QLabel:
 
 COMMUNITY_PAGES = ("Battles", "Challenges", "Profile", "Analytics", "Trending")
 TIPS = {"Battles": "Vote in battles and enter your mashups", "Challenges": "Themed challenges with prize XP",
-        "Profile": "Your level, badges, streak and rank", "Analytics": "Plays, likes and shares over time",
+        "Profile": "Your level, badges, streak and rank", "Analytics": "Plays, likes, shares and comments over time",
         "Trending": "Sounds trending in mashups"}
 
 
