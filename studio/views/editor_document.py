@@ -71,6 +71,12 @@ class ProjectDocument(QObject):
         self.autosave_path = services.autosave_dir / f"{self.project.id}.mashup"
         #: command -> why undoing it now would overwrite someone's later edit (None: allowed)
         self.undo_guard: Callable[[Command], str | None] | None = None
+        #: counts every change, own or merged in place (views cache by it: the undo index misses merges)
+        self.revision = 0
+        self.changed.connect(self._count)
+
+    def _count(self, _command: object) -> None:
+        self.revision += 1
 
     def undo_refusal(self, command: Command) -> str | None:
         return None if self.undo_guard is None else self.undo_guard(command)

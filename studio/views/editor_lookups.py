@@ -56,7 +56,7 @@ class TimelineLookups:
 
     def caption_segments(self) -> list[tuple[float, float, str]]:
         p = self.doc.project
-        key = (id(p), self.doc.undo_stack.index(), len(p.caption_lanes), p.tempo)  # another project: rebuilt
+        key = (id(p), self.doc.revision, len(p.caption_lanes), p.tempo)  # any change (merges too): rebuilt
         if self._captions_cache[0] == key:
             return self._captions_cache[1]
         segs: list[tuple[float, float, str]] = []

@@ -21,7 +21,7 @@ from sync.auth import MemoryTokenStore
 from sync.config import CloudConfig
 from sync.session import CloudSession
 from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
-from tests.cloud.test_project_sync import edit, two_song_project
+from tests.cloud.test_project_sync import edit, edit_line, two_song_project
 from tests.studio.test_cloud_studio import gw, studios  # noqa: F401  (fixtures)
 
 from .conftest import wait_jobs
@@ -61,13 +61,16 @@ def test_pulled_remote_edit_keeps_the_local_undo_history(studios: Any, qtbot: An
         # a local edit in the studio, then the other computer changes another clip and syncs
         doc.push(MoveClip(clip_id="c1", position=2.0))
         edit(other, pid, folder_b, SetClipProperty(clip_id="c2", name="gain_db", value=-9.0))
+        edit_line(other, pid, folder_b, 1, "sung elsewhere")
         other.sync()
         project = doc.project
+        assert "sung elsewhere" not in [t for *_, t in a.editor_page.timeline.caption_segments()]
         cloud.sync_now()
         wait_jobs(qtbot, a.s.jobs)
         assert doc.project is project  # merged in place: the undo stack's commands still hold it
         assert project.clip("c2").gain_db == -9.0 and project.clip("c1").position == 2.0
         assert doc.undo_stack.count() == 1 and doc.undo_stack.canUndo()
+        assert "sung elsewhere" in [t for *_, t in a.editor_page.timeline.caption_segments()]  # the lane shows it
 
         ctrl_z(qtbot, a)
         assert project.clip("c1").position == 0.0  # the local edit is undone ...
