@@ -119,15 +119,17 @@ class MixMeter:
         t = min(len(self.tracks), blocks.shape[0])
         if blocks.shape[1] == 0:
             return
-        post = blocks[:t] * gains[:t, None, :]  # (t, n, channels)
-        frames = post.shape[1] if frames is None else frames
-        peaks = np.max(np.abs(post), axis=1)  # (t, channels)
-        ms = np.mean(np.square(post, dtype=np.float64), axis=1)
+        # channels before frames, contiguous: reductions over the last axis run ~40x
+        # faster than over the middle axis of (t, frames, 2)
+        post = np.ascontiguousarray((blocks[:t] * gains[:t, None, :]).transpose(0, 2, 1))  # (t, channels, n)
+        n = post.shape[2]
+        frames = n if frames is None else frames
+        peaks = np.abs(post).max(axis=2)  # (t, channels)
+        ms = np.einsum("tcn,tcn->tc", post, post) / n
         for i in range(t):
             self.tracks[i].feed_stats(float(peaks[i].max()), float(ms[i].max()), frames)
-        bus = post.sum(axis=0) if t else np.zeros((post.shape[1], blocks.shape[2]), np.float32)
-        self.master.feed_stats(float(np.max(np.abs(bus))), float(np.max(np.mean(np.square(bus, dtype=np.float64),
-                                                                                 axis=0))), frames)
+        bus = post.sum(axis=0) if t else np.zeros((blocks.shape[2], n), np.float32)  # (channels, n)
+        self.master.feed_stats(float(np.abs(bus).max()), float((np.einsum("cn,cn->c", bus, bus) / n).max()), frames)
 
     def silence(self, frames: int) -> None:
         """Nothing played for ``frames``: the meters fall."""
