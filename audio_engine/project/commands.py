@@ -633,6 +633,73 @@ def _doc_with_line_ids(project: Project, lane_id: str, doc: dict[str, Any]) -> d
     return with_line_ids(lane_id, d)
 
 
+#: Longest text of one caption line (the server bounds a line's text at 20 kB).
+MAX_LINE_TEXT = 2000
+
+
+def _lane_and_line(project: Project, lane_id: str, line_id: str) -> tuple[CaptionLane, int]:
+    lane = next((ln for ln in project.caption_lanes if ln.id == lane_id), None)
+    if lane is None:
+        raise _fail(f"There is no caption lane {lane_id!r}.")
+    segs = lane.doc.get("segments")
+    i = next((k for k, s in enumerate(segs) if isinstance(s, dict) and s.get("id") == line_id), None) \
+        if isinstance(segs, list) else None
+    if i is None:
+        raise _fail(f"The caption line {line_id!r} is no longer in this lane.")
+    return lane, i
+
+
+def _set_line(lane: CaptionLane, index: int, line: dict[str, Any]) -> None:
+    segs = list(lane.doc["segments"])
+    segs[index] = line
+    lane.doc = {**lane.doc, "segments": segs}  # a new doc: an older copy of it stays as it was
+
+
+@_register
+@dataclass
+class EditCaptionLine(Command):
+    """Change one caption line: its ``start``/``end`` (seconds of the lane's
+    document, i.e. the source of the clip it follows; its words move and scale
+    with it) and/or its text (``line_text``) (a spelling fix keeps each word's time, other
+    text is spread over the line). The line keeps its id: it syncs as that
+    one line (audio_engine.captions.doc.retime / replace_text)."""
+
+    type_name: ClassVar[str] = "edit_caption_line"
+    label: ClassVar[str] = "Edit caption line"
+    lane_id: str = ""
+    line_id: str = ""
+    start: float | None = None
+    end: float | None = None
+    line_text: str | None = None
+    _old: Any = None
+
+    def apply(self, project: Project) -> None:
+        from audio_engine.captions import doc as cd
+
+        lane, i = _lane_and_line(project, self.lane_id, self.line_id)
+        old = lane.doc["segments"][i]
+        if self.line_text is not None and (not isinstance(self.line_text, str) or len(self.line_text) > MAX_LINE_TEXT):
+            raise _fail(f"A caption line is text of at most {MAX_LINE_TEXT} characters.")
+        for name in ("start", "end"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise _fail(f"The line's {name} must be a number of seconds, not {v!r}.")
+        try:
+            d = cd.CaptionDoc.from_dict({"segments": [old]})
+            if self.start is not None or self.end is not None:
+                d = cd.retime(d, 0, start=self.start, end=self.end)
+            if self.line_text is not None:
+                d = cd.replace_text(d, 0, self.line_text)
+        except (ValueError, KeyError, TypeError) as e:
+            raise _fail(f"Cannot change that caption line: {e}") from None
+        self._old = old
+        _set_line(lane, i, {"id": self.line_id, **d.segments[0].to_dict()})
+
+    def revert(self, project: Project) -> None:
+        lane, i = _lane_and_line(project, self.lane_id, self.line_id)
+        _set_line(lane, i, self._old)
+
+
 @_register
 @dataclass
 class Macro(Command):

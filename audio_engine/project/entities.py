@@ -254,6 +254,8 @@ def _touched(c: cmd.Command) -> list[_Touch]:
         return [("marker", c.marker_id, None)]
     if isinstance(c, cmd.SetCaptions):
         return _caption_touches(c)
+    if isinstance(c, cmd.EditCaptionLine):
+        return [("caption_line", c.line_id, ("start", "end", "text", "words"))]
     raise ProjectFileError(f"No entity mapping for command {type(c).__name__}.")
 
 

@@ -14,6 +14,7 @@ from audio_engine.project import (
     AddMarker,
     AddTrack,
     CommandStack,
+    EditCaptionLine,
     Macro,
     MoveClip,
     RemoveClip,
@@ -27,6 +28,7 @@ from audio_engine.project import (
     TrimClip,
 )
 from audio_engine.project.entities import apply_changes, canonical, command_changes, compose, decompose
+from audio_engine.project.model import line_id
 from tests.project.helpers import simple_project
 
 
@@ -126,13 +128,14 @@ def commands(ref_hash: str) -> list[object]:
         SetCaptions(lane_id="l1", clip_id="c2", name="Lyrics", doc={"segments": [
             {"start": 0.6, "end": 1.3, "text": "hey hey", "words": []},
             {"start": 2.5, "end": 3.0, "text": "new line", "words": []}]}),
+        EditCaptionLine(lane_id="l1", line_id=line_id("l1", 0), start=0.7, line_text="hey there"),
         Macro(commands=[MoveClip(clip_id="c1", position=1.0), SetClipProperty(clip_id="c1", name="pitch", value=2.0)],
               name="two"),
     ]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(picks=st.lists(st.tuples(st.integers(0, 14), st.sampled_from(["do", "undo", "redo"])), max_size=12))
+@given(picks=st.lists(st.tuples(st.integers(0, 15), st.sampled_from(["do", "undo", "redo"])), max_size=12))
 def test_command_stream_replays_to_the_same_project(tmp_path: Path, picks: list[tuple[int, str]]) -> None:
     p, ref = _base(tmp_path)
     stack = CommandStack(p)
@@ -177,3 +180,30 @@ def test_every_command_type_has_an_entity_mapping() -> None:
     for name, cls in commands._REGISTRY.items():
         _touched(cls())  # raises ProjectFileError("No entity mapping ...") for an unmapped command
         assert name
+
+
+def test_editing_one_caption_line_is_that_line_s_change(tmp_path: Path) -> None:
+    """The timeline's caption lane edits one line (edges, text): one line's change, undone exactly."""
+    p, _ = _base(tmp_path)
+    first = line_id("l1", 0)
+    before = p.caption_lanes[0].doc
+    c = EditCaptionLine(lane_id="l1", line_id=first, start=0.5, end=1.3, line_text="hey hey")
+    c.apply(p)
+    [ch] = command_changes(c, p)
+    assert (ch.kind, ch.id) == ("caption_line", first)
+    assert (ch.fields["start"], ch.fields["end"], ch.fields["text"]) == (0.5, 1.3, "hey hey")
+    assert p.caption_lanes[0].lines()[0]["id"] == first and before["segments"][0]["text"] == "hey"
+    c.revert(p)
+    assert p.caption_lanes[0].doc == before
+    from audio_engine.errors import ProjectEditError
+
+    for bad in (EditCaptionLine(lane_id="l1", line_id=first, start=2.0, end=1.0),
+                EditCaptionLine(lane_id="l1", line_id=first, line_text="   "),
+                EditCaptionLine(lane_id="l1", line_id="ln-gone", line_text="x"),
+                EditCaptionLine(lane_id="l1", line_id=first, line_text="x" * 5000)):
+        try:
+            bad.apply(p)
+        except ProjectEditError:
+            continue
+        raise AssertionError(f"{bad} applied")
+    assert p.caption_lanes[0].doc == before  # refused edits changed nothing
