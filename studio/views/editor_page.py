@@ -21,7 +21,7 @@ from audio_engine.project import Command
 from studio.controllers import SongActions
 from studio.jobs import describe_error
 from studio.services import Services
-from studio.views import editor_actions, marker_menu, meters
+from studio.views import caption_lane, editor_actions, marker_menu, meters
 from studio.views.clip_inspector import ClipInspector
 from studio.views.editor_document import EngineCommand, ProjectDocument
 from studio.views.editor_files import DocumentController, DocumentFileApi
@@ -83,6 +83,7 @@ class EditorPage(DocumentFileApi, QWidget):
         self.snap.toggled.connect(lambda v: setattr(self.timeline, "snap", v))
         self.nudge_actions = editor_actions.install(self)
         marker_menu.install(self)
+        self.caption_lane = caption_lane.install(self)  # retime/edit caption lines on the lane
         self.header_column = HeaderColumn(self)
         self.headers_scroll = self.header_column
         self.body = QHBoxLayout()
