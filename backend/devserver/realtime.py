@@ -42,7 +42,7 @@ import psycopg
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from backend.devserver.gateway import JWT_SECRET
-from backend.devserver.realtime_auth import DatabaseBroadcasts, Permissions, channel_permissions
+from backend.devserver.realtime_auth import DatabaseBroadcasts, Permissions, channel_permissions, may_write
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,16 @@ class RealtimeServer:
             except psycopg.Error as exc:
                 log.warning("realtime: policy check of %s failed: %s", topic, str(exc).splitlines()[0])
                 return Permissions()
+
+    async def _may_write(self, claims: dict[str, Any], topic: str, extension: str) -> bool:
+        """The insert policy on ``realtime.messages`` for a broadcast or a presence track."""
+        assert self._db is not None and self._db_lock is not None
+        async with self._db_lock:
+            try:
+                return await may_write(self._db, claims, topic.removeprefix("realtime:"), extension)
+            except psycopg.Error as exc:
+                log.warning("realtime: policy check of %s failed: %s", topic, str(exc).splitlines()[0])
+                return False
 
     async def _seen(self, claims: dict[str, Any], project: str) -> None:
         """Record the join (``last_seen_at``) as the token's user."""
@@ -262,12 +272,11 @@ class RealtimeServer:
     async def _broadcast(self, member: _Member, payload: dict[str, Any], ref: Any) -> None:
         m = _PROJECT_TOPIC.match(member.topic)
         if m is not None:
-            perms = await self._permissions(member.claims, member.topic)
-            if not perms.write_broadcast:
+            if not await self._may_write(member.claims, member.topic, "broadcast"):
                 self.refused += 1
                 log.info("realtime: broadcast on %s refused for %s", member.topic, member.claims.get("sub"))
-                reason = "you can only watch this project" if perms.can_join else \
-                    "you no longer have access to this project"
+                reason = "you can only watch this project" if (await self._permissions(
+                    member.claims, member.topic)).can_join else "you no longer have access to this project"
                 await self._reply(member.ws, member.topic, ref, "error", {"reason": reason})
                 return
         if self.drop_broadcasts > 0:
@@ -294,8 +303,8 @@ class RealtimeServer:
     async def _presence(self, member: _Member, payload: dict[str, Any]) -> None:
         event = payload.get("event")
         if event == "track" and isinstance(payload.get("payload"), dict):
-            if _PROJECT_TOPIC.match(member.topic) and not (await self._permissions(member.claims,
-                                                                                   member.topic)).write_presence:
+            if _PROJECT_TOPIC.match(member.topic) and not await self._may_write(member.claims, member.topic,
+                                                                                "presence"):
                 log.info("realtime: presence on %s refused for %s", member.topic, member.claims.get("sub"))
                 return
             leaves = self._entry(member) if member.meta is not None else {}

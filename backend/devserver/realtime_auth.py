@@ -64,6 +64,19 @@ async def channel_permissions(conn: psycopg.AsyncConnection[Any], claims: dict[s
                        "presence" in writable)
 
 
+async def may_write(conn: psycopg.AsyncConnection[Any], claims: dict[str, Any], topic: str, extension: str) -> bool:
+    """The insert policy alone (a broadcast or a presence track on a joined channel): one rolled-back insert as the user."""
+    role = claims.get("role") if claims.get("role") in ("anon", "authenticated") else "anon"
+    try:
+        async with conn.transaction(force_rollback=True):
+            await conn.execute("select set_config('role', %s, true), set_config('realtime.topic', %s, true), "
+                               "set_config('request.jwt.claims', %s, true)", (role, topic, json.dumps(claims)))
+            await conn.execute("insert into realtime.messages (topic, extension) values (%s, %s)", (topic, extension))
+    except psycopg.errors.InsufficientPrivilege:
+        return False
+    return True
+
+
 Relay = Callable[[str, str, Any], Awaitable[None]]  # topic, event, payload
 
 
