@@ -210,7 +210,8 @@ class ClipInspector(QFrame):
         self.quality.setCurrentIndex(next(i for i, q in enumerate(QUALITIES) if q[1] == getattr(c, "quality", None)))
         self.clip_color.show_value(getattr(c, "color", None))
         self.track_color.show_value(getattr(track, "color", None))
-        self.clip_color.auto.setToolTip(f"No colour of its own: {self._auto_words(c)}")
+        if not self.page.read_only_reason:  # read-only: the reason stays the tooltip
+            self.clip_color.auto.setToolTip(f"No colour of its own: {self._auto_words(c)}")
         for w in self.editing_controls():
             w.blockSignals(False)
 

@@ -29,7 +29,7 @@ def _project(tmp: Path):  # type: ignore[no-untyped-def]
     p, store, ref = simple_project(tmp)
     stack = CommandStack(p)
     stack.push(AddClip(track_id="t1", clip={"id": "c1", "media": ref.hash, "stem": "vocals", "source_in": 0.0,
-                                             "source_out": 1.0, "position": 0.0, "source_bpm": 120.0, "pitch": 2.0}))
+                                             "source_out": 0.5, "position": 0.0, "source_bpm": 120.0, "pitch": 2.0}))
     return p, store, stack
 
 

@@ -73,7 +73,7 @@ def test_inspector_edits_are_one_undo_step_each(window: Any, qtbot: Any) -> None
     assert insp.gain.value() == 0.0 and insp.offset.value() == pytest.approx(old_in)
 
 
-def test_a_refused_value_is_shown_back_as_the_model_has_it(window: Any, qtbot: Any) -> None:
+def test_a_refused_value_is_shown_back_and_several_clips_show_a_hint(window: Any, qtbot: Any) -> None:
     ed = demo_project(window, qtbot)
     clip = _select_first(ed, qtbot)
     insp = ed.inspector
@@ -83,9 +83,6 @@ def test_a_refused_value_is_shown_back_as_the_model_has_it(window: Any, qtbot: A
     assert clip.fade_in == 0.0 and ed.undo_stack.count() == n
     assert insp.fade_in.value() == 0.0 and "Not done" in ed.status.text()
 
-
-def test_several_clips_selected_show_a_hint(window: Any, qtbot: Any) -> None:
-    ed = demo_project(window, qtbot)
     for it in ed.timeline.items_by_id.values():
         it.setSelected(True)
     qtbot.waitUntil(lambda: "2 clips selected" in ed.inspector.hint.text(), timeout=2000)
