@@ -53,7 +53,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-magic-"))
     try:
         cache_root = (Path.home() / ".cache" / "mashups-bench" / "magic") if args.keep_cache else work / "cache"
-        caches = Caches.default(cache_root)
+        caches = Caches.under(cache_root)
         shutil.rmtree(cache_root / "renders", ignore_errors=True)  # render caches always start cold
         t = time.perf_counter()
         for s in (a, b):

@@ -48,7 +48,7 @@ def main() -> None:
     from audio_engine.magic.core import prepare_song
 
     songs = corpus(songs=args.songs, seed=args.seed, seconds=args.seconds)
-    caches = Caches.default(Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="bench-magicq-")))
+    caches = Caches.under(Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="bench-magicq-")))
     for s in songs:
         prepare_song(s.mix, caches=caches, model=args.model, in_worker=False)
     rows: list[dict[str, Any]] = []

@@ -188,6 +188,7 @@ class SongActions(QObject):
             "song_a": str(a.path), "song_b": str(b.path), "project_path": str(project_path), "model": model,
             "model_dir": str(self.s.paths.models), "captions_a": a.captions, "max_stretch": max_stretch,
             "title_a": a.title, "title_b": b.title,
+            "data_dir": str(self.s.paths.data), "cache_dir": str(self.s.paths.cache),
         }
 
         def fn(progress: ProgressFn, cancel: CancelToken) -> dict[str, Any]:
@@ -220,6 +221,7 @@ class SongActions(QObject):
 
             doc = caption_song(song.path, vocals=vocals if vocals and Path(vocals).is_file() else None, model=model,
                                language=None if lang in ("", "auto") else lang, in_worker=True,
+                               stems_cache=self.s.stems_cache, model_dir=self.s.paths.models,
                                progress=progress, cancel=cancel)
             from audio_engine.atomic import atomic_write_text
 

@@ -77,25 +77,35 @@ def magic_worker_target(
     max_stretch: float = 0.2,
     title_a: str | None = None,
     title_b: str | None = None,
+    data_dir: str,
+    cache_dir: str,
 ) -> dict[str, Any]:
     """Runs in the worker process: the whole Magic mashup (analysis, separation,
-    planning, project) with the engine's default caches; no render (the editor
-    plays it, Export renders it)."""
+    planning, project) with the studio's caches (its Settings' folders, passed
+    in); no render (the editor plays it, Export renders it)."""
     import json
     from pathlib import Path
 
+    from audio_engine.app.context import AppContext
     from audio_engine.magic import magic_mashup
+    from audio_engine.paths import StudioPaths
 
     doc = None
     if captions_a and Path(captions_a).is_file():
         from audio_engine.captions import CaptionDoc
 
         doc = CaptionDoc.from_dict(json.loads(Path(captions_a).read_text()))
-    result = magic_mashup(
-        song_a, song_b, project_path=project_path, model=model or None,
-        model_dir=Path(model_dir) if model_dir else None, captions_a=doc, render=False, in_worker=False,
-        max_stretch=max_stretch, title_a=title_a, title_b=title_b, progress=progress, cancel=cancel,
-    )
+    ctx = AppContext.open(StudioPaths(data=Path(data_dir), cache=Path(cache_dir),
+                                      models=Path(model_dir) if model_dir else Path(data_dir) / "models"))
+    try:
+        result = magic_mashup(
+            song_a, song_b, project_path=project_path, model=model or None,
+            model_dir=Path(model_dir) if model_dir else None, caches=ctx.magic_caches(), captions_a=doc,
+            render=False, in_worker=False, max_stretch=max_stretch, title_a=title_a, title_b=title_b,
+            progress=progress, cancel=cancel,
+        )
+    finally:
+        ctx.close()
     return result.to_json()
 
 
@@ -112,6 +122,8 @@ def magic_target(
     max_stretch: float = 0.2,
     title_a: str | None = None,
     title_b: str | None = None,
+    data_dir: str,
+    cache_dir: str,
 ) -> dict[str, Any]:
     """Job body (job thread): hand the Magic mashup to the worker process."""
     from audio_engine.worker import run_in_worker
@@ -120,6 +132,6 @@ def magic_target(
         magic_worker_target,
         kwargs={"song_a": song_a, "song_b": song_b, "project_path": project_path, "model": model,
                 "model_dir": model_dir, "captions_a": captions_a, "max_stretch": max_stretch,
-                "title_a": title_a, "title_b": title_b},
+                "title_a": title_a, "title_b": title_b, "data_dir": data_dir, "cache_dir": cache_dir},
         progress=progress, cancel=cancel,
     )

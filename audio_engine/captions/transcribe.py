@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from audio_engine.audio import Audio
-from audio_engine.cache import JsonCache, cache_key
+from audio_engine.cache import FileCache, JsonCache, cache_key
 from audio_engine.captions.backends import (
     BACKENDS,
     SAMPLE_RATE,
@@ -264,16 +264,19 @@ def transcribe(
 # ----------------------------------------------------------------- songs
 
 
-def _cached_vocals(path: Path, cancel: CancelToken | None = None) -> Path | None:
+def _cached_vocals(path: Path, stems_cache: FileCache | None, cancel: CancelToken | None = None) -> Path | None:
     """The vocals stem of ``path`` if the separation step already has one in
     its stem cache from a separation model (the most recently used; stems of
     the classical fallback are not used unasked: bench/RESULTS-captions.md
-    shows they transcribe worse than the mix). Never separates."""
+    shows they transcribe worse than the mix). Never separates; without the
+    caller's stem cache there is nothing to look in."""
+    if stems_cache is None:
+        return None
     try:
         from audio_engine.separation import find_cached_stems
     except ImportError:
         return None
-    stems = find_cached_stems(path, cancel=cancel)
+    stems = find_cached_stems(path, cache=stems_cache, cancel=cancel)
     vocals = None if stems is None else stems.stems.get("vocals")
     return Path(vocals) if vocals is not None and Path(vocals).is_file() else None
 
@@ -293,6 +296,8 @@ def caption_song(
     cache: JsonCache | bool = True,
     in_worker: bool = True,
     recognizer: Backend | None = None,
+    stems_cache: FileCache | None = None,
+    model_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     log: Callable[[str], None] | None = None,
@@ -302,7 +307,10 @@ def caption_song(
     this song; a fresh separation (``separation_model``, vocals/accompaniment)
     when ``separate`` is True; else the mix. ``doc.source`` says which
     ("vocals" or "mix"). Times are those of the song either way. ``in_worker``
-    applies to both the separation and the transcription."""
+    applies to both the separation and the transcription. ``stems_cache``
+    (the studio's / CLI's stem cache) is where cached stems are looked for and
+    a fresh separation is kept; ``model_dir`` is the separation models'
+    folder."""
     p = Path(path)
     report = ProgressReporter(progress, stage="preparing")
     target: Path = p
@@ -310,11 +318,14 @@ def caption_song(
     if vocals is not None:
         target, source = Path(vocals), "vocals"
     else:
-        found = _cached_vocals(p, cancel)
+        found = _cached_vocals(p, stems_cache, cancel)
         if found is not None:
             target, source = found, "vocals"
         elif separate:
             import importlib
+
+            if stems_cache is None:
+                raise MashupsError("Separating the vocals needs a stem cache to keep them in.")
 
             separation: Any = importlib.import_module("audio_engine.separation")
             # Fail early on a missing Whisper model, before a long separation.
@@ -322,7 +333,7 @@ def caption_song(
                 resolve_model(model)
             stems = separation.separate(
                 p, model=separation_model, two_stems="vocals", progress=forward(report.sub(0.0, 0.5, stage="separating")),
-                cancel=cancel, in_worker=in_worker,
+                cancel=cancel, in_worker=in_worker, cache=stems_cache, model_dir=model_dir,
             )
             target, source = Path(stems.stems["vocals"]), "vocals"
             report = report.sub(0.5, 0.5)

@@ -106,27 +106,19 @@ def run(args: argparse.Namespace) -> int:
         raise MashupsError("Give an output file with -o (e.g. -o song.srt), or --json to print the result.")
 
     from audio_engine.captions.formats import export, format_from_path
-    from audio_engine.captions.transcribe import caption_song
 
     if args.output and not args.format:
         format_from_path(args.output)  # refuse a bad extension before transcribing
     src = Path(args.path)
     if not src.exists():
         raise MashupsError(f"{src}: no such file.")
-    doc = caption_song(
-        src,
-        vocals=args.vocals,
-        separate=args.separate_vocals,
-        separation_model=args.separation_model,
-        model=args.model or _default_model(),
-        backend=args.backend,
-        language=args.language,
-        vad_filter=not args.no_vad,
-        device=args.device,
-        cache=not args.no_cache,
-        progress=show,
-        log=lambda m: print(m, file=sys.stderr),
-    )
+    from audio_engine.cli.context import cli_context
+
+    ctx = cli_context()
+    try:
+        doc = _caption(args, src, ctx, show)
+    finally:
+        ctx.close()
     out = None
     if args.output:
         out = export(doc, args.output, format=args.format)
@@ -139,3 +131,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {out}: {len(doc.segments)} lines, {n_words} words, language {doc.language or '?'}, "
               f"from the {doc.source}", file=sys.stderr)
     return 0
+
+
+def _caption(args: Any, src: Path, ctx: Any, show: Any) -> Any:
+    from audio_engine.captions.transcribe import caption_song
+
+    return caption_song(
+        src,
+        vocals=args.vocals,
+        separate=args.separate_vocals,
+        separation_model=args.separation_model,
+        model=args.model or _default_model(),
+        backend=args.backend,
+        language=args.language,
+        vad_filter=not args.no_vad,
+        device=args.device,
+        cache=False if args.no_cache else ctx.captions,
+        stems_cache=ctx.stems,
+        model_dir=ctx.models,
+        progress=show,
+        log=lambda m: print(m, file=sys.stderr),
+    )

@@ -25,10 +25,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
+    from audio_engine.cli.context import cli_context
     from audio_engine.magic import what_fits
 
-    fits, skipped = what_fits(Path(args.song), library=Path(args.library), role=args.role,
-                              max_stretch=args.max_stretch, limit=args.top)
+    ctx = cli_context()
+    try:
+        fits, skipped = what_fits(Path(args.song), library=Path(args.library), role=args.role,
+                                  max_stretch=args.max_stretch, limit=args.top, caches=ctx.magic_caches())
+    finally:
+        ctx.close()
     if args.json:
         print(json.dumps({"song": args.song, "role": args.role, "fits": [f.to_dict() for f in fits],
                           "skipped": skipped}, indent=2))

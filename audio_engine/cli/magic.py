@@ -74,12 +74,20 @@ def run(args: Any) -> int:
         captions_a=captions, target_lufs=args.target_lufs, quality="high" if args.hq else "fast",
         title=args.title,
     )
-    if args.library:
-        r, fit = magic_with_library(Path(args.song_a), library=Path(args.library), role=args.role,
-                                    max_stretch=args.max_stretch, progress=progress_printer(not args.quiet), **options)
-    else:
-        r = magic_mashup(Path(args.song_a), Path(args.song_b), max_stretch=args.max_stretch,
-                         progress=progress_printer(not args.quiet), **options)
+    from audio_engine.cli.context import cli_context
+
+    ctx = cli_context()
+    options.update(caches=ctx.magic_caches(), model_dir=ctx.models)
+    try:
+        if args.library:
+            r, fit = magic_with_library(Path(args.song_a), library=Path(args.library), role=args.role,
+                                        max_stretch=args.max_stretch, progress=progress_printer(not args.quiet),
+                                        **options)
+        else:
+            r = magic_mashup(Path(args.song_a), Path(args.song_b), max_stretch=args.max_stretch,
+                             progress=progress_printer(not args.quiet), **options)
+    finally:
+        ctx.close()
     d = r.to_json()
     if args.json:
         print(json.dumps(d, indent=2))

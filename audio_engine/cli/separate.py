@@ -109,15 +109,20 @@ def run(args: argparse.Namespace) -> int:
         print("note: the classical separator needs no download but is LOWER QUALITY than the Demucs models "
               "(`mashups models download htdemucs`).", file=sys.stderr)
     token = CancelToken()
+    from audio_engine.cli.context import cli_context
+
+    ctx = cli_context(args.model_dir)
     try:
         stems = separate(
-            args.path, model=args.model, two_stems=args.two_stems, device=args.device, model_dir=args.model_dir,
-            progress=on_progress, cancel=token, shifts=args.shifts, overlap=args.overlap, segment=args.segment,
+            args.path, model=args.model, two_stems=args.two_stems, device=args.device, model_dir=ctx.models,
+            cache=ctx.stems, progress=on_progress, cancel=token, shifts=args.shifts, overlap=args.overlap,
+            segment=args.segment,
         )
     except KeyboardInterrupt:
         token.cancel()
         raise
     finally:
+        ctx.close()
         if not args.json:
             bar.close()
     written: dict[str, str] = {}

@@ -57,7 +57,10 @@ VOCALS = "vocals"
 
 
 def default_model(model_dir: Path | None = None) -> str:
-    """htdemucs when its weights are installed, else the classical fallback."""
+    """htdemucs when its weights are installed in ``model_dir``, else the
+    classical fallback (also when no models folder is given)."""
+    if model_dir is None:
+        return "classical"
     try:
         from audio_engine.models.demucs_registry import is_installed
 
@@ -79,12 +82,11 @@ class Caches:
     media: MediaStore
 
     @classmethod
-    def default(cls, root: Path | None = None) -> Caches:
-        from audio_engine.paths import default_paths
-
-        p = default_paths()
-        cache = Path(root) if root else p.cache
-        media = (Path(root) / "media") if root else p.media
+    def under(cls, root: Path) -> Caches:
+        """All of Magic's caches in one folder (tests, benchmarks); the studio
+        and the CLI use :meth:`AppContext.magic_caches` instead."""
+        cache = Path(root)
+        media = cache / "media"
         return cls(
             analysis=JsonCache(cache / "analysis.sqlite3"),
             features=JsonCache(cache / "magic.sqlite3"),
@@ -341,7 +343,7 @@ def magic_mashup(
     project_path: str | os.PathLike[str] | None = None,
     model: str | None = None,
     model_dir: Path | None = None,
-    caches: Caches | None = None,
+    caches: Caches,
     captions_a: Any = None,
     max_stretch: float = DEFAULT_MAX_STRETCH,
     max_shift: int = 6,
@@ -370,7 +372,6 @@ def magic_mashup(
     "from the top", "natural voice", "another section"); default: the best
     fitting one. The alternatives are in the result (``arrangements``)."""
     t0 = time.perf_counter()
-    caches = caches or Caches.default()
     from audio_engine.analysis import analyze_file
 
     # Refuse before any work: the plan from the (cached) analyses is the one used below.

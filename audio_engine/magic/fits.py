@@ -96,7 +96,7 @@ def what_fits(
     song: str | os.PathLike[str],
     *,
     library: str | os.PathLike[str],
-    caches: Caches | None = None,
+    caches: Caches,
     role: Role = "vocals",
     max_stretch: float = 0.2,
     limit: int | None = None,
@@ -105,7 +105,6 @@ def what_fits(
 ) -> tuple[list[Fit], list[str]]:
     """Library songs ranked best first for ``song`` (``role``: the part the
     query song plays), and the files that could not be used (with why)."""
-    caches = caches or Caches.default()
     fits, skipped = rank_candidates(Path(song), library_files(library), caches=caches, role=role,
                                     max_stretch=max_stretch, progress=progress, cancel=cancel)
     return (fits[:limit] if limit else fits), skipped
@@ -151,7 +150,7 @@ def magic_with_library(
     *,
     library: str | os.PathLike[str],
     role: Role = "vocals",
-    caches: Caches | None = None,
+    caches: Caches,
     max_stretch: float = 0.2,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
@@ -163,7 +162,6 @@ def magic_with_library(
     chosen :class:`Fit`; ``options`` go to :func:`magic_mashup`."""
     from audio_engine.magic.core import magic_mashup
 
-    caches = caches or Caches.default()
     rep = ProgressReporter(progress, stage="choosing a partner")
     rank_rep, mash_rep = rep.sub(0.0, 0.2), rep.sub(0.2, 0.8)
     fits, skipped = what_fits(song, library=library, caches=caches, role=role, max_stretch=max_stretch,

@@ -77,7 +77,7 @@ def magic_variations(
     song_b: str | os.PathLike[str],
     *,
     out_dir: str | os.PathLike[str] | None = None,
-    caches: Caches | None = None,
+    caches: Caches,
     preview_seconds: float = PREVIEW_SECONDS,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
@@ -95,7 +95,6 @@ def magic_variations(
     if "out" in magic_options or "project_path" in magic_options or "render" in magic_options:
         raise MashupsError("magic_variations makes previews, not renders or saved projects: "
                            "render or save the chosen variation's project.")
-    caches = caches or Caches.default()
     rep = ProgressReporter(progress, stage="planning")
     rep(0.0, force=True)
     first = magic_mashup(song_a, song_b, caches=caches, render=False, cancel=cancel,

@@ -8,8 +8,8 @@ weight files make up a named model). Demucs names each weight file
 before it is downloaded.
 
 A model is *installed* in a local model repository folder
-(``<models>/demucs``, where ``<models>`` is ``default_paths().models``,
-``MASHUPS_MODEL_DIR`` or ``--model-dir``) when its ``<name>.yaml`` and all
+(``<models>/demucs``, where ``<models>`` is the folder the caller passes:
+the studio's Settings, or the CLI's ``--model-dir`` / ``MASHUPS_MODEL_DIR``) when its ``<name>.yaml`` and all
 its ``.th`` files are there. That folder is exactly what Demucs' own local
 repository loader reads (``demucs.pretrained.get_model(name, repo=folder)``
 with ``LocalRepo``/``BagOnlyRepo``), so loading goes through Demucs' normal
@@ -29,7 +29,6 @@ from typing import Any
 
 from audio_engine.errors import ChecksumError, MashupsError, ModelNotInstalledError
 from audio_engine.models.download import RemoteFile, download_file, import_file, sha256_file
-from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Where Demucs' legacy model repository lives (same as ``demucs.pretrained.ROOT_URL``).
@@ -157,12 +156,13 @@ def get_entry(name: str) -> DemucsModel:
     return reg[name]
 
 
-def repo_dir(model_dir: Path | None = None) -> Path:
+def repo_dir(model_dir: Path) -> Path:
     """The local Demucs repository folder: ``<model_dir>/demucs``, or
     ``model_dir`` itself when it directly holds Demucs ``.th``/``.yaml``
-    files (what demucs' own ``--repo`` accepts)."""
-    base = Path(model_dir) if model_dir is not None else default_paths().models
-    if model_dir is not None and base.is_dir() and not (base / "demucs").is_dir():
+    files (what demucs' own ``--repo`` accepts). The models folder is always
+    the caller's (the studio's Settings, the CLI's ``--model-dir``)."""
+    base = Path(model_dir)
+    if base.is_dir() and not (base / "demucs").is_dir():
         if any(f.suffix in (".th", ".yaml") and not f.name.startswith(".") for f in base.iterdir()):
             return base
     return base / "demucs"
@@ -191,7 +191,7 @@ def _bag_files(name: str, repo: Path) -> tuple[list[str], dict[str, Path]]:
     return sigs, local
 
 
-def is_installed(name: str, *, model_dir: Path | None = None) -> bool:
+def is_installed(name: str, *, model_dir: Path) -> bool:
     repo = repo_dir(model_dir)
     sigs, local = _bag_files(name, repo)
     if name in _KNOWN and not (repo / f"{name}.yaml").is_file():
@@ -199,7 +199,7 @@ def is_installed(name: str, *, model_dir: Path | None = None) -> bool:
     return bool(sigs) and all(s in local for s in sigs)
 
 
-def require_installed(name: str, *, model_dir: Path | None = None) -> Path:
+def require_installed(name: str, *, model_dir: Path) -> Path:
     """The repository folder holding ``name``, or :class:`ModelNotInstalledError`."""
     repo = repo_dir(model_dir)
     if not is_installed(name, model_dir=model_dir):
@@ -210,7 +210,7 @@ def require_installed(name: str, *, model_dir: Path | None = None) -> Path:
     return repo
 
 
-def model_fingerprint(name: str, *, model_dir: Path | None = None) -> str:
+def model_fingerprint(name: str, *, model_dir: Path) -> str:
     """A short id of the installed model's exact weights, for cache keys: the
     bag file text plus the weight files' names (which embed their sha256
     prefix) or, for files without one, their size and mtime."""
@@ -229,7 +229,7 @@ def model_fingerprint(name: str, *, model_dir: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def list_models(*, model_dir: Path | None = None) -> list[ModelStatus]:
+def list_models(*, model_dir: Path) -> list[ModelStatus]:
     """Every registered model with its installed state, then any other
     (custom) model found in the folder."""
     repo = repo_dir(model_dir)
@@ -282,7 +282,7 @@ def _write_atomic(path: Path, text: str) -> None:
 def download_model(
     name: str,
     *,
-    model_dir: Path | None = None,
+    model_dir: Path,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     timeout: float = 30.0,
@@ -316,7 +316,7 @@ def download_model(
 
 
 def import_model(
-    name: str, sources: list[Path], *, model_dir: Path | None = None, entry: DemucsModel | None = None
+    name: str, sources: list[Path], *, model_dir: Path, entry: DemucsModel | None = None
 ) -> list[Path]:
     """Offline import: install ``name`` from weight files the user already
     has (files, or folders searched for ``*.th``). Each file is matched to
@@ -361,7 +361,7 @@ def import_model(
     return imported
 
 
-def remove_model(name: str, *, model_dir: Path | None = None) -> int:
+def remove_model(name: str, *, model_dir: Path) -> int:
     """Uninstall ``name``: its bag file first (so it stops counting as
     installed), then the weight files no other installed model uses, and
     any partial download. Returns the bytes freed."""
@@ -392,7 +392,7 @@ def remove_model(name: str, *, model_dir: Path | None = None) -> int:
     return freed
 
 
-def load_model(name: str, *, model_dir: Path | None = None) -> Any:
+def load_model(name: str, *, model_dir: Path) -> Any:
     """Load an installed model through Demucs' own loader (local repository,
     checksums verified by Demucs). Never downloads: a missing model raises
     :class:`ModelNotInstalledError`."""

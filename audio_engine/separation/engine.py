@@ -20,7 +20,6 @@ import numpy as np
 from audio_engine.audio import Audio
 from audio_engine.cache import FileCache, cache_key
 from audio_engine.errors import InvalidAudioError, MashupsError
-from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Bump when the engine's output for the same input and settings changes.
@@ -64,17 +63,18 @@ class StemSet:
         return io.load(self.stems[name])
 
 
-def stem_cache(root: Path | None = None) -> FileCache:
-    return FileCache(root if root is not None else default_paths().stems)
+def stem_cache(root: Path) -> FileCache:
+    """The stem cache in ``root`` (the caller's: ``StudioPaths.stems``)."""
+    return FileCache(root)
 
 
-def stem_cache_size(cache: FileCache | None = None) -> int:
-    return (cache or stem_cache()).size_bytes()
+def stem_cache_size(cache: FileCache) -> int:
+    return cache.size_bytes()
 
 
-def clean_stem_cache(max_bytes: int, cache: FileCache | None = None) -> list[str]:
+def clean_stem_cache(max_bytes: int, cache: FileCache) -> list[str]:
     """Remove least recently used stem sets until the cache fits ``max_bytes``."""
-    return (cache or stem_cache()).prune(max_bytes)
+    return cache.prune(max_bytes)
 
 
 @dataclass(frozen=True)
@@ -233,14 +233,16 @@ def _job(
 
         device_used = pick_device(device)
         n_threads = configure_cpu_threads(threads) if device_used == "cpu" else 1
-        m = load_model(model, model_dir=Path(model_dir) if model_dir else None)
+        if model_dir is None:
+            raise MashupsError(f"No models folder given for {model!r}.")
+        m = load_model(model, model_dir=Path(model_dir))
         runner = DemucsRunner(m, device_used, notes)
         sep = demucs_separator(m, runner, segment=segment, notes=notes)
         if device_used == "cpu":
             from audio_engine.separation.onnx_backend import accelerate_cpu, onnx_dir
 
             report(0.0, stage="preparing the CPU network (once per model)", force=True)
-            accelerate_cpu(runner, notes=notes, threads=n_threads, cache_dir=onnx_dir(Path(model_dir) if model_dir else None))
+            accelerate_cpu(runner, notes=notes, threads=n_threads, cache_dir=onnx_dir(Path(model_dir)))
         bs = batch_size or (4 if device_used != "cpu" else 1)
     check(cancel)
     names = _stem_names(sep.sources, two_stems)
@@ -309,14 +311,13 @@ def _stemset_from_entry(entry: Path, *, key: str, cached: bool) -> StemSet:
 def find_cached_stems(
     source: str | Path | Audio,
     *,
-    cache: FileCache | None = None,
+    cache: FileCache,
     include_classical: bool = False,
     cancel: CancelToken | None = None,
 ) -> StemSet | None:
     """The most recently used cached stems of ``source`` (any model and
     settings), or None. Never separates. Stems of the classical fallback are
     only returned with ``include_classical``."""
-    cache = cache if cache is not None else stem_cache()
     candidates = []
     for e in cache.entries():
         meta_path = e.path / META
@@ -349,7 +350,7 @@ def separate(
     two_stems: str | None = None,
     device: str = "auto",
     model_dir: Path | None = None,
-    cache: FileCache | None = None,
+    cache: FileCache,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     in_worker: bool = True,
@@ -389,10 +390,11 @@ def separate(
     else:
         from audio_engine.models import demucs_registry as reg
 
+        if model_dir is None:
+            raise MashupsError(f"No models folder given for {model!r}: pass the folder its weights are in.")
         version = f"{ENGINE_VERSION}-{reg.model_fingerprint(model, model_dir=model_dir)}"
         if model in reg.MODEL_NAMES:
             _stem_names(list(reg.get_entry(model).sources), two_stems)
-    cache = cache if cache is not None else stem_cache()
     report = ProgressReporter(progress, stage="reading")
     report(0.0, force=True)
 

@@ -210,8 +210,12 @@ def test_separate_vocals_pipeline_with_classical_separator(songs: list, tiny_en:
     song = songs[0]
     mix = excerpt(song.mix, tmp_path / "mix.wav", seconds=9.0)
     stages: list[str] = []
+    from audio_engine.cache import FileCache
+
+    stems_cache = FileCache(studio_home / "cache" / "stems")
     doc = caption_song(mix, separate=True, separation_model="classical", model=str(tiny_en), language="en",
-                       cache=False, in_worker=False, recognizer=recognizer, progress=lambda p: stages.append(p.stage))
+                       cache=False, in_worker=False, recognizer=recognizer, progress=lambda p: stages.append(p.stage),
+                       stems_cache=stems_cache)
     assert doc.source == "vocals"
     assert "separating" in stages and "transcribing" in stages
     assert stages.index("separating") < stages.index("transcribing")
@@ -219,7 +223,7 @@ def test_separate_vocals_pipeline_with_classical_separator(songs: list, tiny_en:
     assert word_error_rate(" ".join(ln["text"] for ln in lines), doc.text) <= 1.0
     assert doc.segments and doc.segments[0].start >= lines[0]["start"] - 1.0
     assert any((studio_home / "cache" / "stems").iterdir())  # the stems went into the stem cache
-    again = caption_song(mix, model=str(tiny_en), language="en", cache=False, in_worker=False,
+    again = caption_song(mix, model=str(tiny_en), language="en", cache=False, in_worker=False, stems_cache=stems_cache,
                          recognizer=recognizer)
     assert again.source == "mix"
 
@@ -235,12 +239,17 @@ def test_cached_model_stems_are_used(songs: list, tiny_en: Path, studio_home: Pa
 
     mix = excerpt(songs[1].mix, tmp_path / "mix.wav", seconds=6.0)
     other = excerpt(songs[2].mix, tmp_path / "other.wav", seconds=6.0)
-    assert _cached_vocals(mix) is None
+    from audio_engine.cache import FileCache
+
+    stems_cache = FileCache(tmp_path / "stems")
+    assert _cached_vocals(mix, stems_cache) is None
     build_tiny_model(tmp_path / "models")
-    stems = separate(mix, model="tiny", model_dir=tmp_path / "models", two_stems="vocals", in_worker=False)
-    found = _cached_vocals(mix)
+    stems = separate(mix, model="tiny", model_dir=tmp_path / "models", two_stems="vocals", in_worker=False,
+                     cache=stems_cache)
+    found = _cached_vocals(mix, stems_cache)
     assert found is not None and found == stems.stems["vocals"]
-    assert _cached_vocals(other) is None  # another song: no stems
+    assert _cached_vocals(other, stems_cache) is None  # another song: no stems
+    assert _cached_vocals(mix, None) is None  # no stem cache given: nothing is looked up elsewhere
     doc = caption_song(mix, model=str(tiny_en), language="en", cache=False, in_worker=False,
-                       recognizer=recognizer)
+                       recognizer=recognizer, stems_cache=stems_cache)
     assert doc.source == "vocals"

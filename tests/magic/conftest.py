@@ -11,4 +11,4 @@ from audio_engine.magic import Caches
 def magic_caches(tmp_path_factory: pytest.TempPathFactory) -> Caches:
     """One private cache for the whole session: songs are analysed and
     separated once, then reused by every test (as in the studio)."""
-    return Caches.default(Path(tmp_path_factory.mktemp("magic-cache")))
+    return Caches.under(Path(tmp_path_factory.mktemp("magic-cache")))

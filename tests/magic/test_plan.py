@@ -27,7 +27,7 @@ from audio_engine.magic.score import plan_tempo
 
 @pytest.fixture(scope="module")
 def analyses(songs: list[Any], tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
-    caches = Caches.default(Path(tmp_path_factory.mktemp("plan-cache")))
+    caches = Caches.under(Path(tmp_path_factory.mktemp("plan-cache")))
     return [analyze_file(s.mix, cache=caches.analysis) for s in songs]
 
 
@@ -70,7 +70,7 @@ def test_quick_fits_never_list_a_refused_pair(analyses: list[Any]) -> None:
 
 
 def test_refused_before_anything_is_separated(songs: list[Any], tmp_path: Path) -> None:
-    caches = Caches.default(tmp_path / "cache")
+    caches = Caches.under(tmp_path / "cache")
     with pytest.raises(StretchLimitError, match="limit"):
         magic_mashup(songs[0].mix, songs[3].mix, project_path=tmp_path / "p.mashup", model="classical",
                      caches=caches, render=False)

@@ -54,10 +54,19 @@ def test_registry_from_demucs_metadata() -> None:
 
 
 def test_model_dir_from_env_and_argument(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, studio_home: Path) -> None:
-    assert reg.repo_dir() == studio_home / "models" / "demucs"
+    """The registry uses the folder it is given; the CLI's one context picks it
+    (home, MASHUPS_MODEL_DIR, --model-dir)."""
+    from audio_engine.cli.context import cli_context
+
+    def models(model_dir: Path | None = None) -> Path:
+        ctx = cli_context(model_dir)
+        ctx.close()
+        return reg.repo_dir(ctx.models)
+
+    assert models() == studio_home / "models" / "demucs"
     monkeypatch.setenv("MASHUPS_MODEL_DIR", str(tmp_path / "elsewhere"))
-    assert reg.repo_dir() == tmp_path / "elsewhere" / "demucs"
-    assert reg.repo_dir(tmp_path / "cli") == tmp_path / "cli" / "demucs"
+    assert models() == tmp_path / "elsewhere" / "demucs"
+    assert models(tmp_path / "cli") == tmp_path / "cli" / "demucs"
 
 
 def test_list_empty_and_missing_model(tmp_path: Path) -> None:
