@@ -96,9 +96,11 @@ class AnalyticsPage(CommunityPage):
         for m in ranked:
             row = QHBoxLayout()
             row.addWidget(label(f"{m['title']} ({m['visibility']})", bold=True), 1)
-            stats = muted(f"{m['plays']} plays · {m['likes']} likes · {m.get('comments', 0)} comments · "
+            n = int(m.get("comments") or 0)
+            stats = muted(f"{m['plays']} plays · {m['likes']} likes · {n} comment{'' if n == 1 else 's'} · "
                           f"{m['votes']} votes")
             stats.setObjectName(f"mashup_stats_{m['id']}")
+            stats.setWordWrap(False)
             row.addWidget(stats)
             row.addWidget(self.action_button("Unpublish", lambda _c=False, m=m: self.unpublish(m), name=f"unpublish_{m['id']}"))
             mine.body.addLayout(row)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout
 
+from studio.views.comments_panel import comment_count_text
 from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
 from studio.views.remix_action import remix_button
 from studio.widgets import Card, muted
@@ -72,7 +73,7 @@ class ChallengesPage(CommunityPage):
         for i, e in enumerate(entries[:10], 1):
             crown = "  · winner" if c.get("winner") == e["id"] else ""
             entry = label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}"
-                          f" · {e.get('comments', 0)} comments{crown}", name="challenge_entry")
+                          f" · {comment_count_text(int(e.get('comments') or 0))}{crown}", name="challenge_entry")
             remix = remix_button(self, e)  # issue 16: where the creator allowed remixes, never your own
             if remix is None:
                 card.body.addWidget(entry)

@@ -134,6 +134,7 @@ class ProjectsPage(QWidget):
             row.addWidget(b)
         self.publish_quota = muted("")  # "2 of 3 publishes this month left", from the plan (show_publish_quota)
         self.publish_quota.setObjectName("projects_publish_quota")
+        self.publish_quota.setWordWrap(False)
         self.publishes_left: int | None = None  # None: unknown or unlimited
         row.addWidget(self.publish_quota)
         row.addStretch(1)

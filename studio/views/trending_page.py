@@ -46,7 +46,9 @@ class TrendingPage(CommunityPage):
         for s in t["sounds"][:50]:
             row = QHBoxLayout()
             row.addWidget(label(f"{s['rank']}. {s['artist'] + ' – ' if s['artist'] else ''}{s['title']}", bold=True), 1)
-            row.addWidget(muted(f"{s['mashups']} mashups · score {s['score']}"))
+            stats = muted(f"{s['mashups']} mashups · score {s['score']}")
+            stats.setWordWrap(False)
+            row.addWidget(stats)
             b = self.action_button("Start a mashup", lambda _c=False, s=s: self.start(s), name=f"start_{s['rank']}")
             b.setEnabled(True)  # works offline: it only looks in the local library
             b.setToolTip("Find it in your library, or choose the file")

@@ -169,7 +169,7 @@ def _publish(args: argparse.Namespace, s: CloudSession) -> int:
 def _entry(m: dict[str, Any] | None) -> str:
     if not m:
         return "(open slot)"
-    return f"{m['title']} by {m.get('owner') or '?'} [{m['id']}]  {m.get('comments', 0)} comments"
+    return f"{m['title']} by {m.get('owner') or '?'} [{m['id']}]  comments: {m.get('comments', 0)}"
 
 
 def _battle_text(b: dict[str, Any]) -> str:
