@@ -12,4 +12,4 @@ echo "== mypy (strict: audio_engine, sync)"
 echo "== frozen bundle: build when needed (cached in ~/.cache/mashups-build), then smoke-test it"
 packaging/ci.sh
 echo "== pytest"
-.venv/bin/python -m pytest -q -ra "$@"
+.venv/bin/python -m pytest -q -ra --durations=30 "$@"
