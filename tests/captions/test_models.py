@@ -24,7 +24,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def mirror(tmp_path: Path, tiny_en: Path) -> Iterator[tuple[str, Path]]:
     """A local mirror laid out like the model hub, serving the real tiny.en files."""
     root = tmp_path / "mirror"
-    d = root / "Systran" / "faster-whisper-tiny.en" / "resolve" / "main"
+    d = root / "Systran" / "faster-whisper-tiny.en" / "resolve" / models.MODELS["tiny.en"].revision
     d.mkdir(parents=True)
     for f in tiny_en.iterdir():
         (d / f.name).symlink_to(f)
@@ -44,9 +44,40 @@ def test_registry_covers_the_model_family() -> None:
                  "distil-small.en", "large-v3-turbo"):
         spec = models.MODELS[name]
         assert "model.bin" in spec.files and "config.json" in spec.files
-        assert spec.url("model.bin").endswith(f"/{spec.repo}/resolve/main/model.bin")
+        assert spec.url("model.bin").endswith(f"/{spec.repo}/resolve/{spec.revision}/model.bin")
     assert models.canonical_name("turbo") == "large-v3-turbo"
     assert models.MODELS["large-v3"].files != models.MODELS["small"].files  # v3 ships vocabulary.json
+
+
+def test_pinned_models_match_the_real_files(tiny_en: Path) -> None:
+    """tiny.en (the default) and base.en download from an immutable commit with
+    every file's SHA-256 and size pinned; the tiny.en pins are those of the real
+    conversion the tests use."""
+    import hashlib
+
+    for name in ("tiny.en", "base.en"):
+        spec = models.MODELS[name]
+        assert spec.pinned and len(spec.revision) == 40 and f"/resolve/{spec.revision}/" in spec.url("model.bin")
+    assert not models.MODELS["large-v3"].pinned  # the others: completeness and loadability only
+    for f in tiny_en.iterdir():
+        pin = models.MODELS["tiny.en"].pin(f.name)
+        assert pin is not None and pin.size == f.stat().st_size
+        assert pin.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
+
+
+def test_tampered_file_upstream_is_refused(studio_home: Path, mirror: tuple[str, Path]) -> None:
+    from audio_engine.errors import ChecksumError
+
+    url, d = mirror
+    cfg = d / "config.json"
+    data = bytearray(cfg.read_bytes())
+    data[10] ^= 0x20  # same size, one changed byte
+    cfg.unlink()
+    cfg.write_bytes(bytes(data))
+    with pytest.raises(ChecksumError):
+        models.install_model("tiny.en", base_url=url)
+    assert not models.is_installed("tiny.en")
+    assert not (studio_home / "models" / "whisper" / "tiny.en").exists()
 
 
 def test_nothing_installed_means_typed_error(studio_home: Path) -> None:
