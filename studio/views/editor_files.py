@@ -35,7 +35,7 @@ class DocumentController(QObject):
 
     saved = Signal(str)
     exported = Signal(str)
-    restored = Signal()  # a project of a crashed session was reopened
+    restored = Signal()  # a project of a crashed session, or a backup of a damaged one, was reopened
 
     def __init__(self, services: Services, doc: ProjectDocument, view: QWidget,
                  say: Callable[[str], None], opened: Callable[[], None]) -> None:
@@ -124,6 +124,7 @@ class DocumentController(QObject):
             self.s.settings.add_recent(folder)
             self.opened()
             self.say(f"Opened the backup of {time.ctime(b.saved_at)}: save to make it the project again.")
+            self.restored.emit()  # the window shows the editor (Open may have come from another page)
 
         box.accepted.connect(accepted)
         self.backups_box = box

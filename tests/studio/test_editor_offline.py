@@ -71,6 +71,7 @@ def test_a_damaged_project_offers_its_backups_and_one_opens(window: Any, qtbot: 
         assert ed.save_to(folder)
     (folder / "project.json").write_bytes(b'{"format": "mashups-project", "version": 4, "proj')  # torn write
     ed.new_project()
+    window.go("Library")  # opened from elsewhere (a recent project, the command line)
 
     assert not ed.open_project(folder)
     box = ed.files.backups_box
@@ -80,6 +81,7 @@ def test_a_damaged_project_offers_its_backups_and_one_opens(window: Any, qtbot: 
     assert len(rows) == 2 and "“Second take”" in rows[0] and "2 tracks, 2 clips" in rows[0]
     qtbot.mouseClick(box.open_button, Qt.MouseButton.LeftButton)
     assert ed.doc.project.title == "Second take" and ed.doc.path == folder and ed.doc.dirty
+    assert window.current_page() == "Editor"
     assert len(ed.doc.project.clips()) == 2 and "save to make it the project again" in ed.status.text()
     assert ed.save()  # the backup becomes the project again
     ed.new_project()
