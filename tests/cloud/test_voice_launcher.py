@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from backend.devserver.gateway import JWT_SECRET
-from backend.voice.__main__ import ConfigError, VoiceConfig
+from backend.voice.__main__ import ConfigError, VoiceConfig, main
 from sync.errors import SyncError
 from sync.voice import VoiceClient
 
@@ -65,15 +65,16 @@ def test_without_a_daily_key_it_runs_and_says_why_talk_is_off(db: Db) -> None:
         proc.wait(10)
 
 
-def test_an_incomplete_environment_or_a_dead_database_is_a_clear_error() -> None:
+def test_an_incomplete_environment_or_a_dead_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "backend.voice"], cwd=ROOT, env=clean_env(), capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2
     assert "DATABASE_URL" in proc.stderr and "SUPABASE_JWT_SECRET" in proc.stderr and "Traceback" not in proc.stderr
-    dead = clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none", SUPABASE_JWT_SECRET="s")
-    proc = subprocess.run([sys.executable, "-m", "backend.voice"], cwd=ROOT, env=dead, capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 1 and "cannot start the voice service" in proc.stderr and "Traceback" not in proc.stderr
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("SUPABASE_JWT_SECRET", "s")
+    assert main([]) == 1
+    assert "cannot start the voice service" in capsys.readouterr().err
     base = {"DATABASE_URL": "postgresql:///x", "SUPABASE_JWT_SECRET": "s"}
     with pytest.raises(ConfigError, match="integers"):
         VoiceConfig.from_env({**base, "PORT": "eighty"})
