@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
@@ -153,6 +154,9 @@ class ClipItem(QGraphicsObject):
         s0 = self.clip.source_in + x0 * spp
         s1 = self.clip.source_in + x1 * spp
         mins, maxs = peaks.slice(s0, s1, x1 - x0)
+        g = self.fade_gains(x0, x1, r.width())
+        if g is not None:  # the waveform as the fades shape it
+            mins, maxs = mins * g, maxs * g
         top, h = 18.0, r.height() - 22.0
         mid = top + h / 2
         half = h / 2 * 0.95
@@ -160,6 +164,21 @@ class ClipItem(QGraphicsObject):
                  for i in range(x1 - x0)]
         painter.setPen(QPen(QColor(theme["wave"]), 1))
         painter.drawLines(lines)
+
+    def fade_gains(self, x0: int, x1: int, width: float) -> np.ndarray | None:
+        """The fades' gain at each pixel x0..x1 (None without fades there)."""
+        fi, fo = self.fade_px
+        if not ((fi > 0 and x0 < fi) or (fo > 0 and x1 > width - fo)):
+            return None
+        xs = np.arange(x0, x1, dtype=np.float64) + 0.5
+        curve = np.concatenate([[0.0], fade_curve(CURVE_STEPS - 1, shape=FADE_SHAPE), [1.0]])
+        steps = np.linspace(0.0, 1.0, curve.size)
+        g = np.ones_like(xs)
+        if fi > 0:
+            g *= np.interp(xs / fi, steps, curve)
+        if fo > 0:
+            g *= np.interp((width - xs) / fo, steps, curve)
+        return g.astype(np.float32)
 
     def _paint_fades(self, painter: QPainter, r: QRectF) -> None:
         """The faded part shaded above each fade curve, and the two handles."""

@@ -51,6 +51,12 @@ def _fade_handles(ed: Any, qtbot: Any) -> None:
     _drag(qtbot, tl.viewport(), start, start - QPoint(40, 0))
     assert clip.fade_out == pytest.approx((from_right + 40) / tl.pps, abs=1.5 / tl.pps)
     assert tl.items_by_id[clip.id].fade_px == pytest.approx([clip.fade_in * tl.pps, clip.fade_out * tl.pps])
+    # the waveform is drawn as the fades shape it: silent at the edges, whole in the middle
+    it = tl.items_by_id[clip.id]
+    w = it.preview_w
+    g = it.fade_gains(0, int(w), w)
+    assert g[0] < 0.05 and g[-1] < 0.1 and g[int(w) // 2] == pytest.approx(1.0)
+    assert it.fade_gains(int(w) // 2 - 2, int(w) // 2 + 2, w) is None
     assert stack.index() == depth + 2 and stack.undoText() == "Fade out"
     stack.undo()
     stack.undo()
