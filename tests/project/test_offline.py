@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from audio_engine.app.offline import list_backups, locate, missing_media, offline_clip_ids, open_backup, playable
+from audio_engine.app.offline import (
+    list_backups,
+    locate,
+    missing_media,
+    offline_clip_ids,
+    open_backup,
+    playable,
+)
 from audio_engine.errors import ProjectFileError
-from audio_engine.project import AddClip, CommandStack, MediaResolver, MediaStore, open_project, save_project
+from audio_engine.project import AddClip, CommandStack, MediaResolver, open_project, save_project
 from audio_engine.project.render import render_project
 from tests.project.helpers import simple_project, tone
 
