@@ -192,12 +192,11 @@ class OnnxHTDemucs:
         return self
 
 
-def onnx_dir(model_dir: Path | None = None) -> Path:
+def onnx_dir(model_dir: Path) -> Path:
     """Where exported networks live: ``onnx/`` beside the weights they come
-    from (the model folder), so removing the models folder removes them."""
-    from audio_engine.paths import default_paths
-
-    return (Path(model_dir) if model_dir is not None else default_paths().models) / "onnx"
+    from (the model folder the caller gives), so removing the models folder
+    removes them."""
+    return Path(model_dir) / "onnx"
 
 
 def _check_segment(model: Any, channels: int) -> Any:
@@ -236,13 +235,13 @@ def export(model: Any, path: Path) -> float:
     return float((got - ref).abs().max() / max(float(ref.abs().max()), 1e-12))
 
 
-def onnx_model(model: Any, *, cache_dir: Path | None = None, threads: int = 1) -> OnnxHTDemucs:
+def onnx_model(model: Any, *, cache_dir: Path, threads: int = 1) -> OnnxHTDemucs:
     """The ONNX Runtime version of ``model``, exported and checked once per
     set of weights (cached in ``cache_dir``). Raises ``RuntimeError`` when the
     model is not supported or the export does not match PyTorch."""
     if not supported(model):
         raise RuntimeError(f"{type(model).__name__} is not an HTDemucs in inference configuration")
-    root = Path(cache_dir) if cache_dir is not None else onnx_dir()
+    root = Path(cache_dir)
     import torch
 
     tag = f"{weights_hash(model)}-v{ONNX_BACKEND_VERSION}-t{torch.__version__.split('+')[0]}"
@@ -261,7 +260,7 @@ def onnx_model(model: Any, *, cache_dir: Path | None = None, threads: int = 1) -
     return OnnxHTDemucs(model, path, threads=threads)
 
 
-def accelerate_cpu(runner: Any, *, notes: list[str], threads: int, cache_dir: Path | None = None) -> bool:
+def accelerate_cpu(runner: Any, *, notes: list[str], threads: int, cache_dir: Path) -> bool:
     """Swap the HTDemucs models of a CPU ``DemucsRunner`` for their ONNX
     Runtime versions. Returns False (PyTorch kept, reason in ``notes``) when
     anything is missing or does not match. ``MASHUPS_SEPARATION_BACKEND=torch``
