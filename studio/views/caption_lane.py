@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from studio.views.editor_page import EditorPage
 
 EDGE_PX = 6.0
+MIN_LINE_S = 0.05  # a dragged edge stops this short of the line's other edge
 TIP = "Caption line: drag an edge to retime it, double-click to edit its text"
 
 
@@ -103,6 +104,18 @@ class CaptionLaneEditor(QObject):
                 best = (box, None)
         return best
 
+    def clamp(self, box: LineBox, edge: str, seconds: float) -> float:
+        """Where a dragged edge may go: not past the line's other edge, nor into
+        the lines before and after it in its lane."""
+        lane = sorted((b for b in line_boxes(self.page.doc.project) if b.lane_id == box.lane_id),
+                      key=lambda b: (b.start, b.line_id))
+        i = next((k for k, b in enumerate(lane) if b.line_id == box.line_id), 0)
+        if edge == "start":
+            lo = lane[i - 1].end if i > 0 else 0.0
+            return min(max(seconds, lo, 0.0), box.end - MIN_LINE_S)
+        hi = lane[i + 1].start if i + 1 < len(lane) else float("inf")
+        return max(min(seconds, hi), box.start + MIN_LINE_S)
+
     def box_rect(self, box: LineBox) -> QRectF:
         top = self.lane_top()
         return QRectF(box.start * self.tl.pps, top + 6, max(6.0, (box.end - box.start) * self.tl.pps - 2), CAPTION_H - 12)
@@ -138,7 +151,7 @@ class CaptionLaneEditor(QObject):
             box, edge = self.drag
             self.drag = None
             self._drop_preview()
-            self.retime(box, edge, max(0.0, scene.x() / self.tl.pps))
+            self.retime(box, edge, self.clamp(box, edge, scene.x() / self.tl.pps))
             return True
         return False
 
@@ -154,6 +167,7 @@ class CaptionLaneEditor(QObject):
         vp.setToolTip(TIP if hit is not None else "")
 
     def _show_preview(self, box: LineBox, edge: str, x: float) -> None:
+        x = self.clamp(box, edge, x / self.tl.pps) * self.tl.pps
         r = self.box_rect(box)
         if edge == "start":
             r.setLeft(min(x, r.right()))

@@ -27,19 +27,22 @@ def test_drag_edges_and_edit_text_of_caption_lines(window: Any, qtbot: Any) -> N
                          "text": t, "probability": 0.9}]} for i, t in enumerate(["first", "second"])]
     assert ed.push(SetCaptions(lane_id="lyrics", clip_id=clip.id, name="Lyrics", doc={"segments": lines}))
     tl.zoom_fit()
+    tl.set_zoom(tl.pps * 4, anchor_s=0.0, anchor_vx=0.0)  # the lines' start in view, wide enough to grab
     first, second = line_boxes(p)
     y = ed.caption_lane.lane_top() + CAPTION_H / 2
     vp = tl.viewport()
     depth = stack.index()
 
-    # drag the first line's end 40 px to the right
+    # drag the first line's end to the right, halfway to the next line
+    dx = int((second.start - first.end) * tl.pps / 2)
+    assert dx >= 8
     start = tl.mapFromScene(QPointF(first.end * tl.pps, y))
     qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
     for k in range(1, 5):
-        qtbot.mouseMove(vp, start + QPoint(10 * k, 0))
-    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=start + QPoint(40, 0))
+        qtbot.mouseMove(vp, start + QPoint(dx * k // 4, 0))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=start + QPoint(dx, 0))
     line = p.caption_lanes[0].lines()[0]
-    want = first.to_source(first.end + 40 / tl.pps)
+    want = first.to_source(first.end + dx / tl.pps)
     assert line["end"] == pytest.approx(want, abs=1.5 / tl.pps * first.ratio)
     assert line["words"][0]["end"] == pytest.approx(line["end"])  # the words moved with the line
     assert stack.index() == depth + 1 and stack.undoText() == "Edit caption line"
@@ -62,6 +65,15 @@ def test_drag_edges_and_edit_text_of_caption_lines(window: Any, qtbot: Any) -> N
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert p.caption_lanes[0].lines()[1]["text"] == "second, sung louder"
     assert stack.index() == depth + 2
+    # an edge dragged into the next line stops at it
+    first = line_boxes(p)[0]
+    start = tl.mapFromScene(QPointF(first.end * tl.pps, y))
+    far = tl.mapFromScene(QPointF((second.end + 0.2) * tl.pps, y))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(vp, far)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=far)
+    assert p.caption_lanes[0].lines()[0]["end"] == pytest.approx(first.to_source(second.start))
+    stack.undo()
 
     stack.undo()
     stack.undo()
