@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QInputDialog, QMenu
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
 
 from audio_engine import project as proj
 from audio_engine.errors import MashupsError
@@ -37,6 +37,51 @@ def rename(page: EditorPage, marker_id: str, name: str) -> bool:
     if name.strip() == m.name:
         return False
     return page.push(proj.RenameMarker(marker_id=marker_id, name=name.strip()))
+
+
+class MarkerNameEditor(QLineEdit):
+    """A marker's name, edited in place over the ruler: Enter keeps, Esc cancels."""
+
+    def __init__(self, page: EditorPage, marker: Any, pos: QPoint) -> None:
+        super().__init__(page.timeline.viewport())
+        self.page, self.marker_id = page, marker.id
+        self._done = False
+        self.setObjectName("MarkerNameEditor")
+        self.setText(marker.name)
+        self.setToolTip("The marker's name: Enter keeps it, Esc cancels")
+        self.setGeometry(pos.x() + 4, 2, max(140, self.fontMetrics().horizontalAdvance(marker.name) + 30), RULER_H - 4)
+        self.selectAll()
+        self.editingFinished.connect(self.commit)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.key() == Qt.Key.Key_Escape:
+            self._close()
+            return
+        super().keyPressEvent(e)
+
+    def commit(self) -> None:
+        if self._done:
+            return
+        text = self.text()
+        self._close()
+        rename(self.page, self.marker_id, text)
+
+    def _close(self) -> None:
+        self._done = True
+        self.hide()
+        self.deleteLater()
+        self.page.timeline.marker_editor = None
+
+
+def start_rename(page: EditorPage, marker: Any, pos: QPoint) -> MarkerNameEditor:
+    tl = page.timeline
+    old = getattr(tl, "marker_editor", None)
+    if old is not None:
+        old._close()
+    tl.marker_editor = MarkerNameEditor(page, marker, pos)
+    tl.marker_editor.show()
+    tl.marker_editor.setFocus()
+    return tl.marker_editor
 
 
 def marker_menu(page: EditorPage, marker: Any) -> QMenu:
@@ -100,6 +145,7 @@ def install(page: EditorPage) -> None:
     tl = page.timeline
     tl.on_command = page.push
     tl.on_refused = lambda e: _refused(page, e)
+    tl.on_marker_double_click = lambda m, pos: start_rename(page, m, pos)
     tl.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def requested(pos: QPoint) -> None:

@@ -23,7 +23,7 @@ from audio_engine.errors import MashupsError
 from audio_engine.project.commands import Command
 from studio.peaks import Peaks
 from studio.views.timeline_clip import CAPTION_H, EDGE, LANE_H, RULER_H, ClipItem, CrossfadeItem
-from studio.views.timeline_ruler import RulerGestures, paint_ruler
+from studio.views.timeline_ruler import RulerGestures, marker_near, paint_ruler
 
 LANES_TIP = ("Drag across empty space to select clips · arrows nudge them · Ctrl+wheel zooms · "
              "S splits at the playhead")
@@ -119,6 +119,9 @@ class TimelineView(QGraphicsView):
         self.on_command: Callable[[Command], bool] = lambda cmd: False
         #: Says why a gesture was refused (the editor's status line).
         self.on_refused: Callable[[MashupsError], None] = lambda e: None
+        #: A marker double-clicked in the ruler (the editor renames it in place).
+        self.on_marker_double_click: Callable[[Any, QPoint], None] = lambda marker, pos: None
+        self.marker_editor: Any = None  # the in-place name editor while one is open
         self.ruler = RulerGestures(self)
         self.items_by_id: dict[str, ClipItem] = {}
         self.crossfade_items: list[CrossfadeItem] = []
@@ -293,6 +296,16 @@ class TimelineView(QGraphicsView):
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: Any) -> None:
+        pos = event.position().toPoint()
+        if pos.y() < RULER_H and event.button() == Qt.MouseButton.LeftButton:
+            m = marker_near(self, self.mapToScene(pos).x())
+            if m is not None:
+                self.on_marker_double_click(m, pos)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: Any) -> None:
         if self.ruler.drag is not None:

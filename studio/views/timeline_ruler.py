@@ -63,7 +63,8 @@ class RulerGestures:
     def tooltip_at(self, scene_x: float) -> str:
         m = marker_near(self.tl, scene_x)
         if m is not None:
-            return f"Marker “{m.name}”: drag to move it · click to go there · right-click to rename, colour or delete"
+            return (f"Marker “{m.name}”: drag to move it · click to go there · double-click to rename · "
+                    "right-click to colour or delete")
         loop = self.tl.loop
         if loop is not None and min(abs(loop[0] * self.tl.pps - scene_x), abs(loop[1] * self.tl.pps - scene_x)) <= HIT_PX:
             return f"Loop {loop[0]:.2f}–{loop[1]:.2f} s: drag this edge to change it · right-click to clear the loop"

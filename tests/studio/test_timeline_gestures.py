@@ -169,6 +169,20 @@ def _marker(ed: Any, window: Any, qtbot: Any) -> None:
     _drag(qtbot, tl.viewport(), QPoint(at, 6), QPoint(to, 6))
     assert m.position == pytest.approx(old + 4)
     assert stack.undoText() == "Move marker"
+    # double-click: rename in place (Enter keeps, Esc cancels)
+    at = tl.mapFromScene(QPointF(p.beats_to_seconds(m.position) * tl.pps, 0)).x()
+    qtbot.mouseDClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(at, 6))
+    editor = tl.marker_editor
+    assert editor is not None and editor.isVisible() and editor.text() == m.name
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Chorus")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert m.name == "Chorus" and stack.undoText() == "Rename marker" and tl.marker_editor is None
+    qtbot.mouseDClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(at, 6))
+    qtbot.keyClicks(tl.marker_editor, "never kept")
+    qtbot.keyClick(tl.marker_editor, Qt.Key.Key_Escape)
+    assert m.name == "Chorus" and tl.marker_editor is None
+    stack.undo()
     # right-click menu: a colour from the palette, one undo step
     from studio.views.marker_menu import marker_menu
 
