@@ -20,7 +20,11 @@ reverted entity rows.
 The channel is untrusted: a message that is oversized, malformed, from
 someone who is not an owner or editor, for another project, with an unknown
 kind or field, or whose command cannot apply (missing entity) is dropped with
-a log line and leaves the project untouched.
+a log line and leaves the project untouched. An edit from someone this copy
+still knows as a viewer is held (a few dozen at most) until the members are
+read again (:meth:`LiveProject.members_changed`): a promotion pushed by the
+database may reach this copy after the promoted person's first edit; a held
+edit whose sender is still not an editor is dropped then.
 """
 
 from __future__ import annotations
@@ -45,10 +49,15 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_CHANGES = 500
+MAX_HELD = 64
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 VIEWER_REASON = "You can view this project; ask the owner for edit access."
 REMOVED_REASON = "You no longer have access to this project."
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324")
+
+
+class _NotAnEditor(ValueError):
+    """The sender may not edit (per this copy's member list)."""
 
 
 class ReadOnlyError(Exception):
@@ -88,6 +97,7 @@ class LiveProject:
     dropped: int = 0
     _own: list[Command] = field(default_factory=list)  # own edits, newest last (undo takes the last)
     _last_writer: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _held: list[Mapping[str, Any]] = field(default_factory=list)
     _edits: OwnEdits | None = None
 
     @property
@@ -174,6 +184,13 @@ class LiveProject:
         """Apply one message from the channel; False when it was dropped."""
         try:
             command, changes, sender = self._validate(msg)
+        except _NotAnEditor as exc:
+            if self.roles.get(str(msg.get("from"))) == "viewer" and len(self._held) < MAX_HELD:
+                self._held.append(msg)  # maybe promoted a moment ago: decided when the members are read again
+                return False
+            self.dropped += 1
+            log.warning("live: message dropped: %s", exc)
+            return False
         except ValueError as exc:
             self.dropped += 1
             log.warning("live: message dropped: %s", exc)
@@ -196,6 +213,17 @@ class LiveProject:
         else:
             self._changed(False)
         return True
+
+    def members_changed(self, roles: dict[str, str], names: dict[str, str]) -> None:
+        """New member roles from the server: held edits are decided again by them."""
+        self.roles, self.names = roles, names
+        held, self._held = self._held, []
+        for msg in held:
+            if self.roles.get(str(msg.get("from"))) in ("owner", "editor"):
+                self.receive(msg)
+            else:
+                self.dropped += 1
+                log.warning("live: edit from %s dropped: not an editor", msg.get("from"))
 
     def rebuild(self) -> None:
         """Make the open project what the merged store holds (after a pull, or
@@ -222,7 +250,7 @@ class LiveProject:
         if self.roles.get(sender) is None and self.refresh_members is not None:
             self.roles, self.names = self.refresh_members()
         if self.roles.get(sender) not in ("owner", "editor"):
-            raise ValueError(f"{sender} may not edit this project ({self.roles.get(sender) or 'not a member'})")
+            raise _NotAnEditor(f"{sender} may not edit this project ({self.roles.get(sender) or 'not a member'})")
         raw_cmd = msg.get("cmd")
         if not isinstance(raw_cmd, dict):
             raise ValueError("cmd must be an object")

@@ -157,7 +157,7 @@ class LiveSession:
 
     def _members(self, roles: dict[str, str], names: dict[str, str]) -> None:
         before = self.live.read_only_reason
-        self.live.roles, self.live.names = roles, names
+        self.live.members_changed(roles, names)
         self.members_read += 1
         after = self.live.read_only_reason
         if after != before:

@@ -123,3 +123,31 @@ def test_any_interleaving_with_delays_and_drops_converges_after_pull(base: Proje
         assert canonical(a.project).to_dict() == canonical(b.project).to_dict()
         for x in (a, b):
             x.projects.store.close()
+
+
+def test_an_edit_from_a_viewer_is_held_until_the_members_are_read_again(base: Project, tmp_path: Path) -> None:
+    """b still knows A as a viewer when A's first edit after a promotion arrives:
+    b holds it (changes nothing, drops nothing) and applies it once the
+    members say A edits; edits from someone who stays a viewer are dropped
+    then, and at most MAX_HELD are held."""
+    from sync.collab import MAX_HELD
+
+    a = editor(tmp_path, "a", A, base, None)
+    b = editor(tmp_path, "b", B, base, all_rows(a.projects.store))
+    sent: list[dict[str, Any]] = []
+    a.send = lambda m, _n: sent.append(m)
+    b.roles = {A: "viewer", B: "editor"}
+    a.edit(MoveClip(clip_id="c1", position=5.0))
+    assert b.receive(sent[-1]) is False
+    assert b.project.clip("c1").position != 5.0 and b.dropped == 0
+    b.members_changed({A: "editor", B: "editor"}, {A: "Ann", B: "Bob"})
+    assert b.project.clip("c1").position == 5.0 and b.dropped == 0
+    b.members_changed({A: "viewer", B: "editor"}, b.names)  # demoted again
+    for k in range(MAX_HELD + 5):
+        a.edit(MoveClip(clip_id="c1", position=6.0 + k))
+        b.receive(sent[-1])
+    assert b.dropped == 5  # over the bound: dropped at once
+    b.members_changed({A: "viewer", B: "editor"}, b.names)  # still a viewer: the held ones are dropped
+    assert b.dropped == MAX_HELD + 5 and b.project.clip("c1").position == 5.0
+    for x in (a, b):
+        x.projects.store.close()
