@@ -188,7 +188,9 @@ class ClipInspector(QFrame):
             return
         ref = p.media.get(c.media)
         song = ref.name if ref is not None else c.media[:8]
-        self.heading.setText(f"{c.name or song}" + (f" · {c.stem}" if c.stem else ""))
+        offline = c.id in getattr(self.page.timeline, "offline_ids", ())
+        self.heading.setText(f"{c.name or song}" + (f" · {c.stem}" if c.stem else "")
+                             + (" — offline: its media is missing (Locate… above)" if offline else ""))
         length = c.length_seconds(p.tempo)
         span = c.source_out - c.source_in
         duration = ref.duration if ref is not None and ref.duration > 0 else c.source_out

@@ -176,6 +176,7 @@ class EditorPage(DocumentFileApi, QWidget):
         n = len(media.clip_ids)
         self.say(f"Relinked “{media.label()}”: {n} clip{'s' if n != 1 else ''} back online.")
         self.timeline.viewport().update()
+        self.inspector.refresh()
         self._reload_playback()
 
     def say(self, text: str) -> None:

@@ -39,6 +39,8 @@ def test_missing_media_opens_offline_and_locate_relinks_it(window: Any, qtbot: A
     assert ed.timeline.offline_ids == {clip.id}
     assert ed.offline.banner.isVisible() and "1 clip is offline" in ed.offline.text.text()
     assert ref.name in ed.offline.text.text()
+    ed.timeline.items_by_id[clip.id].setSelected(True)
+    qtbot.waitUntil(lambda: "offline" in ed.inspector.heading.text(), timeout=2000)
     assert ed.save()  # offline clips do not stop a save; they stay offline
     assert ed.timeline.offline_ids == {clip.id}
 
@@ -59,7 +61,7 @@ def test_missing_media_opens_offline_and_locate_relinks_it(window: Any, qtbot: A
     wait_jobs(qtbot, window.s.jobs)
     assert ed.timeline.offline_ids == set() and not ed.offline.banner.isVisible()
     assert (folder / "media" / f"{ref.hash}{ref.ext}").is_file()  # into the project's own media
-    assert "Relinked" in ed.status.text()
+    assert "Relinked" in ed.status.text() and "offline" not in ed.inspector.heading.text()
 
 
 def test_a_damaged_project_offers_its_backups_and_one_opens(window: Any, qtbot: Any, tmp_path: Path) -> None:
