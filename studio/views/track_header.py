@@ -55,8 +55,16 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
+        """Elide the end; but a stem track's name ("Song — drums") keeps its
+        stem and elides the song, so that sibling stem tracks stay told apart."""
         w = max(0, self.contentsRect().width())
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, w))
+        fm = self.fontMetrics()
+        head, sep, stem = self._full.rpartition(" — ")
+        if sep and fm.horizontalAdvance(self._full) > w and fm.horizontalAdvance(sep + stem) < w // 2:
+            tail = sep + stem
+            self.setText(fm.elidedText(head, Qt.TextElideMode.ElideRight, w - fm.horizontalAdvance(tail)) + tail)
+            return
+        self.setText(fm.elidedText(self._full, Qt.TextElideMode.ElideRight, w))
 
 
 def gain_text(db: float) -> str:
