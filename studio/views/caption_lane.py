@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLineEdit
+from PySide6.QtGui import QColor, QHelpEvent, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QLineEdit, QToolTip
 
 from audio_engine.project import EditCaptionLine, Project
 from studio.views.timeline_clip import CAPTION_H, LANE_H, RULER_H
@@ -123,6 +123,11 @@ class CaptionLaneEditor(QObject):
     # -- events -----------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
+        if kind == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):  # over a line: its tip, else the timeline's
+            if self.hit(self.tl.mapToScene(event.pos())) is None:
+                return False
+            QToolTip.showText(event.globalPos(), TIP, self.tl.viewport())
+            return True
         if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease,
                         QEvent.Type.MouseButtonDblClick):
             return False
@@ -164,7 +169,6 @@ class CaptionLaneEditor(QObject):
         elif self._cursor:
             vp.unsetCursor()
             self._cursor = False
-        vp.setToolTip(TIP if hit is not None else "")
 
     def _show_preview(self, box: LineBox, edge: str, x: float) -> None:
         x = self.clamp(box, edge, x / self.tl.pps) * self.tl.pps

@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QToolTip
 
 from audio_engine.project import SetCaptions
 from audio_engine.project.entities import command_changes
-from studio.views.caption_lane import line_boxes
+from studio.views.caption_lane import TIP, line_boxes
 from studio.views.timeline import CAPTION_H
 from tests.studio.helpers import demo_project
 
@@ -49,8 +50,11 @@ def test_drag_edges_and_edit_text_of_caption_lines(window: Any, qtbot: Any) -> N
     cmd = stack.command(stack.index() - 1).command
     assert [(c.kind, c.id) for c in command_changes(cmd, p)] == [("caption_line", first.line_id)]
 
-    # double-click the second line: type, Enter keeps
+    # hovering a line says what it does
     inside = tl.mapFromScene(QPointF((second.start + second.end) / 2 * tl.pps, y))
+    QApplication.sendEvent(vp, QHelpEvent(QEvent.Type.ToolTip, inside, vp.mapToGlobal(inside)))
+    assert QToolTip.text() == TIP
+    # double-click the second line: type, Enter keeps
     qtbot.mouseDClick(vp, Qt.MouseButton.LeftButton, pos=inside)
     editor = vp.findChild(QLineEdit, "caption_line_editor")
     assert editor is not None and editor.text() == "second"
