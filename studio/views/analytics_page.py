@@ -1,4 +1,4 @@
-"""Analytics page: plays, likes, shares and comments on your mashups over
+"""Analytics page: plays, likes, shares, comments and votes on your mashups over
 time (day / week / month buckets, a range picker) drawn with pyqtgraph,
 exportable as CSV, and "My mashups": what you published with plays, likes and
 votes, each with Unpublish. Counts are the server's (once per listener and
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton
 
 from studio.views.community_common import CommunityPage, heading, label
@@ -23,7 +24,7 @@ COLORS = {"play": "#4c9aff", "like": "#ff5c8a", "share": "#36b37e", "comment": "
 
 class AnalyticsPage(CommunityPage):
     TITLE = "Analytics"
-    SUBTITLE = "How your published mashups are played, liked and shared."
+    SUBTITLE = "How your published mashups are played, liked, shared and commented on."
 
     def __init__(self, *a: Any, **kw: Any) -> None:
         super().__init__(*a, **kw)
@@ -77,7 +78,8 @@ class AnalyticsPage(CommunityPage):
         totals = Card()
         totals.body.addWidget(label("   ".join(f"{t.title()}s: {self.series.total(t)}" for t in EVENT_TYPES),
                                     name="analytics_totals", bold=True))
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        # transparent: the card's colour shows through in both themes (pyqtgraph's default is black)
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background=None)
         self.plot.setObjectName("analytics_plot")
         self.plot.setMinimumHeight(260)
         self.plot.addLegend()
@@ -109,6 +111,12 @@ class AnalyticsPage(CommunityPage):
     def unpublish(self, m: dict[str, Any]) -> None:
         self.act(f"Unpublish {m['title']}", lambda c: c.unpublish(m["id"]),
                  lambda _r: self.say(f"Unpublished {m['title']}."))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """A theme switch: the chart's transparent background is re-taken from the new colours."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and self.plot is not None:
+            self.plot.setBackground(None)
+        super().changeEvent(event)
 
     def export_csv(self, path: Path) -> Path:
         path.write_text(self.series.to_csv(), encoding="utf-8")

@@ -129,6 +129,14 @@ def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_p
     wait_loaded(qtbot, an)
     stats = an.findChild(QLabel, f"mashup_stats_{m1}")
     assert stats is not None and "5 comments" in stats.text()
+    # the chart follows a theme switch (pyqtgraph's own background is black in both)
+    assert an.plot is not None
+    shade = {}
+    for theme in ("dark", "light"):
+        Theme(theme).apply(app)
+        qtbot.wait(50)
+        shade[theme] = an.plot.grab().toImage().pixelColor(8, 8).lightness()
+    assert shade["light"] > 200 and shade["dark"] < 60, shade
     button(an, f"unpublish_{m1}").click()
     wait_status(qtbot, an, lambda t: t == "Unpublished A one.")
     assert cla.my_mashups().data == []
