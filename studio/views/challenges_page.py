@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout
 
-from studio.views.comments_panel import comment_count_text
+from studio.views.comments_panel import comments_toggle
 from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
 from studio.views.remix_action import remix_button
 from studio.widgets import Card, muted
@@ -20,6 +20,11 @@ class ChallengesPage(CommunityPage):
     SUBTITLE = "A theme, a deadline and prize XP. Enter one of your published mashups."
 
     my_mashups: list[dict[str, Any]]
+    open_comments: set[str]  # entries whose comments are open (kept across reloads)
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.open_comments = set()
 
     def fetch(self, client: CommunityClient) -> Fetched:
         f = client.challenges()
@@ -72,16 +77,17 @@ class ChallengesPage(CommunityPage):
         card.body.addWidget(label(f"Leaderboard ({len(entries)} entries)", bold=True))
         for i, e in enumerate(entries[:10], 1):
             crown = "  · winner" if c.get("winner") == e["id"] else ""
-            entry = label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}"
-                          f" · {comment_count_text(int(e.get('comments') or 0))}{crown}", name="challenge_entry")
+            entry = label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}{crown}",
+                          name="challenge_entry")
+            row = QHBoxLayout()
+            row.addWidget(entry, 1)
             remix = remix_button(self, e)  # issue 16: where the creator allowed remixes, never your own
-            if remix is None:
-                card.body.addWidget(entry)
-            else:
-                row = QHBoxLayout()
-                row.addWidget(entry, 1)
+            if remix is not None:
                 row.addWidget(remix)
-                card.body.addLayout(row)
+            comments, panel = comments_toggle(self, e, self.open_comments)  # the entry's comments, opened below
+            row.addWidget(comments)
+            card.body.addLayout(row)
+            card.body.addWidget(panel)
         return card
 
     def _enter(self, challenge_id: str, mashup_id: str | None) -> None:
