@@ -13,7 +13,9 @@ the outro is B's instrumental after the vocals end (built in
 from the top (the first sung phrase over B from its start), and either the
 same placement with the pitch shift moved to the instrumental (the voice
 keeps its natural pitch) or, when no shift is needed, the next-best vocal
-section of other material.
+section of other material. When two of these are the same placement (a short
+song whose strongest section is its top), the best one with a longer intro
+(two phrases of B) is the third, if B has the room.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from audio_engine.magic.features import active_bars
 
 @dataclass(frozen=True)
 class Arrangement:
-    name: str  # "strongest section", "from the top", "natural voice", "another section"
+    name: str  # "strongest section", "from the top", "natural voice", "another section", "longer intro"
     description: str
     src_bar: int  # A's bar where the vocals start (0-based)
     b_start_bar: int  # B's bar where the instrumental starts
@@ -143,11 +145,30 @@ def arrangements(*, a_structure: Structure, b_structure: Structure, vocal_levels
                                              * _coverage(sec, t2, n_bars_b)
                                              * _length_factor(src2, last, b2 + intro_bars, n_bars_b), 4)))
     out.append(top)
-    seen: set[tuple[int, int, int]] = set()
+    seen: set[tuple[int, int, int, int]] = set()
     uniq = []
     for arr in out:
-        k = (arr.src_bar, arr.b_start_bar, arr.shift_a)
+        k = (arr.src_bar, arr.b_start_bar, arr.shift_a, arr.intro_bars)
         if k not in seen:
             seen.add(k)
             uniq.append(arr)
+    if len(uniq) < 3:  # e.g. a short song whose strongest section is its top: a longer intro instead
+        longer = _longer_intro(max(uniq, key=lambda r: r.fit), n_bars_b, last)
+        if longer is not None and (longer.src_bar, longer.b_start_bar, longer.shift_a, longer.intro_bars) not in seen:
+            uniq.append(longer)
     return sorted(uniq, key=lambda r: -r.fit)[:3]
+
+
+def _longer_intro(best: Arrangement, n_bars_b: int, last_vocal_bar: int) -> Arrangement | None:
+    """``best`` with twice the intro (two phrases of B before the vocals, which
+    still land where ``best`` puts them in B when B has the bars before it),
+    when B leaves at least a phrase of vocals and an outro after it; else None."""
+    intro = 2 * best.intro_bars
+    b_start = max(0, best.b_start_bar - best.intro_bars)
+    if intro <= 0 or n_bars_b - b_start - intro < best.intro_bars + 2:
+        return None
+    kept = _length_factor(best.src_bar, last_vocal_bar, b_start + intro, n_bars_b)
+    was = _length_factor(best.src_bar, last_vocal_bar, best.b_start_bar + best.intro_bars, n_bars_b)
+    return Arrangement("longer intro", f"{best.description}, after {intro} bars of B's instrumental",
+                       best.src_bar, b_start, intro, best.shift_a, best.shift_b, best.vocal_section,
+                       best.target_section, round(0.9 * best.fit * (kept / was if was > 0 else 1.0), 4))

@@ -57,3 +57,22 @@ def test_a_section_that_would_be_cut_short_fits_worse() -> None:
     roomy = _st((0, 4, "A", "intro", -10.0), (4, 20, "B", "chorus", -0.5))
     tight = _st((0, 4, "A", "intro", -10.0), (4, 10, "B", "chorus", -0.5))
     assert strongest(tight, 10) < strongest(roomy, 20) - 0.2
+
+
+def test_a_short_song_whose_best_section_is_its_top_still_gets_three() -> None:
+    """The strongest section is also "from the top" (one placement): the third
+    arrangement is the best one with two phrases of B as the intro."""
+    a = _st((0, 8, "A", "verse", -2.0), (8, 16, "C", "bridge", -6.0), (16, 20, "D", "outro", -14.0))
+    b = _st((0, 8, "A", "verse", -3.0), (8, 24, "B", "chorus", -1.0), (24, 32, "A", "verse", -3.0))
+    vocal = np.array([-8.0] * 8 + [-14.0] * 8 + [-80.0] * 4)
+    opts = arrangements(a_structure=a, b_structure=b, vocal_levels=vocal, phrase_starts=[0, 8], shift_a=0,
+                        intro_bars=4, n_bars_b=32)
+    assert [o.name for o in opts if o.name != "longer intro"] in (["strongest section", "another section"],
+                                                                  ["another section", "strongest section"])
+    assert len(opts) == 3 and len({(o.src_bar, o.b_start_bar, o.intro_bars) for o in opts}) == 3
+    longer = next(o for o in opts if o.name == "longer intro")
+    assert longer.intro_bars == 8 and longer.fit < opts[0].fit
+    # no room in B for a longer intro: nothing made up
+    tiny = arrangements(a_structure=a, b_structure=_st((0, 8, "A", "verse", -3.0)), vocal_levels=vocal,
+                        phrase_starts=[0, 8], shift_a=0, intro_bars=4, n_bars_b=8)
+    assert all(o.name != "longer intro" for o in tiny)
