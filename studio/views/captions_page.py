@@ -135,6 +135,7 @@ class CaptionsPage(QWidget):
         self.format.addItems(list(EXPORT_FORMATS))
         self.export_btn = QPushButton(services.theme.icon("export"), "Export…")
         self.export_btn.clicked.connect(self.export_dialog)
+        self.export_btn.setEnabled(False)  # until a song with captions is shown (_update_buttons)
         self.play_btn = QPushButton(services.theme.icon("play"), "Play song")
         self.play_btn.clicked.connect(self._play_song)
         self.jobs = CaptionJobControls(self)
@@ -278,6 +279,10 @@ class CaptionsPage(QWidget):
     def _update_buttons(self) -> None:
         self.jobs.update_button()
         self.play_btn.setEnabled(self.song_id is not None)
+        has = self.doc is not None
+        self.export_btn.setEnabled(has)
+        self.export_btn.setToolTip("Save these captions as subtitles or lyrics in the format on the left" if has
+                                   else "This song has no captions yet: “Write captions” first")
 
     def _song_updated(self, song_id: int) -> None:
         if song_id == self.song_id and self.isVisible():

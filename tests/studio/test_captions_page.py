@@ -21,6 +21,8 @@ def test_write_captions_button_runs_a_job_and_asks_for_a_missing_model(window: A
     assert index >= 0 and "no captions yet" in page.song.itemText(index)  # songs without captions are listed
     page.song.setCurrentIndex(index)
     assert page.song_id == ids[0] and page.write_btn.isEnabled() and page.write_btn.isVisible()
+    # nothing to export yet: the button says so instead of opening a dead-end message box
+    assert not page.export_btn.isEnabled() and "no captions yet" in page.export_btn.toolTip()
     qtbot.mouseClick(page.write_btn, Qt.MouseButton.LeftButton)
     job = page.jobs.job
     assert job is not None and job.meta.get("action") == "caption" and job.meta.get("song") == ids[0]
@@ -47,6 +49,7 @@ def test_words_are_whole_and_switching_songs_clears_them(window: Any, qtbot: Any
     page = window.captions_page
     page.show_song(ids[0])
     qtbot.wait(50)
+    assert page.export_btn.isEnabled()
     rect = page.table.visualItemRect(page.table.item(0, 2))
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert page.words.rowCount() == 4
