@@ -214,6 +214,7 @@ class EditorPage(DocumentFileApi, QWidget):
 
     def _apply_read_only(self) -> None:
         apply_read_only(self.read_only_reason, self.editing_controls(), self.nudge_actions)
+        self.timeline.read_only_reason = self.read_only_reason  # clips can be selected, not dragged
         self.inspector.refresh()  # the speed field is enabled only for a fixed-speed clip
 
     # -- edits (all through engine commands) ------------------------------------------

@@ -122,6 +122,8 @@ class TimelineView(QGraphicsView):
         #: A marker double-clicked in the ruler (the editor renames it in place).
         self.on_marker_double_click: Callable[[Any, QPoint], None] = lambda marker, pos: None
         self.marker_editor: Any = None  # the in-place name editor while one is open
+        #: Why clips cannot be dragged (a viewer in a live session), or None.
+        self.read_only_reason: str | None = None
         self.ruler = RulerGestures(self)
         self.items_by_id: dict[str, ClipItem] = {}
         self.crossfade_items: list[CrossfadeItem] = []

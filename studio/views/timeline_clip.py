@@ -222,6 +222,10 @@ class ClipItem(QGraphicsObject):
         return "move"
 
     def hoverMoveEvent(self, event: Any) -> None:
+        if self.tl.read_only_reason:  # a viewer: nothing to grab, the tip says why
+            self.setCursor(Qt.CursorShape.ArrowCursor)
+            self.setToolTip(self.tl.read_only_reason)
+            return
         mode = self._edge(event.pos().x(), event.pos().y())
         self.setCursor(Qt.CursorShape.OpenHandCursor if mode == "move" else Qt.CursorShape.SizeHorCursor)
         tips = {"fade-in": "Drag to fade in", "fade-out": "Drag to fade out", "trim-left": "Drag to trim the start",
@@ -231,7 +235,8 @@ class ClipItem(QGraphicsObject):
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
-        self._mode = self._edge(event.pos().x(), event.pos().y())
+        # A viewer may select a clip (to look at it in the inspector) but not drag it.
+        self._mode = "" if self.tl.read_only_reason else self._edge(event.pos().x(), event.pos().y())
         self._press = event.scenePos()
         self._orig = (self.pos().x(), self.preview_w, self.pos().y())
         if not (event.modifiers() & Qt.KeyboardModifier.ControlModifier):

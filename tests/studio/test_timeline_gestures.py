@@ -208,3 +208,26 @@ def test_header_and_ruler_gestures_reorder_marker_loop(ed: Any, window: Any, qtb
     _reorder(ed, qtbot)
     _marker(ed, window, qtbot)
     _loop(ed, window, qtbot)
+
+
+def test_a_viewer_selects_clips_but_cannot_drag_them(ed: Any, qtbot: Any) -> None:
+    """Read-only (a viewer in a live session): a drag on a clip moves nothing and
+    pushes nothing, the clip can still be selected, and its tip says why."""
+    tl, stack, p = ed.timeline, ed.doc.undo_stack, ed.doc.project
+    reason = "You can view this project; ask the owner for edit access."
+    ed.set_read_only(reason)
+    clip = p.tracks[0].clips[0]
+    item = tl.items_by_id[clip.id]
+    before, depth = p.clip_start_seconds(clip), stack.index()
+    grab = _at(tl, item, item.preview_w / 2, LANE_H / 2)
+    _drag(qtbot, tl.viewport(), grab, grab + QPoint(120, 0))
+    assert p.clip_start_seconds(clip) == before and stack.index() == depth
+    assert tl.items_by_id[clip.id].isSelected()
+    assert tl.items_by_id[clip.id].pos().x() == pytest.approx(before * tl.pps)
+    qtbot.mouseMove(tl.viewport(), grab + QPoint(2, 0))
+    assert tl.items_by_id[clip.id].toolTip() == reason
+    ed.set_read_only(None)  # editing again: the same drag moves the clip, one undo step
+    item = tl.items_by_id[clip.id]
+    grab = _at(tl, item, item.preview_w / 2, LANE_H / 2)
+    _drag(qtbot, tl.viewport(), grab, grab + QPoint(120, 0))
+    assert p.clip_start_seconds(clip) > before and stack.index() == depth + 1
