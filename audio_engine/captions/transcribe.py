@@ -32,14 +32,17 @@ from audio_engine.captions.backends import (
     OpenAIWhisperBackend,
 )
 from audio_engine.captions.doc import CaptionDoc, Segment, split_lines
+from audio_engine.captions.focus import vocal_focus
 from audio_engine.captions.models import DEFAULT_MODEL, resolve_model
+from audio_engine.captions.onsets import snap_line_starts
 from audio_engine.captions.refine import refine_word_starts
 from audio_engine.errors import InvalidAudioError, MashupsError
 from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Bump when the transcription code changes what it produces (invalidates the cache).
-CAPTIONS_VERSION = "3"  # 2: lines broken by split_lines; 3: late words pulled back onto their sound
+CAPTIONS_VERSION = "4"  # 2: lines broken by split_lines; 3: late words pulled back onto their sound;
+# 4: Whisper hears the stereo mix's centre (vocal focus), line starts snapped to the voice's onset
 #: Shortest audio worth transcribing.
 MIN_SECONDS = 0.1
 
@@ -57,6 +60,10 @@ class TranscribeOptions:
     compute_type: str = "auto"
     #: Snap word starts to the onset of sound (see :mod:`audio_engine.captions.refine`).
     refine_word_starts: bool = True
+    #: Transcribe the centre of a stereo input, where lead vocals sit (see :mod:`audio_engine.captions.focus`).
+    vocal_focus: bool = True
+    #: Move each line's first word onto the voice's onset in the voice band (see :mod:`audio_engine.captions.onsets`).
+    snap_line_starts: bool = True
     #: Split segments where the words pause this long (seconds); None keeps Whisper's segments.
     split_gap_s: float | None = 1.0
     #: Longest caption line in characters / seconds (see :func:`split_lines`); None: no limit.
@@ -84,10 +91,12 @@ def default_cache() -> JsonCache:
 
 
 def _prepare(audio: Audio) -> Audio:
+    """Checked and at Whisper's rate; mono or stereo (the stereo image is
+    what :func:`vocal_focus` uses; more channels are mixed down to two)."""
     if audio.frames == 0 or audio.duration < MIN_SECONDS:
         raise InvalidAudioError(f"The audio is too short to transcribe ({audio.duration:.3f} s).")
     audio.check_finite()
-    return audio.mono().resample(SAMPLE_RATE)
+    return (audio if audio.channels <= 2 else audio.to_channels(2)).resample(SAMPLE_RATE)
 
 
 def _model_identity(opts: TranscribeOptions) -> tuple[str, Path | None]:
@@ -128,7 +137,9 @@ def transcribe_audio(
 ) -> CaptionDoc:
     """Transcribe ``audio`` in this process (no cache, no worker): word
     timestamps, voice-activity filter, language detection unless
-    ``options.language`` is given. Progress is the fraction of the audio done.
+    ``options.language`` is given. A stereo input is heard through
+    :func:`vocal_focus` (``options.vocal_focus``); word and line starts are
+    refined on the mono mix. Progress is the fraction of the audio done.
     ``recognizer`` is a model already loaded by :func:`load_recognizer` for
     the same options (else the model is loaded here).
     Raises InvalidAudioError (empty, NaN/inf), ModelNotInstalledError,
@@ -148,8 +159,11 @@ def transcribe_audio(
     def on_segment(seg: Segment) -> None:
         work(min(1.0, seg.end / duration), message=seg.text[:60])
 
+    mono = np.ascontiguousarray(pcm.mono().samples[0])
+    heard = vocal_focus(pcm.samples, pcm.sample_rate) if opts.vocal_focus and pcm.channels == 2 else mono
+    check(cancel)
     raw = backend.transcribe(
-        np.ascontiguousarray(pcm.samples[0]),
+        heard,
         language=opts.language,
         vad_filter=opts.vad_filter,
         beam_size=opts.beam_size,
@@ -158,7 +172,9 @@ def transcribe_audio(
     )
     segments = raw.segments
     if opts.refine_word_starts:
-        segments = refine_word_starts(segments, pcm.samples[0], pcm.sample_rate)
+        segments = refine_word_starts(segments, mono, pcm.sample_rate)
+    if opts.snap_line_starts:
+        segments = snap_line_starts(segments, mono, pcm.sample_rate)
     segments = split_lines(
         CaptionDoc(segments), pause_s=opts.split_gap_s, max_chars=opts.max_line_chars, max_seconds=opts.max_line_s
     ).segments
@@ -194,6 +210,7 @@ def transcribe(
     device: str = "auto",
     compute_type: str = "auto",
     refine: bool = True,
+    vocal_focus: bool = True,
     cache: JsonCache | bool = True,
     in_worker: bool = True,
     recognizer: Backend | None = None,
@@ -211,10 +228,14 @@ def transcribe(
     :class:`JsonCache`. ``in_worker`` runs the model in a spawned process
     (default; hard cancel, a crash cannot take the caller down); with
     ``in_worker=False`` a ``recognizer`` from :func:`load_recognizer` for the
-    same options is reused instead of loading the model again."""
+    same options is reused instead of loading the model again. ``refine``
+    moves word and line starts onto the onsets of sound; ``vocal_focus``
+    lets Whisper hear the centre of a stereo input (see
+    :class:`TranscribeOptions`)."""
     opts = TranscribeOptions(
         model=os.fspath(model), backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
-        device=device, compute_type=compute_type, refine_word_starts=refine,
+        device=device, compute_type=compute_type, refine_word_starts=refine, vocal_focus=vocal_focus,
+        snap_line_starts=refine,
     )
     opts.check()
     report = ProgressReporter(progress, stage="decoding")
@@ -225,7 +246,7 @@ def transcribe(
     if isinstance(source, Audio):
         audio = source
     else:
-        audio = io.load(source, sample_rate=SAMPLE_RATE, channels=1)
+        audio = io.load(source, sample_rate=SAMPLE_RATE)
     pcm = _prepare(audio)
     check(cancel)
     store: JsonCache | None = default_cache() if cache is True else (cache if isinstance(cache, JsonCache) else None)
@@ -233,6 +254,7 @@ def transcribe(
         "captions", CAPTIONS_VERSION, io.audio_hash(pcm),
         backend=opts.backend, model=identity, language=opts.language or "auto", vad=opts.vad_filter,
         beam=opts.beam_size, compute_type=opts.compute_type, refine=opts.refine_word_starts,
+        focus=opts.vocal_focus, snap=opts.snap_line_starts,
         split_gap=opts.split_gap_s, max_line_chars=opts.max_line_chars, max_line_s=opts.max_line_s,
     )
     if store is not None:
