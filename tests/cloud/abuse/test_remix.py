@@ -80,9 +80,53 @@ def test_remix_copies_the_live_project_lineage_and_grants_only_its_media(cast: C
     with db.connect(autocommit=True) as conn:
         conn.execute("update public.projects set deleted = true where id = %s", (pid,))
     assert readable_blobs(db, b, cast.owner) == set()
-    # nobody can use another remixer's project id to get a copy
+    # nobody can use another remixer's project id to get a copy (the answer: test_taken_project_ids_...)
     e = attempt(lambda: rpc(db, cast.editor, "remix_mashup", mid, pid))
-    assert isinstance(e, psycopg.Error) and e.sqlstate == "MS003"
+    assert isinstance(e, psycopg.Error) and e.sqlstate == "MS004"
+
+
+def test_taken_project_ids_of_others_answer_like_a_closed_mashup_and_write_nothing(cast: Cast) -> None:
+    """A caller-chosen project id someone else holds (their project, their remix,
+    or one a concurrent call of theirs takes) is no existence oracle: the answer
+    is the one a mashup not open to remixes gets, and nothing is written."""
+    db, b = cast.db, cast.stranger
+    mid = published_project(cast)
+    theirs = str(uuid.uuid4())
+    rpc(db, cast.editor, "remix_mashup", mid, theirs)  # the editor's remix
+
+    def answer(who: str, m: str, pid: str) -> tuple[str | None, str]:
+        e = attempt(lambda: rpc(db, who, "remix_mashup", m, pid))
+        assert isinstance(e, psycopg.Error), e
+        return e.sqlstate, str(e).splitlines()[0]
+
+    def rows() -> tuple[int, ...]:
+        return tuple(scalar(db, q) for q in ("select count(*) from public.projects",
+                                             "select count(*) from public.project_entities",
+                                             "select count(*) from public.project_remixes",
+                                             "select count(*) from private.remix_media_grants"))
+
+    before = rows()
+    closed = answer(b, str(uuid.uuid4()), str(uuid.uuid4()))
+    assert closed == ("MS004", "mashup not found or not open to remixes")
+    assert answer(b, mid, cast.project) == closed  # the owner's own project
+    assert answer(b, mid, theirs) == closed  # another remixer's remix
+    assert rows() == before and readable_blobs(db, b, cast.owner) == set()
+    # the caller's own ids keep the precise answer (nothing to learn about one's own projects)
+    mine = str(uuid.uuid4())
+    with db.connect(autocommit=True) as conn:
+        conn.execute("insert into public.projects (id, owner_id, title) values (%s, %s, 'mine')", (mine, b))
+    assert answer(b, mid, mine)[0] == "MS003"
+
+    # one fresh id raced by three users (each twice): one user's calls get the copy, every other call the closed answer
+    raced = str(uuid.uuid4())
+    who = [b, cast.editor, cast.viewer] * 2
+    results = race(db, [("authenticated", u, "select public.remix_mashup(%s, %s) r", (mid, raced)) for u in who])
+    assert unexpected(results, "MS004") == []
+    winners = {u for u, r in zip(who, results, strict=True) if not isinstance(r, Exception)}
+    assert len(winners) == 1 and all(r[0]["r"]["project_id"] == raced for r in results if not isinstance(r, Exception))
+    assert {str(r).splitlines()[0] for r in results if isinstance(r, Exception)} == {closed[1]}
+    assert scalar(db, "select count(*) from public.project_remixes where project_id = %s", raced) == 1
+    assert scalar(db, "select owner_id::text from public.projects where id = %s", raced) in winners
 
 
 def test_private_unlisted_unlicensed_missing_mashups_answer_the_same_and_write_nothing(cast: Cast) -> None:
