@@ -5,16 +5,20 @@ configuration is incomplete or the database is unreachable."""
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from backend.serve import serve
 
 from .app import make_app
 from .config import BillingConfig, ConfigError
 from .service import BillingService
 from .store import PostgresBillingStore
 from .stripe_api import StripeSdkApi
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
 
 
 def build(config: BillingConfig) -> BillingService:
@@ -25,35 +29,14 @@ def build(config: BillingConfig) -> BillingService:
     return BillingService(config, api, store)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m backend.billing", description=__doc__)
-    ap.add_argument("--host", help="listen address (default $HOST or 0.0.0.0)")
-    ap.add_argument("--port", type=int, help="listen port (default $PORT or 8787; 0: any free port)")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = BillingConfig.from_env()
-        service = build(config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # database unreachable, bad DATABASE_URL, ...
-        print(f"error: cannot start the billing service: {exc}", file=sys.stderr)
-        return 1
-    from waitress import create_server
+def start() -> tuple[BillingConfig, WSGIApplication]:
+    config = BillingConfig.from_env()
+    return config, make_app(build(config))
 
-    server = create_server(make_app(service), host=args.host or config.host,
-                           port=config.port if args.port is None else args.port, threads=config.threads,
-                           ident="mashups-billing", max_request_body_size=1024 * 1024)
-    addr = server.effective_host, server.effective_port  # type: ignore[union-attr]
-    print(f"BILLING_URL=http://{addr[0]}:{addr[1]}", flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    return 0
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return serve(argv, name="billing", description=__doc__, default_port=8787, start=start, config_error=ConfigError,
+                 max_request_body_size=1024 * 1024)
 
 
 if __name__ == "__main__":

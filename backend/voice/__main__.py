@@ -19,17 +19,21 @@ database is unreachable or has no migrations."""
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg
 
+from backend.serve import serve
+
 from .daily import DailyClient
 from .service import VoiceService, make_app
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
 
 
 class ConfigError(ValueError):
@@ -77,38 +81,17 @@ def build(config: VoiceConfig) -> VoiceService:
     return VoiceService(config.database_url, daily, jwt_secret=config.jwt_secret)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m backend.voice", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--host", help="listen address (default $HOST or 0.0.0.0)")
-    ap.add_argument("--port", type=int, help="listen port (default $PORT or 8788; 0: any free port)")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = VoiceConfig.from_env()
-        service = build(config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # database unreachable, bad DATABASE_URL, no migrations
-        print(f"error: cannot start the voice service: {exc}", file=sys.stderr)
-        return 1
+def start() -> tuple[VoiceConfig, WSGIApplication]:
+    config = VoiceConfig.from_env()
+    service = build(config)
     if service.daily is None:
         print("note: DAILY_API_KEY is not set: Talk answers that voice rooms are off", file=sys.stderr)
-    from waitress import create_server
+    return config, make_app(service)
 
-    server = create_server(make_app(service), host=args.host or config.host,
-                           port=config.port if args.port is None else args.port, threads=config.threads,
-                           ident="mashups-voice", max_request_body_size=4096)
-    addr = server.effective_host, server.effective_port  # type: ignore[union-attr]
-    print(f"VOICE_URL=http://{addr[0]}:{addr[1]}", flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    return 0
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return serve(argv, name="voice", description=__doc__, default_port=8788, start=start, config_error=ConfigError,
+                 max_request_body_size=4096, raw_description=True)
 
 
 if __name__ == "__main__":
