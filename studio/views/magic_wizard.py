@@ -1,7 +1,9 @@
 """Magic mashup wizard: pick two songs (or one and "find a partner"), set the
 tempo stretch limit, see the engine's own plan (tempo, key shift, quick fit)
 or its refusal before any work, and generate as a background job (Jobs page:
-progress and cancel); the project opens in the editor when it is ready."""
+progress and cancel); the project opens in the editor when it is ready. Or
+ask for three variations (arrangements with scores and 20-second previews,
+studio.views.magic_variations_view) and open the one you like."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from audio_engine.library import SongRecord
 from studio.controllers import SongActions, max_stretch_setting, partner_fits
 from studio.jobs import Job, describe_error
 from studio.services import Services
+from studio.views.magic_variations_view import VariationsPanel
 from studio.widgets import Card, muted
 
 FIND = -1
@@ -94,14 +97,21 @@ class MagicWizard(QDialog):
                            "the project opens in the editor when it is ready.")
         self.stage.setWordWrap(True)
         lay.addWidget(self.stage)
+        self.variations = VariationsPanel(services, actions)
+        lay.addWidget(self.variations)
         row = QHBoxLayout()
         self.cancel_btn = QPushButton("Close")
         self.cancel_btn.clicked.connect(self.reject)
         self.generate_btn = QPushButton(services.theme.icon("magic", "accent_text"), "Generate")
         self.generate_btn.setObjectName("Primary")
         self.generate_btn.clicked.connect(self.generate)
+        self.variations_btn = QPushButton("Three variations")
+        self.variations_btn.setToolTip("Three arrangements of this pair with their scores and 20-second previews; "
+                                       "open the one you like as a project")
+        self.variations_btn.clicked.connect(self.make_variations)
         row.addStretch(1)
         row.addWidget(self.cancel_btn)
+        row.addWidget(self.variations_btn)
         row.addWidget(self.generate_btn)
         lay.addLayout(row)
         self._fill_b()
@@ -152,6 +162,9 @@ class MagicWizard(QDialog):
     def _fit_plan(self) -> None:
         w = self.plan.width() if self.plan.isVisible() else self.card.minimumWidth() - 32
         lines = self.plan.fontMetrics().lineSpacing()
+        # heightForWidth counts the minimum height set last time: measure without it, or every
+        # resize (the variations appearing, a longer plan) would grow the label by half a line.
+        self.plan.setMinimumHeight(0)
         self.plan.setMinimumHeight(max(6 * lines, self.plan.heightForWidth(max(200, w)) + lines // 2))
 
     def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
@@ -162,6 +175,7 @@ class MagicWizard(QDialog):
         self.pair = None
         self._set_plan(text)
         self.generate_btn.setEnabled(False)
+        self.variations_btn.setEnabled(False)
 
     def update_plan(self) -> None:
         from audio_engine.magic.plan import grid_bpm, pair_plan, tempos_apart
@@ -214,8 +228,20 @@ class MagicWizard(QDialog):
             f"Key: <b>{sb.key_name or '?'}</b> ({sb.camelot or '?'}) · {shift}: {RELATION_WORDS.get(fit.relation, fit.relation)}<br>"
             f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100; the full score comes with the result")
         self.generate_btn.setEnabled(magic_available())
+        self.variations_btn.setEnabled(magic_available())
         if not magic_available():
             self.stage.setText("The Magic mashup engine (audio_engine.magic) is not installed in this build.")
+
+    # -- variations ---------------------------------------------------------------
+    def make_variations(self) -> Job | None:
+        """Start the three arrangements (the wizard stays open to show them)."""
+        if self.pair is None:
+            return None
+        return self.variations.start(*self.pair, max_stretch=self.max_stretch())
+
+    def done(self, r: int) -> None:  # noqa: D401 - Qt override: closing stops a preview still playing
+        self.variations.stop()
+        super().done(r)
 
     # -- generate -----------------------------------------------------------------
     def generate(self) -> Job | None:

@@ -1,0 +1,138 @@
+"""Magic variations as studio jobs: three arrangements of a pair, each with a
+score and a short preview WAV (engine: audio_engine.magic.magic_variations),
+computed in the worker process; the chosen one saved into the Projects folder
+and opened in the editor (through :attr:`SongActions.magic_ready`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audio_engine.errors import MashupsError
+from audio_engine.progress import CancelToken, Progress, ProgressCallback
+from studio.jobs import Job
+from studio.services import Services
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class VariationItem:
+    """One arrangement as the wizard shows it."""
+
+    name: str
+    description: str
+    score: float  # 0..1
+    preview: Path | None
+    preview_start_s: float
+    project: dict[str, Any]  # audio_engine.project.Project.to_dict()
+    relation: str
+    shift_a: int
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> VariationItem:
+        return cls(str(d["name"]), str(d.get("description", "")), float(d["score"]),
+                   Path(d["preview"]) if d.get("preview") else None, float(d.get("preview_start_s", 0.0)),
+                   dict(d["project"]), str(d.get("camelot_relation", "")),
+                   int((d.get("shift_semitones") or {}).get("a", 0)))
+
+
+def variations_worker_target(
+    *,
+    song_a: str,
+    song_b: str,
+    out_dir: str,
+    model: str | None,
+    model_dir: str | None,
+    captions_a: str | None,
+    max_stretch: float,
+    title_a: str | None,
+    title_b: str | None,
+    data_dir: str,
+    cache_dir: str,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> list[dict[str, Any]]:
+    """Runs in the worker process: the arrangements with their previews, with
+    the studio's caches (stems are separated once, as for Generate)."""
+    import json
+
+    from audio_engine.app.context import AppContext
+    from audio_engine.magic import magic_variations
+    from audio_engine.paths import StudioPaths
+
+    doc = None
+    if captions_a and Path(captions_a).is_file():
+        from audio_engine.captions import CaptionDoc
+
+        doc = CaptionDoc.from_dict(json.loads(Path(captions_a).read_text()))
+    ctx = AppContext.open(StudioPaths(data=Path(data_dir), cache=Path(cache_dir),
+                                      models=Path(model_dir) if model_dir else Path(data_dir) / "models"))
+    try:
+        found = magic_variations(
+            song_a, song_b, out_dir=out_dir, caches=ctx.magic_caches(), model=model or None,
+            model_dir=Path(model_dir) if model_dir else None, captions_a=doc, in_worker=False,
+            max_stretch=max_stretch, title_a=title_a, title_b=title_b, progress=progress, cancel=cancel)
+    finally:
+        ctx.close()
+    return [{**v.to_json(), "project": v.result.project.to_dict()} for v in found]
+
+
+def start_variations(services: Services, a_id: int, b_id: int, *, max_stretch: float,
+                     on_result: Callable[[list[VariationItem]], None] | None = None,
+                     on_error: Callable[[BaseException], None] | None = None) -> Job:
+    """The job that makes the pair's arrangements (result: list of
+    :class:`VariationItem`). Refuses at once, like Generate, a pair the engine
+    would refuse."""
+    from audio_engine.magic.plan import check_pair
+
+    s = services
+    a, b = s.library.get(a_id), s.library.get(b_id)
+    if a.analysis is None or b.analysis is None:
+        raise MashupsError("Both songs must be analysed first (see Jobs).")
+    check_pair(a.analysis, b.analysis, max_stretch=max_stretch, name_a=a.title, name_b=b.title)
+    out_dir = s.paths.cache / "variations" / f"{a.content_hash[:12]}-{b.content_hash[:12]}"
+    sep = s.settings.str("models/separation")
+    kwargs: dict[str, Any] = {
+        "song_a": str(a.path), "song_b": str(b.path), "out_dir": str(out_dir),
+        "model": None if sep in ("", "htdemucs") else sep, "model_dir": str(s.paths.models),
+        "captions_a": a.captions, "max_stretch": max_stretch, "title_a": a.title, "title_b": b.title,
+        "data_dir": str(s.paths.data), "cache_dir": str(s.paths.cache),
+    }
+
+    def fn(progress: ProgressFn, cancel: CancelToken) -> list[VariationItem]:
+        from audio_engine.worker import run_in_worker
+
+        found = run_in_worker(variations_worker_target, kwargs=kwargs, progress=progress, cancel=cancel)
+        return [VariationItem.from_json(d) for d in found]
+
+    return s.jobs.submit(f"Magic variations: {a.title} + {b.title}", "ml", fn, on_result=on_result,
+                         on_error=on_error, meta={"action": "magic_variations", "songs": [a_id, b_id]})
+
+
+def save_variation(services: Services, item: VariationItem, *, on_result: Callable[[str], None] | None = None,
+                   on_error: Callable[[BaseException], None] | None = None) -> Job:
+    """Save the chosen arrangement as a project in the Projects folder (a job:
+    its media is copied in); the result is the project's path."""
+    s = services
+    stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in str(item.project.get("title", "Mashup")))
+    stem = f"{stem.strip() or 'Mashup'} ({item.name})"
+    folder = s.projects_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.mashup"
+    n = 2
+    while path.exists():
+        path = folder / f"{stem} {n}.mashup"
+        n += 1
+
+    def fn(progress: ProgressFn, cancel: CancelToken) -> str:
+        from audio_engine.project import MediaStore, Project
+        from audio_engine.project.fileformat import save_project
+
+        project = Project.from_dict(item.project)
+        return str(save_project(project, path, media_sources=[MediaStore(s.paths.media)]))
+
+    return s.jobs.submit(f"Open variation “{item.name}”", "io", fn, on_result=on_result, on_error=on_error,
+                         meta={"action": "open_variation"})

@@ -1,0 +1,150 @@
+"""The Magic wizard's variations: three arrangements of the pair with their
+scores, a 20-second preview of each through the studio's playback, and Open
+(the chosen one becomes an editable project in the editor). The work is
+studio.magic_variations' jobs; this widget only shows and starts them."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from shiboken6 import isValid
+
+from audio_engine.errors import MashupsError
+from studio.controllers import SongActions
+from studio.jobs import Job, describe_error
+from studio.magic_variations import VariationItem, save_variation, start_variations
+from studio.services import Services
+from studio.widgets import Card, muted
+
+RELATION_SHORT = {"same": "same key", "relative": "relative keys", "adjacent": "a fifth apart"}
+
+
+class VariationsPanel(Card):
+    def __init__(self, services: Services, actions: SongActions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.s = services
+        self.actions = actions
+        self.setObjectName("VariationsPanel")
+        self.job: Job | None = None
+        self.items: list[VariationItem] = []
+        self.opened: str = ""  # path of the project last opened from here
+        head = QLabel("<b>Variations</b>")
+        self.body.addWidget(head)
+        self.status = muted("")
+        self.body.addWidget(self.status)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(12)
+        self.grid.setVerticalSpacing(6)
+        self.body.addLayout(self.grid)
+        self.play_buttons: list[QPushButton] = []
+        self.open_buttons: list[QPushButton] = []
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.stop_btn = QPushButton("Stop preview")
+        self.stop_btn.clicked.connect(self.stop)
+        self.stop_btn.setEnabled(False)
+        row.addWidget(self.stop_btn)
+        self.body.addLayout(row)
+        self.hide()
+
+    # -- making them ----------------------------------------------------------------
+    def start(self, a_id: int, b_id: int, *, max_stretch: float) -> Job | None:
+        self.show()
+        self._clear()
+        try:
+            self.job = start_variations(self.s, a_id, b_id, max_stretch=max_stretch, on_result=self._ready,
+                                        on_error=self._failed)
+        except MashupsError as e:
+            self.status.setText(" ".join(describe_error(e)))
+            return None
+        self.status.setText("Making three arrangements with 20-second previews… (Jobs page: progress and cancel)")
+        return self.job
+
+    def _clear(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.setParent(None)
+                w.deleteLater()
+        self.items, self.play_buttons, self.open_buttons = [], [], []
+
+    def _failed(self, e: BaseException) -> None:
+        if not isValid(self):
+            return
+        msg, hint = describe_error(e)
+        self.status.setText(f"No variations: {msg} {hint}")
+
+    def _ready(self, items: list[VariationItem]) -> None:
+        if not isValid(self):  # the wizard was closed meanwhile
+            return
+        self._clear()
+        self.items = list(items)
+        self.status.setText("Best first. Preview any of them; Open makes it an editable project in the editor.")
+        for i, it in enumerate(self.items):
+            rel = RELATION_SHORT.get(it.relation, it.relation)
+            shift = f", vocals {it.shift_a:+d} st" if it.shift_a else ""
+            text = QLabel(f"<b>{i + 1}. {escape(it.name.capitalize())}</b> — {escape(it.description)}"
+                          f"<br><span>{escape(rel)}{shift}</span>")
+            text.setWordWrap(True)
+            text.setTextFormat(Qt.TextFormat.RichText)
+            score = QLabel(f"<b>{it.score * 100:.0f}</b> / 100")
+            score.setToolTip("The pair's mashability and how well this arrangement fits")
+            play = QPushButton("▶ Preview")
+            play.setEnabled(it.preview is not None and it.preview.is_file())
+            play.setToolTip("20 seconds around where the vocals come in")
+            play.clicked.connect(lambda _c=False, k=i: self.preview(k))
+            op = QPushButton("Open")
+            op.setObjectName("Primary" if i == 0 else "")
+            op.clicked.connect(lambda _c=False, k=i: self.open(k))
+            self.grid.addWidget(text, i, 0)
+            self.grid.addWidget(score, i, 1)
+            self.grid.addWidget(play, i, 2)
+            self.grid.addWidget(op, i, 3)
+            self.play_buttons.append(play)
+            self.open_buttons.append(op)
+        self.grid.setColumnStretch(0, 1)
+
+    # -- using them -------------------------------------------------------------------
+    def preview(self, k: int) -> None:
+        """Play variation ``k``'s preview through the studio's transport."""
+        it = self.items[k]
+        if it.preview is None:
+            return
+        self.s.transport.load_file(it.preview, start=0.0, play=True)
+        self.stop_btn.setEnabled(True)
+        self.status.setText(f"Playing the preview of {k + 1}. {it.name}.")
+
+    def previews(self) -> set[str]:
+        return {str(it.preview) for it in self.items if it.preview is not None}
+
+    def stop(self) -> None:
+        tr = self.s.transport
+        if tr.source in self.previews() or tr.pending_source in self.previews():
+            tr.pause()
+        self.stop_btn.setEnabled(False)
+
+    def open(self, k: int) -> Job:
+        """Save variation ``k`` into the Projects folder and open it in the editor."""
+        self.stop()
+        for b in self.open_buttons:
+            b.setEnabled(False)
+        self.status.setText(f"Opening {k + 1}. {self.items[k].name} in the editor…")
+
+        def done(path: str) -> None:
+            self.opened = path
+            self.actions.magic_ready.emit(path)  # the main window opens it (asking to save the open one)
+            if isValid(self):
+                self.status.setText(f"Opened as {path}.")
+                for b in self.open_buttons:
+                    b.setEnabled(True)
+
+        def failed(e: BaseException) -> None:
+            if isValid(self):
+                self._failed(e)
+                for b in self.open_buttons:
+                    b.setEnabled(True)
+
+        return save_variation(self.s, self.items[k], on_result=done, on_error=failed)
