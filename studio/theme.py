@@ -76,6 +76,10 @@ class Theme:
         pal.setColor(QPalette.ColorRole.Highlight, c("accent"))
         pal.setColor(QPalette.ColorRole.HighlightedText, c("accent_text"))
         pal.setColor(QPalette.ColorRole.PlaceholderText, c("muted"))
+        # setColor(role, …) sets every colour group, so without this a disabled menu item, label or
+        # check box read exactly like an enabled one (seen on Xvfb: "Move up" on the first track)
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+            pal.setColor(QPalette.ColorGroup.Disabled, role, c("muted"))
         app.setPalette(pal)
         app.setStyleSheet(self.qss)
 

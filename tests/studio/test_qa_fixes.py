@@ -33,3 +33,45 @@ def test_stem_track_names_keep_their_stem_when_elided(qtbot: Any) -> None:
     plain.resize(80, 20)
     plain.show()
     assert plain.text().endswith("…")
+
+
+def _ink(widget: Any) -> tuple[int, int, int]:
+    """The text colour of a label: its pixel farthest from the window colour."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), -1, 4)
+    bgr = arr[..., :3].reshape(-1, 3).astype(int)
+    far = bgr[np.abs(bgr - bgr[0]).sum(axis=1).argmax()]
+    return int(far[2]), int(far[1]), int(far[0])
+
+
+def test_disabled_text_looks_disabled_in_both_themes(qtbot: Any) -> None:
+    # The theme set each palette role for every colour group: a disabled menu item
+    # ("Move up" on the first track) or label was drawn exactly like an enabled one.
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from studio.theme import Theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before_palette, before_qss = app.palette(), app.styleSheet()
+    try:
+        for name in ("dark", "light"):
+            theme = Theme(name)
+            theme.apply(app)
+            pal = app.palette()
+            for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+                assert pal.color(QPalette.ColorGroup.Disabled, role) == theme.color("muted"), (name, role)
+                assert pal.color(QPalette.ColorGroup.Active, role) == theme.color("text"), (name, role)
+            on, off = QLabel("Move up ████"), QLabel("Move up ████")
+            off.setEnabled(False)
+            for w in (on, off):
+                qtbot.addWidget(w)
+                w.resize(160, 30)
+            assert _ink(on) != _ink(off), name
+    finally:
+        app.setPalette(before_palette)
+        app.setStyleSheet(before_qss)
