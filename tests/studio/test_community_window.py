@@ -22,11 +22,10 @@ from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (
 from tests.corpus import Song
 from tests.studio.test_cloud_studio import click, gw, projects_row, sign_in_from_header, studios  # noqa: F401
 
-from .conftest import assert_not_blank, wait_jobs
+from .conftest import wait_jobs
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("fpcalc") is None, reason="fpcalc (libchromaprint-tools) not installed")]
-SHOTS = Path("/tmp/h12-shots")
 
 
 def excerpt(song: Song, dest: Path, seconds: float = 8.0) -> Path:
@@ -59,9 +58,8 @@ def corpus_project(tmp: Path, songs: list[Song]) -> tuple[Path, Path, Path]:
 def test_publish_from_projects_then_start_a_mashup_from_trending(studios: Any, qtbot: Any, db: Db,  # noqa: F811
                                                                   songs: list[Song], tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
+    from PySide6.QtWidgets import QFileDialog, QPushButton
 
-    from studio.theme import Theme
     from studio.views.trending_page import TrendingPage
 
     a = studios("home-community")
@@ -78,15 +76,6 @@ def test_publish_from_projects_then_start_a_mashup_from_trending(studios: Any, q
     projects_row(a, "Night flip")
     qtbot.waitUntil(lambda: page.publish_quota.text() == "3 of 3 publishes this month left", timeout=30000)
     assert page.publish_btn.isEnabled()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    for theme in ("dark", "light"):
-        Theme(theme).apply(app)
-        qtbot.wait(50)
-        shot = SHOTS / f"ProjectsPage-publish-{theme}.png"
-        a.grab().save(str(shot))
-        assert_not_blank(shot)
     click(qtbot, page.publish_btn)
     dlg = a.publish_dialog
     assert dlg.isVisible() and dlg.project == folder  # the selected project, not the editor's
@@ -139,6 +128,7 @@ def test_publish_from_projects_then_start_a_mashup_from_trending(studios: Any, q
         return str(sunrise), ""
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    trending.import_file.disconnect()  # the signal is the contract here: no library import + analysis to wait for
     with qtbot.waitSignal(trending.import_file, timeout=60000) as picked:
         trending.start(sounds["Sunrise"])  # song 1 is not in the library under any name
     assert picked.args == [str(sunrise)] and asked == ["Where is Sunrise?"]
