@@ -85,6 +85,7 @@ class TrackMixPanel(QDialog):
         hp_row.addWidget(self.hp_on)
         hp_row.addWidget(self.hp_hz, 1)
         self.hp_on.toggled.connect(self.hp_hz.setEnabled)
+        self.source.currentIndexChanged.connect(self._source_chosen)
         form.addRow("Duck under", self.source)
         form.addRow("Ducking amount", self.duck_db)
         form.addRow("Attack", self.attack)
@@ -136,6 +137,7 @@ class TrackMixPanel(QDialog):
                 self.source.addItem(other.name or other.id, other.id)
         self.source.setCurrentIndex(max(0, self.source.findData(t.duck_source)) if t.duck_source else 0)
         self.source.blockSignals(False)
+        self._source_chosen()
         self.duck_db.setValue(t.duck_db)
         self.attack.setValue(t.duck_attack_ms)
         self.release.setValue(t.duck_release_ms)
@@ -144,6 +146,12 @@ class TrackMixPanel(QDialog):
         self.hp_on.setChecked(t.highpass_hz > 0)
         self.hp_hz.setValue(t.highpass_hz if t.highpass_hz > 0 else 100.0)
         self.hp_hz.setEnabled(t.highpass_hz > 0)
+
+    def _source_chosen(self, *_index: int) -> None:
+        """Ducking and the presence dip follow another track: without one they do nothing, so they are off."""
+        on = isinstance(self.source.currentData(), str)
+        for w in (self.duck_db, self.attack, self.release, self.dip_db, self.dip_hz):
+            w.setEnabled(on)
 
     # -- widgets -> command -------------------------------------------------------
     def values(self) -> dict[str, object]:

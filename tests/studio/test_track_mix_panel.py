@@ -28,7 +28,10 @@ def test_mix_panel_sets_ducking_and_highpass_as_one_undoable_edit(window: Any, q
     panel = _open(ed, 1)
     assert panel.track_id == inst.id and panel.source.currentText() == NO_SOURCE
     assert panel.duck_db.value() == 0.0 and not panel.hp_on.isChecked()
+    # ducking and the dip follow another track: with none chosen they are off (QA: they looked usable)
+    assert not any(w.isEnabled() for w in (panel.duck_db, panel.attack, panel.release, panel.dip_db, panel.dip_hz))
     panel.source.setCurrentIndex(panel.source.findData(voc.id))
+    assert all(w.isEnabled() for w in (panel.duck_db, panel.attack, panel.release, panel.dip_db, panel.dip_hz))
     panel.duck_db.setValue(4.5)
     panel.dip_db.setValue(3.0)
     panel.hp_on.setChecked(True)
