@@ -10,6 +10,9 @@ do light I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from audio_engine.progress import CancelToken, ProgressCallback
@@ -83,11 +86,28 @@ def magic_worker_target(
     """Runs in the worker process: the whole Magic mashup (analysis, separation,
     planning, project) with the studio's caches (its Settings' folders, passed
     in); no render (the editor plays it, Export renders it)."""
+    from audio_engine.magic import magic_mashup
+
+    with magic_worker_options(model=model, model_dir=model_dir, captions_a=captions_a, data_dir=data_dir,
+                              cache_dir=cache_dir) as options:
+        result = magic_mashup(
+            song_a, song_b, project_path=project_path, render=False, in_worker=False, max_stretch=max_stretch,
+            title_a=title_a, title_b=title_b, progress=progress, cancel=cancel, **options,
+        )
+    return result.to_json()
+
+
+@contextmanager
+def magic_worker_options(*, model: str | None, model_dir: str | None, captions_a: str | None, data_dir: str,
+                         cache_dir: str) -> Iterator[dict[str, Any]]:
+    """In the worker process, the options every Magic job body passes to the
+    engine (Generate, the variations): the separation model, the studio's
+    caches and models folder (its Settings' folders, passed in) and song A's
+    captions read from the library's JSON (None without one); the caches are
+    closed on the way out."""
     import json
-    from pathlib import Path
 
     from audio_engine.app.context import AppContext
-    from audio_engine.magic import magic_mashup
     from audio_engine.paths import StudioPaths
 
     doc = None
@@ -98,40 +118,19 @@ def magic_worker_target(
     ctx = AppContext.open(StudioPaths(data=Path(data_dir), cache=Path(cache_dir),
                                       models=Path(model_dir) if model_dir else Path(data_dir) / "models"))
     try:
-        result = magic_mashup(
-            song_a, song_b, project_path=project_path, model=model or None,
-            model_dir=Path(model_dir) if model_dir else None, caches=ctx.magic_caches(), captions_a=doc,
-            render=False, in_worker=False, max_stretch=max_stretch, title_a=title_a, title_b=title_b,
-            progress=progress, cancel=cancel,
-        )
+        yield {"model": model or None, "model_dir": Path(model_dir) if model_dir else None,
+               "caches": ctx.magic_caches(), "captions_a": doc}
     finally:
         ctx.close()
-    return result.to_json()
 
 
-def magic_target(
-    *,
-    song_a: str,
-    song_b: str,
-    project_path: str,
-    model: str | None,
-    model_dir: str | None,
-    captions_a: str | None,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    max_stretch: float = 0.2,
-    title_a: str | None = None,
-    title_b: str | None = None,
-    data_dir: str,
-    cache_dir: str,
-) -> dict[str, Any]:
-    """Job body (job thread): hand the Magic mashup to the worker process."""
+def magic_target(*, progress: ProgressCallback, cancel: CancelToken, **options: Any) -> dict[str, Any]:
+    """Job body (job thread): hand the Magic mashup to the worker process
+    (``options``: :func:`magic_worker_target`'s keyword arguments, checked
+    here against its signature before any process starts)."""
+    import inspect
+
     from audio_engine.worker import run_in_worker
 
-    return run_in_worker(
-        magic_worker_target,
-        kwargs={"song_a": song_a, "song_b": song_b, "project_path": project_path, "model": model,
-                "model_dir": model_dir, "captions_a": captions_a, "max_stretch": max_stretch,
-                "title_a": title_a, "title_b": title_b, "data_dir": data_dir, "cache_dir": cache_dir},
-        progress=progress, cancel=cancel,
-    )
+    inspect.signature(magic_worker_target).bind(progress=progress, cancel=cancel, **options)
+    return run_in_worker(magic_worker_target, kwargs=options, progress=progress, cancel=cancel)
