@@ -38,17 +38,25 @@ def vocal_focus(
     if samples.shape[0] == 1 or samples.shape[1] < n_fft:
         out: npt.NDArray[np.float32] = np.ascontiguousarray(samples.mean(axis=0), dtype=np.float32)
         return out
-    from scipy.signal import istft, stft
-
-    n = samples.shape[1]
-    _, _, z = stft(samples.astype(np.float64), fs=sample_rate, nperseg=n_fft)
-    left, right = z[0], z[1]
+    x = samples.astype(np.float64)
+    n = x.shape[1]
+    hop = n_fft // 2
+    window = np.hanning(n_fft + 1)[:-1]  # periodic Hann: overlap-adds to a constant at 50 % overlap
+    pad = n_fft // 2
+    xp = np.pad(x, ((0, 0), (pad, pad + n_fft)))
+    n_frames = 1 + (n + pad) // hop
+    frames = np.lib.stride_tricks.sliding_window_view(xp, n_fft, axis=1)[:, ::hop][:, :n_frames]
+    spec = np.fft.rfft(frames * window, axis=-1)  # (2, frames, bins)
+    left, right = spec[0], spec[1]
     power = np.abs(left) ** 2 + np.abs(right) ** 2
     psi = 2.0 * np.abs(left * np.conj(right)) / np.maximum(power, 1e-20)
     mid = 0.5 * (left + right) * np.clip(psi, 0.0, 1.0) ** sharpness
-    _, y = istft(mid, fs=sample_rate, nperseg=n_fft)
-    y = np.asarray(y, dtype=np.float32)
-    if y.shape[0] < n:
-        y = np.pad(y, (0, n - y.shape[0]))
-    focused: npt.NDArray[np.float32] = np.ascontiguousarray(y[:n])
+    blocks = np.fft.irfft(mid, n=n_fft, axis=-1) * window
+    y = np.zeros(xp.shape[1])
+    norm = np.zeros(xp.shape[1])
+    for i in range(n_frames):  # overlap-add, normalised by the summed squared window
+        y[i * hop:i * hop + n_fft] += blocks[i]
+        norm[i * hop:i * hop + n_fft] += window**2
+    centre = y[pad:pad + n] / np.maximum(norm[pad:pad + n], 1e-8)
+    focused: npt.NDArray[np.float32] = np.ascontiguousarray(centre, dtype=np.float32)
     return focused

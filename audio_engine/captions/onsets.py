@@ -21,7 +21,9 @@ back over the previous word).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +33,7 @@ from audio_engine.captions.doc import Segment, Word
 HOP_S = 0.01
 N_FFT = 512
 SHORT_FRAMES = 3  # 30 ms either side for the precise onset
+_CHUNK = 2000  # frames per block of the sliding statistics
 
 
 def voice_band_rise(
@@ -38,30 +41,33 @@ def voice_band_rise(
     window_s: float = 0.2,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(sustained rise, short rise) in dB per 10 ms frame (frame i at ``i * HOP_S``), see module doc."""
-    from scipy.ndimage import median_filter, uniform_filter1d
-    from scipy.signal import stft
+    from audio_engine.analysis.features import stft_power_chunks
 
     hop = int(round(HOP_S * sample_rate))
     n_fft = max(N_FFT, 2 * hop)
-    f, _, z = stft(samples.astype(np.float64), fs=sample_rate, nperseg=n_fft, noverlap=n_fft - hop,
-                   boundary="even", padded=True)
-    sel = (f >= band[0]) & (f <= band[1])
-    logspec = 10.0 * np.log10(np.abs(z[sel]) ** 2 + 1e-10)
-    nf = logspec.shape[1]
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    sel = (freqs >= band[0]) & (freqs <= band[1])
+    logspec = np.concatenate(
+        [10.0 * np.log10(p[sel].astype(np.float64) + 1e-10) for p in stft_power_chunks(samples, n_fft=n_fft, hop=hop)],
+        axis=1,
+    )
     w = max(2, int(round(window_s / HOP_S)))
+    return _rise(logspec, w, np.median), _rise(logspec, 2 * SHORT_FRAMES, np.mean)
 
-    def rise(smoothed: npt.NDArray[np.float64], half: int) -> npt.NDArray[np.float64]:
-        after = np.roll(smoothed, -half, axis=1)  # statistic over [i, i + 2*half)
-        before = np.roll(smoothed, half, axis=1)  # over [i - 2*half, i)
-        d: npt.NDArray[np.float64] = np.maximum(after - before, 0.0).mean(axis=0)
-        d[: 2 * half] = 0.0
-        d[max(0, nf - 2 * half):] = 0.0
-        return d
 
-    half = w // 2
-    med = median_filter(logspec, size=(1, 2 * half), mode="nearest")
-    short = uniform_filter1d(logspec, size=2 * SHORT_FRAMES, axis=1, mode="nearest")
-    return rise(med, half), rise(short, SHORT_FRAMES)
+def _rise(logspec: npt.NDArray[np.float64], w: int, stat: Callable[..., Any]) -> npt.NDArray[np.float64]:
+    """Per frame i: the bins' mean of max(0, stat over frames [i, i+w) - stat over [i-w, i))."""
+    bins, nf = logspec.shape
+    out = np.zeros(nf)
+    if nf < 2 * w + 1:
+        return out
+    agg = np.empty((bins, nf - w + 1))  # agg[:, j] = stat over [j, j+w)
+    for c0 in range(0, nf - w + 1, _CHUNK):  # in bounded memory
+        c1 = min(nf - w + 1, c0 + _CHUNK)
+        win = np.lib.stride_tricks.sliding_window_view(logspec[:, c0:c1 + w - 1], w, axis=1)
+        agg[:, c0:c1] = stat(win, axis=-1)
+    out[w:nf - w + 1] = np.maximum(agg[:, w:] - agg[:, :-w], 0.0).mean(axis=0)
+    return out
 
 
 def snap_line_starts(
