@@ -85,11 +85,12 @@ class VariationsPanel(Card):
         self.status.setText("Best first. Preview any of them; Open makes it an editable project in the editor.")
         for i, it in enumerate(self.items):
             rel = RELATION_SHORT.get(it.relation, it.relation)
-            shift = f", vocals {it.shift_a:+d} st" if it.shift_a else ""
-            text = QLabel(f"<b>{i + 1}. {escape(it.name.capitalize())}</b> — {escape(it.description)}"
-                          f"<br><span>{escape(rel)}{shift}</span>")
-            text.setWordWrap(True)
+            shift = f"; vocals {it.shift_a:+d} semitones" if it.shift_a else ""
+            text = QLabel(f"<b>{i + 1}. {escape(it.name.capitalize())}</b>")
             text.setTextFormat(Qt.TextFormat.RichText)
+            about = muted(f"{it.description} ({rel}{shift})")
+            # a wrapped label in a grid is laid out one line high unless told its height
+            about.setMinimumHeight(about.heightForWidth(max(300, self.width() - 40)))
             score = QLabel(f"<b>{it.score * 100:.0f}</b> / 100")
             score.setToolTip("The pair's mashability and how well this arrangement fits")
             play = QPushButton("▶ Preview")
@@ -99,10 +100,11 @@ class VariationsPanel(Card):
             op = QPushButton("Open")
             op.setObjectName("Primary" if i == 0 else "")
             op.clicked.connect(lambda _c=False, k=i: self.open(k))
-            self.grid.addWidget(text, i, 0)
-            self.grid.addWidget(score, i, 1)
-            self.grid.addWidget(play, i, 2)
-            self.grid.addWidget(op, i, 3)
+            self.grid.addWidget(text, 2 * i, 0)
+            self.grid.addWidget(score, 2 * i, 1)
+            self.grid.addWidget(play, 2 * i, 2)
+            self.grid.addWidget(op, 2 * i, 3)
+            self.grid.addWidget(about, 2 * i + 1, 0, 1, 4)
             self.play_buttons.append(play)
             self.open_buttons.append(op)
         self.grid.setColumnStretch(0, 1)
@@ -137,7 +139,8 @@ class VariationsPanel(Card):
             self.opened = path
             self.actions.magic_ready.emit(path)  # the main window opens it (asking to save the open one)
             if isValid(self):
-                self.status.setText(f"Opened as {path}.")
+                self.status.setText("Opened in the editor; saved in your Projects folder.")
+                self.status.setToolTip(path)
                 for b in self.open_buttons:
                     b.setEnabled(True)
 
