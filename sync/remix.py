@@ -20,9 +20,10 @@ no longer depends on the original.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from audio_engine.project import MediaResolver, MediaStore, Project, save_projec
 from audio_engine.project.entities import FIELDS, PROPS_ID, EntityChange, decompose
 from audio_engine.project.model import new_id
 
+from .community import CommunityClient, PublishRequest
 from .errors import RpcError, SyncError
 from .projects import ProjectSync, _offset, media_files
 from .remix_packs import LICENCES
@@ -39,19 +41,25 @@ from .transport import Transport
 Progress = Callable[[int, int], None]
 
 
+NOT_OPEN = ("This mashup is not open to remixes (private, unlisted, removed, or its creator has not allowed "
+            "remixes).")
+
+
 class RemixNotAllowedError(SyncError):
-    """The creator did not allow remixes of this mashup."""
+    """The creator did not allow remixes of this mashup (or there is no such
+    mashup: both answer the same, so no one learns which)."""
 
 
-def remix_this(source: Project, *, mashup_id: str, licence: str, remixer: str, title: str | None = None) -> Project:
-    """A new project (new id) with ``source``'s timeline and media, titled
-    ``"<title> (remix)"`` unless ``title`` is given, by ``remixer``, whose
-    lineage starts with the published mashup."""
+def remix_this(source: Project, *, mashup_id: str, licence: str, remixer: str, title: str | None = None,
+               project_id: str | None = None) -> Project:
+    """A new project (id ``project_id``, default a new one) with ``source``'s
+    timeline and media, titled ``"<title> (remix)"`` unless ``title`` is
+    given, by ``remixer``, whose lineage starts with the published mashup."""
     if licence not in LICENCES:
         raise RemixNotAllowedError("The creator of this mashup has not allowed remixes.")
     parent = project_credits(source)
     child = source.copy()
-    child.id = new_id("project")
+    child.id = project_id or new_id("project")
     child.title = title or f"{source.title} (remix)"
     child.artist = remixer
     child.lineage = remix_lineage(parent, kind="mashup", work_id=mashup_id, licence=licence)
@@ -99,28 +107,83 @@ def set_remix_licence(transport: Transport, mashup_id: str, licence: str | None)
     transport.rpc("set_remix_licence", {"p_mashup": mashup_id, "p_licence": licence})
 
 
-def remix_published(projects: ProjectSync, transport: Transport, mashup_id: str, dest: str | os.PathLike[str], *,
+def publish_with_licence(client: CommunityClient, request: PublishRequest, project: str | os.PathLike[str],
+                         licence: str | None, *, projects: ProjectSync | None = None,
+                         transport: Transport | None = None) -> dict[str, Any]:
+    """Publish ``request``; with a remix ``licence`` the ``.mashup`` folder
+    ``project`` is saved to the cloud first (remixers copy that cloud
+    project; it counts as one of your cloud projects), the mashup is published
+    with it and the licence set. Bad input is refused before anything is
+    uploaded. The answer is ``publish_mashup``'s plus ``remix_licence``."""
+    if licence is not None:
+        if licence not in LICENCES:
+            raise ValueError(f"the remix licence must be one of {', '.join(LICENCES)}")
+        if request.visibility != "public":
+            raise ValueError("only a public mashup can be opened to remixes")
+        if projects is None or transport is None:
+            raise ValueError("allowing remixes needs the cloud (sign in)")
+        request.check()
+        request = replace(request, project_id=projects.upload(Path(project)))
+    r = client.publish(request)
+    if licence is not None and transport is not None:
+        set_remix_licence(transport, str(r["mashup_id"]), licence)
+    r["remix_licence"] = licence
+    return r
+
+
+def remix_folder(parent: str | os.PathLike[str], title: str, project_id: str) -> Path:
+    """A new ``.mashup`` folder for a remix in ``parent``, named by the
+    mashup's title and keyed by the remix's cloud project id (never an
+    existing folder: a suffix is added)."""
+    safe = re.sub(r"[^A-Za-z0-9 _()-]", "", title).strip()[:80] or "Mashup"
+    base = Path(parent) / f"{safe} (remix {project_id[:8]})"
+    out, n = base.with_suffix(".mashup"), 2
+    while out.exists():
+        out = base.parent / f"{base.name} {n}.mashup"
+        n += 1
+    return out
+
+
+Destination = str | os.PathLike[str] | Callable[[RemixGrant], Path]
+
+
+def remix_published(projects: ProjectSync, transport: Transport, mashup_id: str, dest: Destination, *,
                     remixer: str, progress: Progress | None = None, project_id: str | None = None) -> tuple[str, Path]:
     """Copy a published mashup's project into a new project of your own
-    (cloud and ``dest`` folder). Returns (cloud project id, folder).
+    (cloud and a ``.mashup`` folder). Returns (cloud project id, folder).
 
+    ``dest`` is the folder, or a function choosing it from the server's
+    answer (e.g. ``lambda g: remix_folder(parent, g.title, g.project_id)``).
     ``progress(done, total)`` counts media bytes (download, then upload).
     A remix that did not finish (a cut connection, a failed download) is
-    resumed by the next call for the same mashup: its project id is kept in
-    the local store until the remix is done, the server copies nothing twice
-    and downloads continue where they stopped."""
+    resumed by the next call for the same mashup: its project id, and the
+    folder a chooser picked for it, are kept in the local store until the
+    remix is done, so the server copies nothing twice, downloads continue
+    where they stopped and the retry writes into the same folder (with the
+    same local project id)."""
+    try:
+        uuid.UUID(mashup_id)
+    except ValueError:
+        raise RemixNotAllowedError(NOT_OPEN) from None  # a malformed id answers like any id one cannot remix
     pending = f"remix-pending:{mashup_id}"
     kept = projects.store.cached_json(pending)
-    pid = project_id or (str(kept["project_id"]) if isinstance(kept, dict) else str(uuid.uuid4()))
-    projects.store.cache_json(pending, {"project_id": pid})
+    kept = kept if isinstance(kept, dict) and kept.get("project_id") else {}
+    pid = project_id or str(kept.get("project_id") or uuid.uuid4())
+    if kept.get("project_id") != pid:
+        kept = {}
+    projects.store.cache_json(pending, {**kept, "project_id": pid})
     try:
         grant = RemixGrant.from_json(transport.rpc("remix_mashup", {"p_mashup": mashup_id, "p_project": pid}))
     except RpcError as e:
         projects.store.cache_json(pending, None)  # refused: nothing was copied, nothing to resume
         if e.code == "MS004":
-            raise RemixNotAllowedError("This mashup is not open to remixes (private, unlisted, removed, or its "
-                                       "creator has not allowed remixes).") from e
+            raise RemixNotAllowedError(NOT_OPEN) from e
         raise
+    if callable(dest):
+        folder = Path(kept["folder"]) if kept.get("folder") else dest(grant)
+        projects.store.cache_json(pending, {"project_id": pid, "folder": str(folder)})
+    else:
+        folder = Path(dest)
     projects.engine.sync()  # pulls the copied entities of the new project
     source = projects.materialize(grant.project_id)
     files = [(h, ext) for h, ext, _, _ in media_files(source)]
@@ -131,12 +194,18 @@ def remix_published(projects: ProjectSync, transport: Transport, mashup_id: str,
             projects.media.download(h, projects.cache.path(h, ext), owner_id=grant.source_owner,
                                     progress=_offset(progress, done, total))
         done += grant.media.get(h, 0)
-    child = remix_this(source, mashup_id=grant.mashup_id, licence=grant.licence, remixer=remixer)
+    model_id = "project-" + uuid.UUID(grant.project_id).hex[:12]  # the same on a retry
+    if source.lineage and source.lineage[0].get("id") == grant.mashup_id:
+        child = source  # a retry after the remix's title, artist and lineage were written: not twice
+        child.id = model_id
+    else:
+        child = remix_this(source, mashup_id=grant.mashup_id, licence=grant.licence, remixer=remixer,
+                           project_id=model_id)
     props = decompose(child)[("props", PROPS_ID)]
     projects.store.edit_entities(grant.project_id, [EntityChange("props", PROPS_ID, {
         k: props[k] for k in ("title", "artist", "lineage") if k in props})], full_fields=FIELDS)
     projects.store.edit("project", grant.project_id, {"title": child.title[:200]})
-    folder = save_project(child, dest, media_sources=[projects.cache])
+    folder = save_project(child, folder, media_sources=[projects.cache])
     projects.link(grant.project_id, folder, child.id)
     projects.upload_media(grant.project_id, child, MediaResolver([projects.cache]),
                           progress=_offset(progress, done, total))

@@ -49,14 +49,7 @@ def publish_project(client: CommunityClient, project: Path, form: dict[str, Any]
     it (``projects``), then the licence is set (``transport``)."""
     from audio_engine.io import file_hash
     from studio.peaks import PeakStore
-    from sync.remix import set_remix_licence
-
-    licence = form.get("remix_licence")
-    project_id = None
-    if licence:
-        if projects is None or transport is None:
-            raise ValueError("allowing remixes needs the cloud (sign in)")
-        project_id = projects.upload(project)  # remixers copy this cloud project
+    from sync.remix import publish_with_licence
 
     with tempfile.TemporaryDirectory(prefix="mashups-publish-") as tmp:
         audio, sources, duration = prepare_from_project(project, Path(tmp))
@@ -66,12 +59,10 @@ def publish_project(client: CommunityClient, project: Path, form: dict[str, Any]
         peaks = next(store.root.glob(f"{sha}-*.npz"), None)
         cover = Path(form["cover"]) if form.get("cover") else None
         req = PublishRequest(audio, form["title"], form.get("description", ""), tuple(form.get("tags", ())),
-                             form.get("visibility", "public"), sources, peaks, cover, duration, project_id)
-        r = client.publish(req)
-    if licence and transport is not None:
-        set_remix_licence(transport, str(r["mashup_id"]), licence)
+                             form.get("visibility", "public"), sources, peaks, cover, duration)
+        r = publish_with_licence(client, req, project, form.get("remix_licence") or None, projects=projects,
+                                 transport=transport)
     r["sources"] = len(sources)
-    r["remix_licence"] = licence
     return r
 
 

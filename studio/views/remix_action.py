@@ -7,7 +7,6 @@ then the project opens in the editor. The work is :func:`sync.remix.remix_publis
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,6 @@ from typing import Any
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from sync.remix_packs import LICENCES
-
-
-def remix_folder(projects_dir: Path, title: str, mashup_id: str) -> Path:
-    """A new folder for the remix in the studio's projects folder (never an existing one)."""
-    safe = re.sub(r"[^A-Za-z0-9 _()-]", "", title).strip()[:80] or "Mashup"
-    base = Path(projects_dir) / f"{safe} (remix {mashup_id[:8]})"
-    out, n = base.with_suffix(".mashup"), 2
-    while out.exists():
-        out = base.parent / f"{base.name} {n}.mashup"
-        n += 1
-    return out
 
 
 def remixer_name(cloud: Any) -> str:
@@ -51,14 +39,16 @@ def start_remix(page: Any, m: dict[str, Any], *, open_project: Callable[[Path], 
     """Run the remix as a cloud job; the page's notice follows its progress;
     the new project opens in the editor (``open_project``, default: the main window's)."""
     from studio.jobs import Job
-    from sync.remix import remix_published
+    from sync.remix import RemixGrant, remix_folder, remix_published
 
     cloud = page.cloud
     window = page.window()
     services = getattr(window, "s", None)
     projects_dir = Path(services.projects_dir) if services is not None else Path.home()
-    dest = remix_folder(projects_dir, str(m.get("title") or "Mashup"), str(m["id"]))
     who = remixer_name(cloud)
+
+    def dest(grant: RemixGrant) -> Path:  # keyed by the remix's cloud project id: a retry resumes into it
+        return remix_folder(projects_dir, grant.title or "Mashup", grant.project_id)
 
     def run(progress: Callable[[int, int], None], _cancel: Any) -> Path:
         _pid, folder = remix_published(cloud.session.require_projects(), cloud.session.require().transport,

@@ -13,12 +13,15 @@ from typing import Any
 from sync.billing import BillingClient, billing_url
 from sync.community import PUBLISH_METRIC, CommunityClient, Fetched, PublishRequest, prepare_from_project
 from sync.errors import AuthRequiredError
+from sync.remix import publish_with_licence
+from sync.remix_packs import LICENCES
 from sync.session import CloudSession, bundled_config_path
 
 from .common import command, emit
 
 EXAMPLES = [
     "mashups publish 'My Mashup.mashup' --title 'Night drive' --tag synthwave --visibility public",
+    "mashups publish 'My Mashup.mashup' --title 'Night drive' --remix-licence remix-with-credit",
     "mashups battles list --json",
     "mashups battles vote BATTLE_ID MASHUP_ID",
     "mashups challenges enter CHALLENGE_ID MASHUP_ID",
@@ -43,6 +46,9 @@ def register_publish(sub: Any) -> None:
     p.add_argument("--tag", action="append", default=[], help="repeatable")
     p.add_argument("--visibility", choices=("public", "unlisted", "private"), default="public")
     p.add_argument("--cover", type=Path, default=None, help="cover image (PNG/JPEG)")
+    p.add_argument("--remix-licence", choices=tuple(LICENCES), default=None,
+                   help="let others remix it (mashups remix): the project is saved to the cloud and published "
+                        "with it (public mashups only; it counts as one of your cloud projects)")
     _json_flag(p)
     p.set_defaults(func=command(_publish))
 
@@ -155,14 +161,22 @@ def _publish(args: argparse.Namespace, s: CloudSession) -> int:
         print(f"error: {plan.remaining_text(PUBLISH_METRIC)}; upgrade in the studio's Billing page "
               "(`mashups plan`).", file=sys.stderr)
         return 3
+    licence = args.remix_licence
+    if licence and args.visibility != "public":  # before the render (publish_with_licence checks again)
+        raise ValueError("only a public mashup can be opened to remixes (--visibility public)")
     print(f"Publishing ({plan.remaining_text(PUBLISH_METRIC)} before this one)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mashups-publish-") as tmp:
         audio, sources, duration = prepare_from_project(args.project, Path(tmp))
-        r = _client(s).publish(PublishRequest(audio, args.title, args.description, tuple(args.tag), args.visibility,
-                                              sources, None, args.cover, duration))
+        req = PublishRequest(audio, args.title, args.description, tuple(args.tag), args.visibility, sources, None,
+                             args.cover, duration)
+        if licence:
+            print("Saving the project to the cloud (remixers copy it)…", file=sys.stderr)
+        r = publish_with_licence(_client(s), req, args.project, licence, projects=s.require_projects()
+                                 if licence else None, transport=s.require().transport)
     r["sources"] = [{"title": x.title, "artist": x.artist, "fingerprinted": x.fingerprint is not None}
                     for x in sources]
-    emit(args, r, f"published {r['mashup_id']} ({len(sources)} source songs)")
+    emit(args, r, f"published {r['mashup_id']} ({len(sources)} source songs)"
+         + (f"; remixes: {LICENCES[licence]}" if licence else ""))
     return 0
 
 

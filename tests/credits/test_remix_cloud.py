@@ -22,7 +22,14 @@ from audio_engine.project import open_project
 from backend.devserver.gateway import Gateway
 from sync.community import CommunityClient, PublishRequest
 from sync.errors import SyncError
-from sync.remix import RemixNotAllowedError, remix_published, set_remix_licence
+from sync.remix import (
+    Destination,
+    RemixGrant,
+    RemixNotAllowedError,
+    remix_folder,
+    remix_published,
+    set_remix_licence,
+)
 from sync.session import CloudSession
 from tests.cloud.conftest import Db
 from tests.cloud.test_project_sync import Factory, email, gw, home, render, two_song_project
@@ -42,11 +49,15 @@ def publish(s: CloudSession, folder: Path, audio: Path, *, licence: str | None) 
     return mid
 
 
-def remix(s: CloudSession, mid: str, dest: Path, who: str, seen: list[tuple[int, int]] | None = None) -> Path:
+def remix(s: CloudSession, mid: str, dest: Destination, who: str, seen: list[tuple[int, int]] | None = None) -> Path:
     assert s.projects is not None and s.cloud is not None
     _, folder = remix_published(s.projects, s.cloud.transport, mid, dest, remixer=who,
                                 progress=None if seen is None else lambda d, t: seen.append((d, t)))
     return folder
+
+
+class Closed(Exception):
+    """The app closed in the middle of a remix."""
 
 
 def test_remix_this_through_the_cloud_identical_render_and_three_level_lineage(tmp_path: Path, gw: Gateway, db: Db,
@@ -70,13 +81,33 @@ def test_remix_this_through_the_cloud_identical_render_and_three_level_lineage(t
     (mine,) = CommunityClient(a.require).my_mashups().data
     assert mine["remix_licence"] == "remix-with-credit"  # what the pages show the button by
 
-    # the first try is cut off after the server made the copy (Storage answers 503): the next one resumes it
+    # the first try is cut off after the server made the copy (Storage answers 503 to the download), the second
+    # while uploading into B's folder, after the folder was written (the app closed): each next one resumes it,
+    # into the same folder (the studio's chooser names it by the remix's cloud project id, kept until done)
+    work_b = tmp_path / "b-work"
+    chosen: list[str] = []
+
+    def choose(g: RemixGrant) -> Path:
+        chosen.append(g.project_id)
+        return remix_folder(work_b, g.title, g.project_id)
+
     gw.fail_next(2, 503, prefix="/storage/")
     with pytest.raises(SyncError):
-        remix(b, m_a, tmp_path / "b-work" / "Cut.mashup", "B")
+        remix(b, m_a, choose, "B")
+    assert not work_b.exists()
+
+    def close_while_uploading(done: int, total: int) -> None:
+        if done > total // 2:
+            raise Closed
+
+    assert b.projects is not None and b.cloud is not None
+    with pytest.raises(Closed):
+        remix_published(b.projects, b.cloud.transport, m_a, choose, remixer="B", progress=close_while_uploading)
+    (cut,) = work_b.iterdir()
     seen: list[tuple[int, int]] = []
-    folder_b = remix(b, m_a, tmp_path / "b-work" / "Remix.mashup", "B", seen)
-    assert b.cloud is not None
+    folder_b = remix(b, m_a, choose, "B", seen)
+    assert folder_b == cut and list(work_b.iterdir()) == [cut] and cut.name == f"Two songs (remix {chosen[0][:8]}).mashup"
+    assert len(chosen) == 1  # the folder was chosen once, by the try that got the copy
     assert db.connect().execute("select count(*) n from public.projects where owner_id = %s",
                                 (b.cloud.auth.user_id,)).fetchone() == {"n": 1}  # one copy, not two
     assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
