@@ -17,6 +17,7 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QProgressBar,
@@ -102,12 +103,15 @@ class ProjectsPage(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("projects_table")
         self.table.setHorizontalHeaderLabels(["Title", "Where", "Sync", "Size", "Last edit"])
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 320)
+        # the title takes the room a wider window gives (it was cut at "Sunrise Drive x Midnight …" while
+        # "Last edit" stretched over half the table when maximised)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setIconSize(QSize(96, 26))
         self.table.verticalHeader().setDefaultSectionSize(36)
-        self.table.setColumnWidth(1, 160)
-        self.table.setColumnWidth(2, 140)
+        for column, width in ((1, 130), (2, 120), (3, 90), (4, 150)):
+            self.table.setColumnWidth(column, width)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -195,7 +199,7 @@ class ProjectsPage(QWidget):
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j == 0 and r.local:
-                    item.setToolTip(str(r.local))
+                    item.setToolTip(f"{r.title}\n{r.local}")
                     thumb = self._thumbnail(r.local)
                     if thumb is not None:
                         item.setIcon(QIcon(thumb))

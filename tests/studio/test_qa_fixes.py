@@ -75,3 +75,20 @@ def test_disabled_text_looks_disabled_in_both_themes(qtbot: Any) -> None:
     finally:
         app.setPalette(before_palette)
         app.setStyleSheet(before_qss)
+
+
+def test_projects_title_column_takes_the_room_of_a_wide_window(window: Any, qtbot: Any) -> None:
+    # Maximised, the title stayed 320 px ("Sunrise Drive x Midnight …") while "Last edit" stretched over half the table.
+    window.go("Projects")
+    table = window.projects_page.table
+    for size in ((1100, 700), (1600, 1000)):
+        window.resize(*size)
+        qtbot.wait(50)
+        widths = [table.columnWidth(c) for c in range(table.columnCount())]
+        assert widths[0] == max(widths), (size, widths)
+        assert sum(widths) <= table.viewport().width() + 2, (size, widths)
+        assert table.fontMetrics().horizontalAdvance("2026-11-29 09:49") < widths[4], widths
+    wide = table.columnWidth(0)
+    window.resize(1100, 700)
+    qtbot.wait(50)
+    assert table.columnWidth(0) < wide  # it follows the window
