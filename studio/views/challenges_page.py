@@ -74,7 +74,7 @@ class ChallengesPage(CommunityPage):
         elif c.get("my_entry"):
             card.body.addWidget(muted("You have entered this challenge."))
         entries = c.get("entries") or []
-        card.body.addWidget(label(f"Leaderboard ({len(entries)} entries)", bold=True))
+        card.body.addWidget(label(f"Leaderboard ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'})", bold=True))
         for i, e in enumerate(entries[:10], 1):
             crown = "  · winner" if c.get("winner") == e["id"] else ""
             entry = label(f"{i}. {e['title']} — {e.get('owner') or 'someone'} · score {e['score']}{crown}",
