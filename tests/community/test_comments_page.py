@@ -9,6 +9,7 @@ its button. Screenshots light and dark, checked non-blank."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,24 @@ from sync.session import CloudSession
 from sync.transport import RetryPolicy
 from tests.cloud.conftest import Db
 
-from .test_pages import SHOTS, button, gw, non_blank, run_admin, wait_loaded, wait_status  # noqa: F401
+from .test_pages import SHOTS, button, non_blank, run_admin, wait_loaded, wait_status
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def gw(fresh_db: Db) -> Iterator[Gateway]:
+    g = Gateway(fresh_db.dsn)
+    g.start()
+    yield g
+    g.stop()
 
 
 def comment_texts(page: BattlesPage) -> list[str]:
     return [lab.text().split("\n", 1)[1] for lab in page.findChildren(QLabel, "comment_body")]
 
 
-def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,  # noqa: F811
+def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     jobs = JobRunner()

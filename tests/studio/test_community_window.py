@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,23 @@ import pytest
 from audio_engine.project import CommandStack, MediaStore, Project, Track, save_project
 from audio_engine.project.commands import AddClip
 from audio_engine.project.media import add_song
+from backend.devserver.gateway import Gateway
 from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
 from tests.corpus import Song
-from tests.studio.test_cloud_studio import click, gw, projects_row, sign_in_from_header, studios  # noqa: F401
+from tests.studio.test_cloud_studio import click, projects_row, sign_in_from_header, studios  # noqa: F401
 
 from .conftest import wait_jobs
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("fpcalc") is None, reason="fpcalc (libchromaprint-tools) not installed")]
+
+
+@pytest.fixture
+def gw(db: Db) -> Iterator[Gateway]:  # noqa: F811
+    g = Gateway(db.dsn)
+    g.start()
+    yield g
+    g.stop()
 
 
 def excerpt(song: Song, dest: Path, seconds: float = 8.0) -> Path:
