@@ -85,7 +85,11 @@ class BattlesPage(CommunityPage):
         box = Card()
         if not m:
             box.body.addWidget(muted("Open slot"))
-            if b["status"] != "finished":
+            me = self.my_id()
+            if me and any((b.get(s) or {}).get("owner_id") == me for s in ("a", "b")):
+                # one entry per person: the server refuses a second one ("Already entered."), so no Enter here
+                box.body.addWidget(muted("You are in this battle: the other slot is for someone else's mashup."))
+            elif b["status"] != "finished":
                 row = QHBoxLayout()
                 combo = QComboBox()
                 combo.setObjectName("enter_choice")

@@ -128,6 +128,10 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     assert enter.isEnabled()
     enter.click()
     wait_status(qtbot, battles_a, lambda t: t == "Entered.")
+    wait_loaded(qtbot, battles_a)  # one entry per person: A's page offers no second Enter (QA: it did, then refused)
+    assert not [w for w in battles_a.findChildren(QPushButton, f"enter_{bt['id']}") if w.isVisibleTo(battles_a)]
+    from PySide6.QtWidgets import QLabel
+    assert any("You are in this battle" in w.text() for w in battles_a.findChildren(QLabel))
     wait_loaded(qtbot, battles_b)
     button(battles_b, f"enter_{bt['id']}").click()
     wait_status(qtbot, battles_b, lambda t: t == "Entered.")
