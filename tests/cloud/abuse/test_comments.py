@@ -77,8 +77,8 @@ def test_comments_on_invisible_mashups_answer_like_missing_ones(adb: Db) -> None
     assert answer(e_private) == answer(e_missing) == ("MS004", "mashup not found")
     for who in (eve, None):  # a signed-in stranger and anon: listing answers like a missing id too
         role = "authenticated" if who else "anon"
-        lp = attempt(lambda: rpc(adb, who, "mashup_comments", private, None, 50, role=role))
-        lm = attempt(lambda: rpc(adb, who, "mashup_comments", missing, None, 50, role=role))
+        lp = attempt(lambda who=who, role=role: rpc(adb, who, "mashup_comments", private, None, 50, role=role))
+        lm = attempt(lambda who=who, role=role: rpc(adb, who, "mashup_comments", missing, None, 50, role=role))
         assert isinstance(lp, psycopg.Error) and isinstance(lm, psycopg.Error) and answer(lp) == answer(lm)
     # the owner comments on their own private mashup; nobody else reads it, not even through the table
     rpc(adb, owner, "post_comment", private, "note to self")
