@@ -189,6 +189,11 @@ class MainWindow(QMainWindow):
             from studio.views.packs_page import install_packs
 
             self.packs_page = install_packs(self, services.cloud)
+            # the cloud's File entries (Publish, Share, Invitations) were appended below Quit
+            file_menu = self.menuBar().actions()[0].menu()
+            file_menu.removeAction(self.quit_action)
+            file_menu.addSeparator()
+            file_menu.addAction(self.quit_action)
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start
@@ -296,7 +301,7 @@ class MainWindow(QMainWindow):
         act(f, "Export mix…", ed.export_dialog, "Ctrl+E", "export")
         f.addSeparator()
         act(f, "Welcome / demo project", self.show_welcome, None, "logo")
-        act(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = act(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
         e = mb.addMenu("&Edit")
         self.undo_action = ed.undo_stack.createUndoAction(self, "Undo")

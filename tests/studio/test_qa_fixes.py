@@ -92,3 +92,12 @@ def test_projects_title_column_takes_the_room_of_a_wide_window(window: Any, qtbo
     window.resize(1100, 700)
     qtbot.wait(50)
     assert table.columnWidth(0) < wide  # it follows the window
+
+
+def test_quit_is_the_last_entry_of_the_file_menu(window: Any) -> None:
+    # The cloud's File entries (Publish mashup…, Share project…, Invitations…) were appended below Quit.
+    file_menu = window.menuBar().actions()[0].menu()
+    entries = [a.text() for a in file_menu.actions() if not a.isSeparator()]
+    assert entries[-1] == "Quit", entries
+    assert {"Publish mashup…", "Share project…", "Invitations…"} <= set(entries), entries
+    assert file_menu.actions()[-2].isSeparator()
