@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from backend.devserver.gateway import Gateway
 from backend.devserver.pg import (
     MIGRATIONS,
     PgServer,
@@ -27,7 +28,7 @@ from backend.devserver.pg import (
     throwaway_cluster,
 )
 
-__all__ = ["MIGRATIONS", "Db", "PgServer", "act_as", "call_as", "claims", "migration_files", "new_db"]
+__all__ = ["MIGRATIONS", "Db", "PgServer", "act_as", "call_as", "claims", "gw", "migration_files", "new_db"]
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +89,15 @@ def db(pg_server: PgServer, template_db: str) -> Iterator[Db]:
         yield d
     finally:
         drop_db(d)
+
+
+@pytest.fixture
+def gw(db: Db) -> Iterator[Gateway]:
+    """The Supabase-compatible HTTP gateway over the module's database."""
+    g = Gateway(db.dsn)
+    g.start()
+    yield g
+    g.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,11 @@ from .test_project_sync import two_song_project
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
-
-
 def mashups(home: Path, gw: Gateway, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MASHUPS_HOME": str(home), "SUPABASE_URL": gw.url, "SUPABASE_ANON_KEY": ANON_KEY,
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # no keychain: the CLI's file fallback
     return subprocess.run([sys.executable, "-m", "audio_engine.cli.main", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=180)
 
 
 def ok(p: subprocess.CompletedProcess[str]) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,6 @@ from .test_cli_cloud import mashups, ok
 from .test_project_sync import two_song_project
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
 
 
 def test_cli_share_invite_accept_members_role_remove(tmp_path: Path, gw: Gateway, db: Db) -> None:

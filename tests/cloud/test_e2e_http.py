@@ -55,14 +55,6 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         del self.data[(service, username)]
 
 
-@pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
-
-
 Factory = Callable[..., Cloud]
 
 

@@ -20,9 +20,9 @@ from tests.conftest import songs  # noqa: F401 - fixture
 from tests.corpus import Song
 
 from .conftest import Db
-from .test_e2e_http import Factory, client, email, gw  # noqa: F401 - fixtures
+from .test_e2e_http import Factory, client, email  # noqa: F401 - fixtures
 
-__all__ = ["client", "gw", "songs"]
+__all__ = ["client", "songs"]
 
 
 def test_pack_published_listed_and_loaded_by_another_studio(gw: Gateway, client: Factory, db: Db,

@@ -47,14 +47,6 @@ Factory = Callable[[str], CloudSession]
 
 
 @pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
-
-
-@pytest.fixture
 def home(tmp_path: Path, gw: Gateway) -> Iterator[Factory]:
     made: list[CloudSession] = []
 

@@ -22,16 +22,7 @@ from sync.session import CloudSession, resolve_config
 from sync.store import SCHEMA_VERSION, LocalStore
 from sync.transport import RetryPolicy
 
-from .conftest import Db
 from .test_e2e_http import MemoryKeyring
-
-
-@pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
 
 
 @pytest.fixture

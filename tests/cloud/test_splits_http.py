@@ -10,9 +10,9 @@ from sync import RpcError
 from sync.splits import Recipient, SplitError, Splits, check_recipients, format_cents, gross_bps
 
 from .conftest import Db
-from .test_e2e_http import Factory, client, email, gw  # noqa: F401 - fixtures
+from .test_e2e_http import Factory, client, email  # noqa: F401 - fixtures
 
-__all__ = ["client", "gw"]
+__all__ = ["client"]
 
 
 def test_owner_sets_up_a_split_and_the_recipient_sees_earnings(gw: Gateway, client: Factory, db: Db) -> None:

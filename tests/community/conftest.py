@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.cloud.conftest import db, fresh_db, pg_server, template_db
+from tests.cloud.conftest import db, fresh_db, gw, pg_server, template_db
 
-__all__ = ["db", "fresh_db", "pg_server", "template_db", "recordings"]
+__all__ = ["db", "fresh_db", "gw", "pg_server", "template_db", "recordings"]
 
 
 @pytest.fixture(scope="session")

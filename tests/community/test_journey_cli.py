@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,26 +23,12 @@ from sync.community import CommunityClient
 from sync.config import CloudConfig
 from sync.transport import RetryPolicy
 from tests.cloud.conftest import Db
+from tests.cloud.test_cli_cloud import mashups
 from tests.cloud.test_e2e_http import MemoryKeyring
 from tests.cloud.test_project_sync import two_song_project
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
-
-
-def mashups(home: Path, gw: Gateway, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MASHUPS_HOME": str(home), "SUPABASE_URL": gw.url, "SUPABASE_ANON_KEY": ANON_KEY,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    return subprocess.run([sys.executable, "-m", "audio_engine.cli.main", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=180)
 
 
 def ok(p: subprocess.CompletedProcess[str]) -> Any:

@@ -20,7 +20,7 @@ from audio_engine.project import open_project
 from audio_engine.project.entities import canonical
 from audio_engine.project.render import render_project
 from backend.devserver.gateway import ANON_KEY, Gateway
-from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
+from tests.cloud.conftest import Db, db, gw, pg_server, template_db  # noqa: F401  (fixtures)
 from tests.cloud.test_project_sync import two_song_project
 
 from .conftest import wait_jobs
@@ -29,15 +29,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:  # noqa: F811
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
-
-
-@pytest.fixture
-def studios(tmp_path: Path, gw: Gateway, qapp: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def studios(tmp_path: Path, gw: Gateway, qapp: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:  # noqa: F811
     from studio.main_window import MainWindow
     from studio.services import build_services
 
@@ -257,7 +249,7 @@ def test_over_limit_dialog_names_the_limit_and_offers_billing(studios: Any, qtbo
     assert open_project(folder).project.title == "Two songs"  # local work untouched
 
 
-def test_oauth_sign_in_through_the_browser_button(studios: Any, qtbot: Any, gw: Gateway) -> None:
+def test_oauth_sign_in_through_the_browser_button(studios: Any, qtbot: Any, gw: Gateway) -> None:  # noqa: F811
     import httpx
 
     w = studios("home-oauth")
