@@ -221,20 +221,34 @@ def same_compressed(a: str, b: str, *, threshold: float = MATCH_THRESHOLD) -> bo
     return similarity(decode(a), decode(b)) >= threshold
 
 
+#: A fingerprint with fewer distinct frames than this (a steady tone, silence,
+#: a click track) says nothing about which recording it is: any two of them
+#: agree on most bits, so they never group by fingerprint.
+MIN_DISTINCT_FRAMES = 8
+
+
+def informative(raw: tuple[int, ...]) -> bool:
+    """Whether a raw fingerprint can identify a recording (see :data:`MIN_DISTINCT_FRAMES`)."""
+    return len(set(raw)) >= MIN_DISTINCT_FRAMES
+
+
 def group_recordings(items: list[tuple[str, str, float | None]], *,
                      threshold: float = MATCH_THRESHOLD) -> dict[str, str]:
     """Group ``(key, compressed fingerprint, duration or None)`` items by
     recording: each key maps to the key of its group's first item (items in
     the order given; an item joins the first group whose first item matches).
     Durations, when both are known, must be within 10 % (10 s at least) before
-    fingerprints are compared. Items whose fingerprint cannot be decoded are
-    left out of the result (they belong to no known recording)."""
+    fingerprints are compared. Items whose fingerprint cannot be decoded or
+    is not :func:`informative` are left out of the result (they belong to no
+    known recording; callers group them by artist and title)."""
     reps: list[tuple[str, tuple[int, ...], float | None]] = []
     out: dict[str, str] = {}
     for key, comp, dur in items:
         try:
             raw = decode(comp)
         except FingerprintError:
+            continue
+        if not informative(raw):
             continue
         for rkey, rraw, rdur in reps:
             if dur is not None and rdur is not None and abs(dur - rdur) > max(10.0, 0.1 * max(dur, rdur)):

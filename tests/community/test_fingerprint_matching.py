@@ -48,3 +48,17 @@ def test_same_recording_under_other_titles_is_one_group(recordings: dict[str, An
     assert groups == {"x:Hit": "x:Hit", "y:Other": "y:Other", "z:Hit (radio rip)": "x:Hit", "w:Third": "w:Third"}
     # durations far apart are not compared at all (a 30 s song is not a 3-minute one)
     assert group_recordings([("p", a.compressed, 30.0), ("q", a_rip.compressed, 180.0)]) == {"p": "p", "q": "q"}
+
+
+def test_steady_tones_never_group_by_fingerprint(tmp_path: Path) -> None:
+    """Two different pure tones agree on most fingerprint bits (one repeated frame
+    each): they identify no recording, so they are left to the title grouping."""
+    from audio_engine.fingerprint import fingerprint_file, informative, similarity
+    from tests.cloud.test_project_sync import tone
+
+    a = fingerprint_file(tone(tmp_path / "a.flac", seconds=6.0, freq=330.0))
+    b = fingerprint_file(tone(tmp_path / "b.flac", seconds=6.0, freq=550.0))
+    ra, rb = decode(a.compressed), decode(b.compressed)
+    assert similarity(ra, rb) >= 0.8  # what grouped them before
+    assert not informative(ra) and not informative(rb)
+    assert group_recordings([("a", a.compressed, 6.0), ("b", b.compressed, 6.0)]) == {}
