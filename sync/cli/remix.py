@@ -72,7 +72,7 @@ def _remix(args: argparse.Namespace, s: CloudSession) -> int:
             "licence": lineage[0].licence if lineage else None,
             "lineage": [w.to_dict() for w in lineage]}
     emit(args, data, f"Remixed into {folder} (cloud project {pid}), credited: "
-                     + "; ".join(f"{w.title or w.id} by {w.artist or '?'}" for w in lineage))
+                     + "; ".join((w.title or w.id) + (f" by {w.artist}" if w.artist else "") for w in lineage))
     return 0
 
 

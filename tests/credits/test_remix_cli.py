@@ -31,8 +31,8 @@ from audio_engine.credits import project_credits
 from audio_engine.project import open_project
 from backend.devserver.gateway import ANON_KEY, Gateway
 from backend.tiers import load_tiers
-from tests.cloud.conftest import Db
-from tests.cloud.test_project_sync import email, gw, render, two_song_project
+from tests.cloud.conftest import Db, gw
+from tests.cloud.test_project_sync import email, render, two_song_project
 
 __all__ = ["gw"]
 

@@ -31,8 +31,8 @@ from sync.remix import (
     set_remix_licence,
 )
 from sync.session import CloudSession
-from tests.cloud.conftest import Db
-from tests.cloud.test_project_sync import Factory, email, gw, home, render, two_song_project
+from tests.cloud.conftest import Db, gw
+from tests.cloud.test_project_sync import Factory, email, home, render, two_song_project
 
 __all__ = ["gw", "home"]
 
