@@ -13,7 +13,12 @@ Per pair, from the project and the songs' true beat/downbeat/key labels:
 - bar errors: A's true downbeats landing more than 50 ms from any of B's
   true downbeats (a bar off by a beat), counted per pair (goal 0);
 - harmonic clash: B's true key (shifted as the instrumental) against A's
-  true key (shifted as the vocal) not in a layering relation (goal 0).
+  true key (shifted as the vocal) not in a layering relation (goal 0);
+- Magic time (``--render``): planning plus the render of the project with
+  Magic's produced mix (ducking, presence dip, high-pass: track settings,
+  audio_engine.project.trackmix), clip cache cold; and the mix's own cost:
+  the same project rendered with clips cached, mix on against the reference
+  of the mix turned off, in the same run.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--model", default="classical")
     ap.add_argument("--cache", default=None, help="keep analyses/stems in this folder (reused between runs)")
+    ap.add_argument("--render", action="store_true", help="also time the render with the produced mix (issue 17)")
     args = ap.parse_args()
 
     from audio_engine.errors import StretchLimitError
@@ -76,12 +82,14 @@ def main() -> None:
             bar_err = int(sum(np.min(np.abs(db - x)) > 0.05 for x in da)) if da.size and db.size else 0
             ka, kb = parse_key(a.truth["key"]["name"]), parse_key(b.truth["key"]["name"])
             ta_k, tb_k = transpose(ka, r.shift_a), transpose(kb, r.shift_b)
-            rows.append({"pair": f"{a.name} over {b.name}", "beat_ms": beat_err * 1000, "bar_errors": bar_err,
+            plan_s = time.perf_counter() - t
+            timing = _render_times(p, caches) if args.render else {}
+            rows.append({**timing, "plan_s": plan_s,
+                         "pair": f"{a.name} over {b.name}", "beat_ms": beat_err * 1000, "bar_errors": bar_err,
                          "bars_checked": int(da.size), "clash": not layers_well(tb_k, ta_k),
                          "relation": camelot_relation(tb_k, ta_k), "arrangement": r.arrangement.get("name"),
                          "keys": f"{r.key_a} (true {ka.name}) / {r.key_b} (true {kb.name})",
-                         "multiple": r.tempo_multiple_a,
-                         "seconds": time.perf_counter() - t})
+                         "multiple": r.tempo_multiple_a})
     n = len(rows)
     print(f"\n### Magic quality over {n} pairs ({args.songs} corpus songs seed {args.seed}, {args.model} stems)\n")
     print("| measure | value | goal |")
@@ -90,7 +98,15 @@ def main() -> None:
     print(f"| worst pair's median beat misalignment | {np.nanmax([r['beat_ms'] for r in rows]):.1f} ms | |")
     print(f"| pairs with a bar off (A's downbeat > 50 ms from B's) | {sum(r['bar_errors'] > 0 for r in rows)} of {n} | 0 |")
     print(f"| pairs with a harmonic clash (true keys) | {sum(r['clash'] for r in rows)} of {n} | 0 |")
-    print(f"| planning time per pair (stems cached, no render) | {np.median([r['seconds'] for r in rows]):.2f} s median | |")
+    print(f"| planning time per pair (stems cached, no render) | {np.median([r['plan_s'] for r in rows]):.2f} s median | |")
+    if args.render:
+        secs = np.median([r["duration"] for r in rows])
+        print(f"| Magic time per pair: plan + render with the produced mix (clips cold; mixes {secs:.0f} s median) "
+              f"| {np.median([r['plan_s'] + r['render_s'] for r in rows]):.2f} s median, "
+              f"{np.max([r['plan_s'] + r['render_s'] for r in rows]):.2f} s worst | |")
+        on, off = np.median([r["mix_on_s"] for r in rows]), np.median([r["mix_off_s"] for r in rows])
+        print(f"| render with clips cached: produced mix on / reference: mix off | {on:.2f} s / {off:.2f} s median "
+              f"(x{on / off:.2f}) | |")
     print("\n<details><summary>per pair</summary>\n")
     print("| pair | beat ms | bars off / checked | A tempo x | relation (true keys) | keys used A / B | arrangement |")
     print("|---|---|---|---|---|---|---|")
@@ -98,6 +114,28 @@ def main() -> None:
         print(f"| {r['pair']} | {r['beat_ms']:.1f} | {r['bar_errors']} / {r['bars_checked']} | {r['multiple']:g} "
               f"| {r['relation']} | {r['keys']} | {r['arrangement']} |")
     print("\n</details>")
+
+
+def _render_times(project: Any, caches: Any) -> dict[str, float]:
+    """Render times of a Magic project: with its produced mix (clip cache
+    cold), then with clips cached with the mix on and off (reference)."""
+    from dataclasses import replace
+
+    from audio_engine.cache import FileCache
+    from audio_engine.project.render import render_project
+
+    clips = FileCache(Path(tempfile.mkdtemp(prefix="bench-magicq-clips-")))
+    t = time.perf_counter()
+    r = render_project(project, media=[caches.media], cache=clips)
+    render_s = time.perf_counter() - t
+    plain = project.copy()
+    plain.tracks = [replace(tr, duck_db=0.0, presence_dip_db=0.0, highpass_hz=0.0) for tr in plain.tracks]
+    best: dict[str, float] = {}
+    for name, proj in (("mix_off_s", plain), ("mix_on_s", project), ("mix_off_s", plain), ("mix_on_s", project)):
+        t = time.perf_counter()
+        render_project(proj, media=[caches.media], cache=clips)
+        best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
+    return {"render_s": render_s, "duration": r.duration, **best}
 
 
 if __name__ == "__main__":
