@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QInputDialog, QMenu
 
 from audio_engine import project as proj
 from audio_engine.errors import MashupsError
 from studio.jobs import describe_error
 from studio.views.clip_colors import PALETTE
+from studio.views.name_editor import InPlaceNameEditor
 from studio.views.timeline import RULER_H
 from studio.views.timeline_ruler import marker_near
 
@@ -39,37 +40,19 @@ def rename(page: EditorPage, marker_id: str, name: str) -> bool:
     return page.push(proj.RenameMarker(marker_id=marker_id, name=name.strip()))
 
 
-class MarkerNameEditor(QLineEdit):
+class MarkerNameEditor(InPlaceNameEditor):
     """A marker's name, edited in place over the ruler: Enter keeps, Esc cancels."""
 
     def __init__(self, page: EditorPage, marker: Any, pos: QPoint) -> None:
-        super().__init__(page.timeline.viewport())
+        super().__init__(page.timeline.viewport(), marker.name, object_name="MarkerNameEditor")
         self.page, self.marker_id = page, marker.id
-        self._done = False
-        self.setObjectName("MarkerNameEditor")
-        self.setText(marker.name)
         self.setToolTip("The marker's name: Enter keeps it, Esc cancels")
         self.setGeometry(pos.x() + 4, 2, max(140, self.fontMetrics().horizontalAdvance(marker.name) + 30), RULER_H - 4)
-        self.selectAll()
-        self.editingFinished.connect(self.commit)
 
-    def keyPressEvent(self, e: QKeyEvent) -> None:
-        if e.key() == Qt.Key.Key_Escape:
-            self._close()
-            return
-        super().keyPressEvent(e)
-
-    def commit(self) -> None:
-        if self._done:
-            return
-        text = self.text()
-        self._close()
+    def keep(self, text: str) -> None:
         rename(self.page, self.marker_id, text)
 
-    def _close(self) -> None:
-        self._done = True
-        self.hide()
-        self.deleteLater()
+    def closed(self) -> None:
         self.page.timeline.marker_editor = None
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QMenu, QWidget
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QFrame, QMenu, QWidget
 
 from audio_engine.app.edit import move_track, rename_track
 from audio_engine.errors import MashupsError
 from audio_engine.project.commands import MoveTrack
 from studio.jobs import describe_error
+from studio.views.name_editor import InPlaceNameEditor
 from studio.views.timeline import LANE_H, RULER_H
 from studio.views.track_mix_panel import open_track_mix
 
@@ -22,32 +23,16 @@ if TYPE_CHECKING:
     from studio.views.track_header import TrackHeader
 
 
-class NameEditor(QLineEdit):
+class NameEditor(InPlaceNameEditor):
     """The header's name, editable over the label: Enter keeps, Esc cancels."""
 
     def __init__(self, header: TrackHeader) -> None:
-        super().__init__(header)
+        super().__init__(header, header.name.full_text(), object_name="TrackNameEditor")
         self.header = header
-        self._done = False
-        self.setObjectName("TrackNameEditor")
-        self.setText(header.name.full_text())
         self.setGeometry(header.name.geometry().adjusted(-2, -2, 2, 2))
-        self.selectAll()
-        self.editingFinished.connect(self.commit)
 
-    def keyPressEvent(self, e: QKeyEvent) -> None:
-        if e.key() == Qt.Key.Key_Escape:
-            self._close()
-            return
-        super().keyPressEvent(e)
-
-    def commit(self) -> None:
-        if self._done:
-            return
-        self._done = True
+    def keep(self, text: str) -> None:
         page, tid = self.header.page, self.header.track_id
-        text = self.text()
-        self._close()
         try:
             cmd = rename_track(page.doc.project, tid, text)
         except MashupsError as e:
@@ -57,11 +42,8 @@ class NameEditor(QLineEdit):
         if cmd is not None:
             page.push(cmd)
 
-    def _close(self) -> None:
-        self._done = True
+    def closed(self) -> None:
         self.header.name_editor = None
-        self.hide()
-        self.deleteLater()
 
 
 def start_rename(header: TrackHeader) -> NameEditor:
