@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from studio.controllers import SongActions
 from studio.playback import format_time
 from studio.services import Services
+from studio.views import loop_button
 from studio.views.captions_page import CaptionsPage
 from studio.views.editor_page import EditorPage
 from studio.views.jobs_page import JobsPage
@@ -69,7 +70,6 @@ class TransportBar(QFrame):
         self.loop_btn = QToolButton()
         self.loop_btn.setIcon(t.icon("loop"))
         self.loop_btn.setCheckable(True)
-        self.loop_btn.setToolTip("Loop the selected region (set it in the editor ruler with Shift+drag)")
         self.time = QLabel(format_time(0))
         self.time.setObjectName("TimeDisplay")
         self.total = QLabel("/ 00:00.000")
@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.actions_ctl.captions_ready.connect(lambda sid, _p: self.captions_page.show_song(sid))
         self.editor_page.title_changed.connect(lambda t: self.setWindowTitle(f"{t} — Mashups Studio"))
         self.settings_page.theme_changed.connect(self._apply_theme)
+        loop_button.install(self)  # the transport's Loop button switches the editor's loop region
         if services.cloud is not None:  # accounts, Projects page, sync status (studio/cloud_ui.py)
             from studio.cloud_ui import install_cloud
 

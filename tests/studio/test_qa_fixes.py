@@ -101,3 +101,20 @@ def test_quit_is_the_last_entry_of_the_file_menu(window: Any) -> None:
     assert entries[-1] == "Quit", entries
     assert {"Publish mashup…", "Share project…", "Invitations…"} <= set(entries), entries
     assert file_menu.actions()[-2].isSeparator()
+
+
+def test_loop_button_shows_clears_and_restores_the_rulers_loop(window: Any, qtbot: Any) -> None:
+    # The Loop button was checkable but connected to nothing: never lit while looping, a click changed only its look.
+    from PySide6.QtCore import Qt
+
+    button, tl, engine = window.transport_bar.loop_btn, window.editor_page.timeline, window.s.transport.engine
+    assert not button.isChecked() and "ruler" in button.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # nothing to loop yet: stays off and says how
+    assert not button.isChecked() and "drag across the ruler" in window.statusBar().currentMessage()
+    tl.loop = (2.0, 4.0)  # what a drag in the ruler does (timeline_ruler)
+    tl.loop_changed.emit(tl.loop)
+    assert button.isChecked() and engine.loop is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # off: the region goes, playback stops looping
+    assert not button.isChecked() and tl.loop is None and engine.loop is None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # on again: the same region
+    assert button.isChecked() and tl.loop == (2.0, 4.0) and engine.loop is not None
