@@ -57,26 +57,13 @@ def variations_worker_target(
 ) -> list[dict[str, Any]]:
     """Runs in the worker process: the arrangements with their previews, with
     the studio's caches (stems are separated once, as for Generate)."""
-    import json
-
-    from audio_engine.app.context import AppContext
     from audio_engine.magic import magic_variations
-    from audio_engine.paths import StudioPaths
+    from studio.tasks import magic_worker_options
 
-    doc = None
-    if captions_a and Path(captions_a).is_file():
-        from audio_engine.captions import CaptionDoc
-
-        doc = CaptionDoc.from_dict(json.loads(Path(captions_a).read_text()))
-    ctx = AppContext.open(StudioPaths(data=Path(data_dir), cache=Path(cache_dir),
-                                      models=Path(model_dir) if model_dir else Path(data_dir) / "models"))
-    try:
-        found = magic_variations(
-            song_a, song_b, out_dir=out_dir, caches=ctx.magic_caches(), model=model or None,
-            model_dir=Path(model_dir) if model_dir else None, captions_a=doc, in_worker=False,
-            max_stretch=max_stretch, title_a=title_a, title_b=title_b, progress=progress, cancel=cancel)
-    finally:
-        ctx.close()
+    with magic_worker_options(model=model, model_dir=model_dir, captions_a=captions_a, data_dir=data_dir,
+                              cache_dir=cache_dir) as options:
+        found = magic_variations(song_a, song_b, out_dir=out_dir, in_worker=False, max_stretch=max_stretch,
+                                 title_a=title_a, title_b=title_b, progress=progress, cancel=cancel, **options)
     return [{**v.to_json(), "project": v.result.project.to_dict()} for v in found]
 
 
