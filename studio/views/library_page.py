@@ -184,7 +184,12 @@ class SongTable(QTableView):
             if name != "Title":
                 self.setColumnWidth(i, widths[name])
         shown = sum(widths[n] for n in COLUMNS if n not in hidden and n != "Title")
-        self.setColumnWidth(0, max(widths["Title"], avail - shown))
+        # a wide window: the artist gets a third of the room beyond the title's own width (maximised it
+        # read "Mashups Demo …" beside a half-empty title column)
+        extra = max(0, avail - shown - widths["Title"]) // 3 if "Artist" not in hidden else 0
+        if extra:
+            self.setColumnWidth(COLUMNS.index("Artist"), widths["Artist"] + extra)
+        self.setColumnWidth(0, max(widths["Title"], avail - shown - extra))
 
     def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)

@@ -118,3 +118,18 @@ def test_loop_button_shows_clears_and_restores_the_rulers_loop(window: Any, qtbo
     assert not button.isChecked() and tl.loop is None and engine.loop is None
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # on again: the same region
     assert button.isChecked() and tl.loop == (2.0, 4.0) and engine.loop is not None
+
+
+def test_library_artist_column_shares_a_wide_windows_room(window: Any, qtbot: Any) -> None:
+    # Maximised, the artist read "Mashups Demo …" beside a half-empty title column.
+    from studio.views.library_page import COLUMNS, WIDTHS
+
+    window.go("Library")
+    table = window.library_page.table
+    artist = COLUMNS.index("Artist")
+    window.resize(1600, 1000)
+    qtbot.wait(50)
+    assert table.columnWidth(artist) > WIDTHS["Artist"] + 40
+    assert table.columnWidth(0) >= table.columnWidth(artist)
+    shown = sum(table.columnWidth(c) for c in range(len(COLUMNS)) if not table.isColumnHidden(c))
+    assert shown <= table.viewport().width() + 1
