@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from audio_engine.errors import MashupsError, ModelNotInstalledError, StretchLimitError
+from audio_engine.errors import ModelNotInstalledError, StretchLimitError
 from audio_engine.library import SongRecord, iter_audio_files
 from audio_engine.progress import CancelToken, Progress
 from studio.jobs import Job
@@ -168,12 +168,9 @@ class SongActions(QObject):
         project path arrives through :attr:`magic_ready`. Raises
         :class:`~audio_engine.errors.StretchLimitError` at once (nothing
         started) when the engine would refuse the pair."""
-        from audio_engine.magic.plan import check_pair
+        from studio.tasks import magic_pair_options
 
-        a, b = self.s.library.get(a_id), self.s.library.get(b_id)
-        if a.analysis is None or b.analysis is None:
-            raise MashupsError("Both songs must be analysed first (see Jobs).")
-        check_pair(a.analysis, b.analysis, max_stretch=max_stretch, name_a=a.title, name_b=b.title)
+        a, b, kwargs = magic_pair_options(self.s, a_id, b_id, max_stretch=max_stretch)
         out_dir = self.s.projects_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in f"{a.title} x {b.title}").strip()
@@ -182,14 +179,7 @@ class SongActions(QObject):
         while project_path.exists():
             project_path = out_dir / f"{stem} {n}.mashup"
             n += 1
-        sep = self.s.settings.str("models/separation")
-        model = None if sep in ("", "htdemucs") else sep  # None: htdemucs when installed, else the classical fallback
-        kwargs: dict[str, Any] = {
-            "song_a": str(a.path), "song_b": str(b.path), "project_path": str(project_path), "model": model,
-            "model_dir": str(self.s.paths.models), "captions_a": a.captions, "max_stretch": max_stretch,
-            "title_a": a.title, "title_b": b.title,
-            "data_dir": str(self.s.paths.data), "cache_dir": str(self.s.paths.cache),
-        }
+        kwargs["project_path"] = str(project_path)
 
         def fn(progress: ProgressFn, cancel: CancelToken) -> dict[str, Any]:
             from studio.tasks import magic_target

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audio_engine.errors import MashupsError
 from audio_engine.progress import CancelToken, Progress, ProgressCallback
 from studio.jobs import Job
 from studio.services import Services
@@ -73,21 +72,11 @@ def start_variations(services: Services, a_id: int, b_id: int, *, max_stretch: f
     """The job that makes the pair's arrangements (result: list of
     :class:`VariationItem`). Refuses at once, like Generate, a pair the engine
     would refuse."""
-    from audio_engine.magic.plan import check_pair
+    from studio.tasks import magic_pair_options
 
     s = services
-    a, b = s.library.get(a_id), s.library.get(b_id)
-    if a.analysis is None or b.analysis is None:
-        raise MashupsError("Both songs must be analysed first (see Jobs).")
-    check_pair(a.analysis, b.analysis, max_stretch=max_stretch, name_a=a.title, name_b=b.title)
-    out_dir = s.paths.cache / "variations" / f"{a.content_hash[:12]}-{b.content_hash[:12]}"
-    sep = s.settings.str("models/separation")
-    kwargs: dict[str, Any] = {
-        "song_a": str(a.path), "song_b": str(b.path), "out_dir": str(out_dir),
-        "model": None if sep in ("", "htdemucs") else sep, "model_dir": str(s.paths.models),
-        "captions_a": a.captions, "max_stretch": max_stretch, "title_a": a.title, "title_b": b.title,
-        "data_dir": str(s.paths.data), "cache_dir": str(s.paths.cache),
-    }
+    a, b, kwargs = magic_pair_options(s, a_id, b_id, max_stretch=max_stretch)
+    kwargs["out_dir"] = str(s.paths.cache / "variations" / f"{a.content_hash[:12]}-{b.content_hash[:12]}")
 
     def fn(progress: ProgressFn, cancel: CancelToken) -> list[VariationItem]:
         from audio_engine.worker import run_in_worker

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audio_engine.progress import CancelToken, ProgressCallback
+
+if TYPE_CHECKING:
+    from audio_engine.library import SongRecord
+    from studio.services import Services
 
 
 def analyse_target(*, path: str, cache_db: str, progress: ProgressCallback, cancel: CancelToken) -> dict[str, Any]:
@@ -95,6 +99,30 @@ def magic_worker_target(
             title_a=title_a, title_b=title_b, progress=progress, cancel=cancel, **options,
         )
     return result.to_json()
+
+
+def magic_pair_options(services: Services, a_id: int, b_id: int, *,
+                       max_stretch: float) -> tuple[SongRecord, SongRecord, dict[str, Any]]:
+    """Songs A and B of a Magic job (Generate, the variations) and the worker
+    options they share: refuses at once (nothing started) a pair not yet
+    analysed or one the engine would refuse
+    (:class:`~audio_engine.errors.StretchLimitError`); the separation model
+    from Settings (None: htdemucs when installed, else the classical
+    fallback) and the studio's folders."""
+    from audio_engine.errors import MashupsError
+    from audio_engine.magic.plan import check_pair
+
+    s = services
+    a, b = s.library.get(a_id), s.library.get(b_id)
+    if a.analysis is None or b.analysis is None:
+        raise MashupsError("Both songs must be analysed first (see Jobs).")
+    check_pair(a.analysis, b.analysis, max_stretch=max_stretch, name_a=a.title, name_b=b.title)
+    sep = s.settings.str("models/separation")
+    return a, b, {
+        "song_a": str(a.path), "song_b": str(b.path), "model": None if sep in ("", "htdemucs") else sep,
+        "model_dir": str(s.paths.models), "captions_a": a.captions, "max_stretch": max_stretch,
+        "title_a": a.title, "title_b": b.title, "data_dir": str(s.paths.data), "cache_dir": str(s.paths.cache),
+    }
 
 
 @contextmanager
