@@ -46,3 +46,15 @@ def write_captions(window: Any, song_id: int, lines: list[str], start: float = 1
     path.write_text(json.dumps(doc.to_dict()))
     window.s.library.set_captions(song_id, path)
     return doc
+
+
+def menu_action(menu: Any, text: str) -> Any:
+    """The action called ``text`` in ``menu`` or any of its submenus, or None."""
+    for a in menu.actions():
+        if a.text() == text:
+            return a
+        if a.menu() is not None:
+            found = menu_action(a.menu(), text)
+            if found is not None:
+                return found
+    return None

@@ -14,23 +14,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QMouseEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from tests.corpus import Song
 from tests.studio.conftest import assert_not_blank, wait_jobs
+from tests.studio.helpers import menu_action
 
 SECONDS = 16.0
-
-
-def _action(menu: QMenu, text: str) -> Any:
-    for a in menu.actions():
-        if a.text() == text:
-            return a
-        if a.menu() is not None:
-            found = _action(a.menu(), text)
-            if found is not None:
-                return found
-    return None
 
 
 def _drop(widget: Any, paths: list[Path]) -> None:
@@ -103,7 +93,7 @@ def test_user_journey(window: Any, qtbot: Any, songs: list[Song], tmp_path: Path
     # -- captions for song A (the mix: it has not been separated yet)
     window.go("Library")
     lib.select_song(a.id)
-    _action(lib.build_menu([a.id]), "Write captions").trigger()
+    menu_action(lib.build_menu([a.id]), "Write captions").trigger()
     wait_jobs(qtbot, s.jobs, 240)
     a = s.library.get(a.id)
     assert a.captions and Path(a.captions).is_file()
@@ -141,14 +131,14 @@ def test_user_journey(window: Any, qtbot: Any, songs: list[Song], tmp_path: Path
     models.refresh()
     assert models.row("separation", "tiny").info.installed
     window.go("Library")
-    _action(lib.build_menu([a.id, b.id]), "Separate into stems").trigger()
+    menu_action(lib.build_menu([a.id, b.id]), "Separate into stems").trigger()
     wait_jobs(qtbot, s.jobs, 240)
     for x in (a, b):
         stems = s.library.get(x.id).stems
         assert set(stems) == {"drums", "bass", "other", "vocals"} and all(Path(p).is_file() for p in stems.values())
 
     # -- Magic mashup with… from the context menu; the wizard shows the plan; generate
-    _action(lib.build_menu([a.id]), "Song Five").trigger()
+    menu_action(lib.build_menu([a.id]), "Song Five").trigger()
     wiz = window.magic_wizard
     assert wiz.isVisible() and "BPM" in wiz.plan.text() and wiz.generate_btn.isEnabled()
     qtbot.mouseClick(wiz.generate_btn, Qt.MouseButton.LeftButton)

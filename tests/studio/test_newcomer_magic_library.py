@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QFontMetrics
-from PySide6.QtWidgets import QApplication, QMenu, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from audio_engine.magic.plan import pair_plan
 from tests.corpus import Song
 from tests.studio.conftest import wait_jobs
+from tests.studio.helpers import menu_action
 
 CLIP_S = 16.0
 # Corpus songs used (see tests/corpus.py, seed 1): 0 = 131.6 BPM, 2 = 98.2, 3 = 108.7, 4 = 98.3.
@@ -56,17 +57,6 @@ def _add(s: Any, clips: dict[int, tuple[Path, dict[str, Any]]], which: list[int]
         s.library.set_analysis(song.id, analysis)
         ids[i] = song.id
     return ids
-
-
-def _action(menu: QMenu, text: str) -> Any:
-    for a in menu.actions():
-        if a.text() == text:
-            return a
-        if a.menu() is not None:
-            found = _action(a.menu(), text)
-            if found is not None:
-                return found
-    return None
 
 
 def _button(box: Any, text: str) -> QPushButton:
@@ -188,7 +178,7 @@ def test_missing_model_offers_the_classical_separator_with_real_stages(window: A
     lib.model.reload()
     stages: list[str] = []
     s.jobs.job_changed.connect(lambda j: stages.append(j.stage) if j.meta.get("action") == "separate" else None)
-    _action(lib.build_menu([ids[2]]), "Separate into stems").trigger()
+    menu_action(lib.build_menu([ids[2]]), "Separate into stems").trigger()
     box = window.model_prompt
     qtbot.waitExposed(box)
     assert [j for j in s.jobs.jobs() if j.meta.get("action") == "separate"] == []  # nothing started yet
@@ -245,7 +235,7 @@ def test_library_sort_columns_and_show_in_folder(window: Any, qtbot: Any, clips:
     try:
         song = s.library.all()[0]
         lib.select_song(song.id)
-        _action(lib.build_menu([song.id]), "Show in folder").trigger()
+        menu_action(lib.build_menu([song.id]), "Show in folder").trigger()
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(u.toLocalFile()) for u in catcher.urls] == [song.path.parent]
@@ -264,7 +254,7 @@ def test_open_in_editor_makes_a_new_project_or_asks(window: Any, qtbot: Any, cli
     assert len(ed.doc.project.clips()) == 1
     # now it has a clip: the window asks; "New project" is the default for an unsaved project
     window.go("Library")
-    _action(lib.build_menu([ids[4]]), "Open in editor").trigger()
+    menu_action(lib.build_menu([ids[4]]), "Open in editor").trigger()
     box = window.open_prompt
     qtbot.waitExposed(box)
     assert box.defaultButton().text() == "New project"
@@ -274,7 +264,7 @@ def test_open_in_editor_makes_a_new_project_or_asks(window: Any, qtbot: Any, cli
     ed.undo_stack.setClean()  # no "save changes?" in the way of the next choice
     ed.doc.project_saved = True
     window.go("Library")
-    _action(lib.build_menu([ids[4]]), "Open in editor").trigger()
+    menu_action(lib.build_menu([ids[4]]), "Open in editor").trigger()
     box = window.open_prompt
     qtbot.waitExposed(box)
     qtbot.mouseClick(_button(box, "New project"), Qt.MouseButton.LeftButton)
