@@ -167,7 +167,9 @@ class DocumentController(QObject):
 
     def maybe_save(self) -> bool:
         """False when the person cancels closing a dirty project."""
-        if not self.doc.dirty or not self.doc.project.clips() or not self.view.isVisible():
+        # Asked whichever page is in front (a finished Magic, a variation's Open, Quit from the
+        # Library replaced unsaved work without a word when the editor was not the page shown).
+        if not self.doc.dirty or not self.doc.project.clips() or not self.view.window().isVisible():
             return True
         if QApplication.platformName().startswith("offscreen"):
             # Headless (CI, smoke tests): nobody can answer; keep the work as an autosave instead.

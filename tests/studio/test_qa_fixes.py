@@ -133,3 +133,24 @@ def test_library_artist_column_shares_a_wide_windows_room(window: Any, qtbot: An
     assert table.columnWidth(0) >= table.columnWidth(artist)
     shown = sum(table.columnWidth(c) for c in range(len(COLUMNS)) if not table.isColumnHidden(c))
     assert shown <= table.viewport().width() + 1
+
+
+def test_unsaved_work_behind_another_page_is_kept_before_a_project_replaces_it(window: Any, qtbot: Any) -> None:
+    """A dirty project is asked about (headless: autosaved) even when the editor is not the
+    page in front, e.g. when a finished Magic opens its project while the Library shows."""
+    import json
+
+    from tests.studio.helpers import demo_project
+
+    window.show()
+    ed = demo_project(window, qtbot)
+    track = ed.doc.project.tracks[0]
+    ed.set_track(track.id, "gain_db", -3.0)
+    ed.files.autosave_soon.stop()
+    window.go("Library")
+    assert ed.doc.dirty and not ed.isVisible()
+    saved = ed.doc.autosave_path / "autosave.json"
+    saved.unlink(missing_ok=True)
+    assert ed.maybe_save()
+    kept = json.loads(saved.read_text())
+    assert "-3.0" in json.dumps(kept)
