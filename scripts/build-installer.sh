@@ -68,7 +68,7 @@ cp packaging/linux/mashups-studio-mime.xml "$DEB/usr/share/mime/packages/mashups
     echo " Third-party notices: /opt/$NAME/_internal/resources/THIRD-PARTY-NOTICES.txt"
 } > "$DEB/usr/share/doc/$NAME/copyright"
 INSTALLED_KB=$(du -sk --apparent-size "$DEB" | cut -f1)
-GLIBC=$(ldd --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+$' || echo 2.31)  # the build machine's: the floor
+GLIBC=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}'); GLIBC=${GLIBC:-2.31}  # the build machine's: the floor (ldd | head broke the pipe under pipefail)
 sed -e "s/@GLIBC@/$GLIBC/" -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$DEBARCH/" -e "s/@SIZE@/$INSTALLED_KB/" \
     packaging/linux/control.in > "$DEB/DEBIAN/control"
 DEBFILE="$OUT/${NAME}_${VERSION}_${DEBARCH}.deb"
