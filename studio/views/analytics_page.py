@@ -88,6 +88,10 @@ class AnalyticsPage(CommunityPage):
         for t in EVENT_TYPES:
             self.plot.plot(xs, self.series.counts.get(t, []), name=t, pen=pg.mkPen(COLORS[t], width=2),
                            symbol="o", symbolSize=5, symbolBrush=COLORS[t])
+        # counts: never below 0, and an empty series shows 0..1 rather than -0.4..0.4
+        peak = max((max(v) for v in self.series.counts.values() if v), default=0)
+        self.plot.setLimits(yMin=0)
+        self.plot.setYRange(0, max(1, peak) * 1.1, padding=0)
         totals.body.addWidget(self.plot)
         self.body_lay.addWidget(totals)
         mine = Card()

@@ -183,8 +183,8 @@ class ClipInspector(QFrame):
         self.hint.setVisible(c is None)
         if c is None:
             self.heading.setText("Clip")
-            self.hint.setText(f"{len(ids)} clips selected: select one to see and change its settings." if ids
-                              else "Select a clip on the timeline to see and change its settings.")
+            self.hint.setText(f"{len(ids)} clips selected: select one to see and change its settings."
+                              if len(ids) > 1 else "Select a clip on the timeline to see and change its settings.")
             return
         ref = p.media.get(c.media)
         song = ref.name if ref is not None else c.media[:8]
@@ -199,6 +199,7 @@ class ClipInspector(QFrame):
             w.blockSignals(True)
         if not self.name.hasFocus():
             self.name.setText(c.name)
+            self.name.setCursorPosition(0)  # a long name shows its start, not its end
         self.gain.setValue(c.gain_db)
         for spin, v in ((self.fade_in, c.fade_in), (self.fade_out, c.fade_out)):
             spin.setMaximum(min(MAX_FADE_SECONDS, max(length, v)))

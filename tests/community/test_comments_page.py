@@ -140,6 +140,8 @@ def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_p
     assert stats is not None and "5 comments" in stats.text()
     # the chart follows a theme switch (pyqtgraph's own background is black in both)
     assert an.plot is not None
+    low, high = an.plot.getViewBox().viewRange()[1]
+    assert low == 0 and high >= 1  # counts: the axis starts at 0 (auto-range padded it below)
     shade = {}
     for theme in ("dark", "light"):
         Theme(theme).apply(app)

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from audio_engine.project import TrimClip
+from audio_engine.project.commands import SetClipProperty
 from tests.studio.helpers import demo_project
 
 
@@ -87,6 +88,19 @@ def test_a_refused_value_is_shown_back_and_several_clips_show_a_hint(window: Any
         it.setSelected(True)
     qtbot.waitUntil(lambda: "2 clips selected" in ed.inspector.hint.text(), timeout=2000)
     assert not ed.inspector.fields.isVisible()
+    # one selected id that is no longer a clip (a project switched under the selection): no "1 clips"
+    real = ed.timeline.selected_clip_ids
+    ed.timeline.selected_clip_ids = lambda: ["gone"]
+    insp.refresh()
+    assert insp.hint.text().startswith("Select a clip")
+    ed.timeline.selected_clip_ids = real
+    # a long name shows its start
+    for it in ed.timeline.items_by_id.values():
+        it.setSelected(False)
+    clip = _select_first(ed, qtbot)
+    ed.push(SetClipProperty(clip_id=clip.id, name="name", value="Midnight Circuit — bass, the long take"))
+    insp.refresh()
+    assert insp.name.cursorPosition() == 0
     ed.inspector_btn.click()
     assert not ed.inspector.isVisible()
 
