@@ -121,7 +121,7 @@ def test_version_1_store_upgrades_keeping_pending_changes(tmp_path: Path) -> Non
     try:
         [e] = s.pending()
         assert e.key == "k-00000001" and e.project_id is None and "project" not in e.as_change()
-        assert s.get_meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert s.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"  # upgraded through 2 to the current
         s.edit_entities("7b0c7c1e-0000-4000-8000-000000000001", [], full_fields={})
     finally:
         s.close()
