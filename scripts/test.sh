@@ -14,7 +14,7 @@ echo "== mypy (strict: audio_engine, sync)"
 # is mostly one process waiting on the disk, pytest mostly waits on PostgreSQL, HTTP and Qt timers.
 echo "== frozen bundle: build when needed (cached in ~/.cache/mashups-build), then smoke-test it (beside pytest)"
 PKG_LOG=$(mktemp "${TMPDIR:-/tmp}/mashups-packaging.XXXXXX")
-packaging/ci.sh > "$PKG_LOG" 2>&1 &
+nice -n 10 packaging/ci.sh > "$PKG_LOG" 2>&1 &  # pytest first: the build only has to end before it
 PKG_PID=$!
 echo "== pytest"
 set +e
