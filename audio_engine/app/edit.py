@@ -42,11 +42,14 @@ def split_clip(project: Project, clip_id: str, seconds: float) -> list[Command]:
     length = c.length_seconds(project.tempo)
     if not s0 + MIN_PIECE_S < seconds < s0 + length - MIN_PIECE_S:
         raise ProjectEditError(f"The playhead is not inside clip {c.name or c.id}; nothing to split.")
-    cut = c.source_in + (seconds - s0) * c.ratio(project.tempo)
-    right = {**asdict(c), "id": new_id("clip"), "source_in": cut, "position": project.seconds_to_beats(seconds),
-             "fade_in": 0.0}
+    cut = c.source_at(seconds - s0, project.tempo)
+    # a reversed clip plays its source backwards: the left piece is the source's later part
+    left_src, right_src = ((cut, c.source_out), (c.source_in, cut)) if c.reversed else \
+        ((c.source_in, cut), (cut, c.source_out))
+    right = {**asdict(c), "id": new_id("clip"), "source_in": right_src[0], "source_out": right_src[1],
+             "position": project.seconds_to_beats(seconds), "fade_in": 0.0}
     track = next(t for t in project.tracks if any(x.id == c.id for x in t.clips))
-    cmds: list[Command] = [TrimClip(clip_id=c.id, source_in=c.source_in, source_out=cut)]
+    cmds: list[Command] = [TrimClip(clip_id=c.id, source_in=left_src[0], source_out=left_src[1])]
     if c.fade_out:
         cmds.append(SetClipProperty(clip_id=c.id, name="fade_out", value=0.0))
     cmds.append(AddClip(track_id=track.id, clip=right))

@@ -322,7 +322,7 @@ class TrimClip(Command):
 
 _CLIP_PROPS = {
     "pitch", "gain_db", "fade_in", "fade_out", "stretch_mode", "stretch_ratio", "source_bpm", "name", "stem",
-    "color", "quality",
+    "color", "quality", "reversed",
 }
 _TRACK_PROPS = {"gain_db", "pan", "mute", "solo", "name", "color", *TRACK_MIX_FIELDS}
 

@@ -43,7 +43,7 @@ from audio_engine.project.media import (
 from audio_engine.project.model import Project
 
 FORMAT_NAME = "mashups-project"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 PROJECT_JSON = "project.json"
 AUTOSAVE_JSON = "autosave.json"
 MEDIA_DIR = "media"
@@ -134,8 +134,15 @@ def _v5_to_v6(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _v6_to_v7(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 7 adds a clip's ``reversed`` (played from its source end to its
+    start), false by default: a version-6 project opens and renders as before;
+    an older studio, which would reject the field, is told to update."""
+    return d
+
+
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
-                                                                   4: _v4_to_v5, 5: _v5_to_v6}
+                                                                   4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 
 
 def _upgrade_media_hashes(env: Envelope, folder: Path) -> Envelope:

@@ -178,6 +178,9 @@ class Clip:
     name: str = ""
     color: str | None = None  # "#rrggbb"; None: the track's, else the stem type's (studio)
     quality: ClipQuality | None = None  # stretch/pitch quality; None: the render's
+    #: Played backwards: the source range from its end to its start (format 7);
+    #: fades, gain and placement stay in timeline order.
+    reversed: bool = False
 
     def ratio(self, project_tempo: float) -> float:
         """The Rubber Band stretch factor (> 1 faster) this clip plays at."""
@@ -190,6 +193,20 @@ class Clip:
     def length_seconds(self, project_tempo: float) -> float:
         """Length on the timeline in seconds."""
         return (self.source_out - self.source_in) / self.ratio(project_tempo)
+
+    def source_at(self, offset_s: float, project_tempo: float) -> float:
+        """The source second that plays ``offset_s`` seconds into the clip on
+        the timeline (a reversed clip starts at its source end)."""
+        d = offset_s * self.ratio(project_tempo)
+        return self.source_out - d if self.reversed else self.source_in + d
+
+    def trimmed_range(self, edge: Literal["start", "end"], length: float) -> tuple[float, float]:
+        """The source range once the clip's timeline ``edge`` is dragged so it
+        plays ``length`` source seconds; the other edge keeps its sound (a
+        reversed clip's timeline end plays its source start)."""
+        if (edge == "end") != self.reversed:
+            return self.source_in, self.source_in + length
+        return max(0.0, self.source_out - length), self.source_out
 
     def label(self) -> str:
         return f"Clip {self.name!r} ({self.id})" if self.name else f"Clip {self.id}"
@@ -224,6 +241,8 @@ class Clip:
         check_color(f"{who} colour", self.color)
         if self.quality not in (None, "fast", "high"):
             raise ProjectFileError(f"{who}: stretch quality must be 'fast', 'high' or none, not {str(self.quality)[:40]!r}.")
+        if not isinstance(self.reversed, bool):
+            raise ProjectFileError(f"{who}: reversed must be true or false, not {str(self.reversed)[:40]!r}.")
 
 
 @dataclass
@@ -382,7 +401,8 @@ class Project:
 
     def source_to_timeline(self, clip: Clip, t_src: float) -> float:
         """Where source second ``t_src`` of ``clip`` plays on the timeline (s)."""
-        return self.clip_start_seconds(clip) + (t_src - clip.source_in) / clip.ratio(self.tempo)
+        into = (clip.source_out - t_src) if clip.reversed else (t_src - clip.source_in)
+        return self.clip_start_seconds(clip) + into / clip.ratio(self.tempo)
 
     def end_seconds(self) -> float:
         return max(

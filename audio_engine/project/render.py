@@ -4,7 +4,7 @@ the project tempo), a master limiter with loudness normalisation, and tagged
 WAV/FLAC/MP3 export.
 
 Each clip's stretched/pitched audio is cached by (media hash, stem, source
-range, ratio, pitch, rate, quality): re-rendering after an edit recomputes
+range, ratio, pitch, rate, quality, direction): re-rendering after an edit recomputes
 only the clips whose sound changed. Gain, fades and placement are cheap and
 applied after the cache.
 """
@@ -85,6 +85,8 @@ def clip_source_frames(clip: Clip, sample_rate: int) -> tuple[int, int]:
 
 def clip_cache_key(project: Project, clip: Clip, *, sample_rate: int, quality: Quality) -> str:
     ref = project.media[clip.media]
+    # Only a reversed clip names the direction: forward clips keep the keys (and cached renders) they had.
+    direction: dict[str, object] = {"reversed": True} if clip.reversed else {}
     return cache_key(
         "clip-render",
         RENDER_VERSION,
@@ -95,6 +97,7 @@ def clip_cache_key(project: Project, clip: Clip, *, sample_rate: int, quality: Q
         pitch=round(clip.pitch, 9),
         rate=sample_rate,
         quality=clip.quality or quality,
+        **direction,
     )
 
 
@@ -108,8 +111,8 @@ def render_clip(
     cache: FileCache | None = None,
     split: int = 1,
 ) -> tuple[Audio, bool]:
-    """The clip's stretched and pitched stereo audio (before gain and fades)
-    and whether it came from the cache. ``split`` > 1 lets a long clip be
+    """The clip's stretched and pitched stereo audio (before gain and fades;
+    a reversed clip's source range played backwards) and whether it came from the cache. ``split`` > 1 lets a long clip be
     stretched in that many pieces in parallel, cut only at silences. A clip
     with a ``quality`` of its own is rendered with it, whatever ``quality`` says."""
 
@@ -151,7 +154,10 @@ def _render_clip_audio(project: Project, clip: Clip, *, media: MediaResolver, sa
     path = media.find(ref.file_hash(clip.stem), ref.file_ext(clip.stem))
     _, n = clip_source_frames(clip, sample_rate)
     src = load(path, sample_rate=sample_rate, channels=2, offset=clip.source_in, duration=clip.source_out - clip.source_in)
-    src = Audio(fit_length(src.samples, n), sample_rate)
+    samples = fit_length(src.samples, n)
+    if clip.reversed:  # the source range backwards; stretch, pitch, fades and gain then apply in timeline order
+        samples = np.ascontiguousarray(samples[:, ::-1])
+    src = Audio(samples, sample_rate)
     ratio = clip.ratio(project.tempo)
     out = stretch_split(src, ratio=ratio, semitones=clip.pitch, quality=quality, parts=split)
     assert out.frames == stretched_length(n, ratio)
