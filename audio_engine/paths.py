@@ -1,5 +1,10 @@
 """Where the studio keeps its data. Everything can be moved with environment
-variables (``MASHUPS_HOME`` for all of it, or the specific ones below)."""
+variables (``MASHUPS_HOME`` for all of it, or the specific ones below).
+
+:func:`default_paths` is for start-up code only (the studio's composition
+root, the CLI's :func:`audio_engine.cli.context.cli_paths`): it builds the
+one :class:`StudioPaths` that is then passed in; engine functions take the
+folders and caches they use as arguments and never call it."""
 
 from __future__ import annotations
 
@@ -17,6 +22,10 @@ class StudioPaths:
     @property
     def analysis_db(self) -> Path:
         return self.cache / "analysis.sqlite3"
+
+    @property
+    def captions_db(self) -> Path:
+        return self.cache / "captions.sqlite3"
 
     @property
     def stems(self) -> Path:

@@ -207,12 +207,17 @@ class SongActions(QObject):
         def fn(progress: ProgressFn, cancel: CancelToken) -> str:
             import json
 
+            from audio_engine.cache import JsonCache
             from audio_engine.captions import caption_song
 
-            doc = caption_song(song.path, vocals=vocals if vocals and Path(vocals).is_file() else None, model=model,
-                               language=None if lang in ("", "auto") else lang, in_worker=True,
-                               stems_cache=self.s.stems_cache, model_dir=self.s.paths.models,
-                               progress=progress, cancel=cancel)
+            cache = JsonCache(self.s.paths.captions_db)  # the studio's folders (Settings), as are the models
+            try:
+                doc = caption_song(song.path, vocals=vocals if vocals and Path(vocals).is_file() else None, model=model,
+                                   language=None if lang in ("", "auto") else lang, in_worker=True, cache=cache,
+                                   stems_cache=self.s.stems_cache, model_dir=self.s.paths.models,
+                                   progress=progress, cancel=cancel)
+            finally:
+                cache.close()
             from audio_engine.atomic import atomic_write_text
 
             atomic_write_text(out, json.dumps(doc.to_dict()))

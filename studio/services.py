@@ -78,7 +78,7 @@ def build_services(*, settings_path: Path | None = None, paths: StudioPaths | No
         from studio.storage import configured_paths
 
         base, export, storage_problems = configured_paths(base, settings)
-        os.environ.update(export)  # the engine's default_paths() and spawned workers use the same folders
+        os.environ.update(export)  # for start-up code outside the engine that builds its own folders (see storage.py)
     paths = base.ensure()
     library = Library(paths.data / "library.sqlite3")
     jobs = JobRunner(history=JobHistory(paths.data / "job-history.json"))

@@ -7,9 +7,12 @@ start (the library database, caches and job workers open their folders
 once, so a move while running would split the data between two places).
 An environment variable naming a folder (``MASHUPS_DATA_DIR``,
 ``MASHUPS_CACHE_DIR``, ``MASHUPS_MODEL_DIR``) still wins over the setting.
-The chosen folders are exported as those variables for this process, so the
-engine's own look-ups (``default_paths()``, e.g. the Whisper model folder)
-and spawned worker processes use the same folders as the studio.
+The composition root passes the resulting folders to everything it builds
+(caches, the models folder for separation and captions, the Magic worker's
+folders): engine functions never pick a folder themselves. The chosen
+folders are also exported as those variables for this process, for the
+start-up code outside the engine that builds its own folders (sync's
+publish preparation, a ``mashups`` command started from the studio).
 Files already in the old folder are not moved.
 """
 

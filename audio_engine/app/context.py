@@ -36,7 +36,7 @@ class AppContext:
             paths=paths,
             analysis=JsonCache(paths.analysis_db),
             features=JsonCache(paths.cache / "magic.sqlite3"),
-            captions=JsonCache(paths.cache / "captions.sqlite3"),
+            captions=JsonCache(paths.captions_db),
             stems=FileCache(paths.stems),
             renders=FileCache(paths.cache / "renders"),
             media=MediaStore(paths.media),

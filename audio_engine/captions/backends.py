@@ -23,7 +23,6 @@ import numpy.typing as npt
 
 from audio_engine.captions.doc import Segment, Word
 from audio_engine.errors import MashupsError, ModelNotInstalledError
-from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, check
 
 SAMPLE_RATE = 16_000
@@ -160,18 +159,20 @@ class FasterWhisperBackend:
         return RawTranscript(segs, info.language, float(info.language_probability), self.device, self.compute_type)
 
 
-def openai_model_path(name: str) -> Path:
-    return default_paths().models / "whisper-openai" / f"{name}.pt"
+def openai_model_path(name: str, *, models_dir: Path) -> Path:
+    """Where the openai-whisper checkpoint ``name`` is installed: ``<models>/whisper-openai/NAME.pt``."""
+    return Path(models_dir) / "whisper-openai" / f"{name}.pt"
 
 
 class OpenAIWhisperBackend:
     """The reference openai-whisper implementation (PyTorch), if installed.
     ``model`` is a checkpoint file or a name whose ``NAME.pt`` is installed
-    under ``models/whisper-openai`` (it is never downloaded here)."""
+    under ``<models_dir>/whisper-openai`` (it is never downloaded here;
+    without a ``models_dir`` only a checkpoint file is accepted)."""
 
     name = "openai-whisper"
 
-    def __init__(self, model: str, *, device: str = "auto") -> None:
+    def __init__(self, model: str, *, models_dir: Path | None, device: str = "auto") -> None:
         try:
             import whisper
         except ImportError as e:
@@ -179,8 +180,8 @@ class OpenAIWhisperBackend:
         import torch
 
         p = Path(model).expanduser()
-        if not p.is_file():
-            p = openai_model_path(model)
+        if not p.is_file() and models_dir is not None:
+            p = openai_model_path(model, models_dir=models_dir)
         if not p.is_file():
             raise ModelNotInstalledError(
                 f"The openai-whisper checkpoint {model!r} is not installed (looked for {p}).", model=model,

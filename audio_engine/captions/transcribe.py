@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -37,7 +37,6 @@ from audio_engine.captions.models import DEFAULT_MODEL, resolve_model
 from audio_engine.captions.onsets import snap_line_starts
 from audio_engine.captions.refine import refine_word_starts
 from audio_engine.errors import InvalidAudioError, MashupsError
-from audio_engine.paths import default_paths
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Bump when the transcription code changes what it produces (invalidates the cache).
@@ -69,6 +68,9 @@ class TranscribeOptions:
     #: Longest caption line in characters / seconds (see :func:`split_lines`); None: no limit.
     max_line_chars: int | None = 42
     max_line_s: float | None = 5.0
+    #: The models folder a model *name* is looked up in (Whisper: ``<models_dir>/whisper``); the caller's
+    #: (Settings / CLI), never a default. None: ``model`` must be a model folder. Not part of the result.
+    models_dir: Path | None = None
 
     def check(self) -> None:
         if self.backend not in BACKENDS:
@@ -86,10 +88,6 @@ def forward(report: ProgressReporter) -> ProgressCallback:
     return cb
 
 
-def default_cache() -> JsonCache:
-    return JsonCache(default_paths().cache / "captions.sqlite3")
-
-
 def _prepare(audio: Audio) -> Audio:
     """Checked and at Whisper's rate; mono or stereo (the stereo image is
     what :func:`vocal_focus` uses; more channels are mixed down to two)."""
@@ -101,7 +99,7 @@ def _prepare(audio: Audio) -> Audio:
 
 def _model_identity(opts: TranscribeOptions) -> tuple[str, Path | None]:
     if opts.backend == "faster-whisper":
-        m = resolve_model(opts.model)
+        m = resolve_model(opts.model, root=opts.models_dir)
         return m.identity, m.path
     p = Path(opts.model).expanduser()
     return (f"pt:{p.resolve()}:{p.stat().st_size}" if p.is_file() else f"openai:{opts.model}"), None
@@ -109,7 +107,7 @@ def _model_identity(opts: TranscribeOptions) -> tuple[str, Path | None]:
 
 def _make_backend(opts: TranscribeOptions, model_path: Path | None, log: Callable[[str], None] | None) -> Backend:
     if opts.backend == "openai-whisper":
-        return OpenAIWhisperBackend(opts.model, device=opts.device)
+        return OpenAIWhisperBackend(opts.model, models_dir=opts.models_dir, device=opts.device)
     assert model_path is not None
     return FasterWhisperBackend(
         model_path, model_name=opts.model, device=opts.device, compute_type=opts.compute_type, log=log
@@ -211,7 +209,8 @@ def transcribe(
     compute_type: str = "auto",
     refine: bool = True,
     vocal_focus: bool = True,
-    cache: JsonCache | bool = True,
+    cache: JsonCache | Literal[False] | None = None,
+    models_dir: Path | None = None,
     in_worker: bool = True,
     recognizer: Backend | None = None,
     progress: ProgressCallback | None = None,
@@ -224,8 +223,9 @@ def transcribe(
     or a CTranslate2 model folder (for openai-whisper: a name or ``.pt``
     file); it must be installed: nothing is downloaded here
     (:class:`ModelNotInstalledError` otherwise). ``language`` None detects it.
-    ``cache`` True uses the studio's caption cache, False none, or give a
-    :class:`JsonCache`. ``in_worker`` runs the model in a spawned process
+    ``cache`` is the caller's caption :class:`JsonCache` (None/False: no
+    cache); ``models_dir`` the models folder a model name is looked up in
+    (the engine picks none). ``in_worker`` runs the model in a spawned process
     (default; hard cancel, a crash cannot take the caller down); with
     ``in_worker=False`` a ``recognizer`` from :func:`load_recognizer` for the
     same options is reused instead of loading the model again. ``refine``
@@ -235,8 +235,10 @@ def transcribe(
     opts = TranscribeOptions(
         model=os.fspath(model), backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
         device=device, compute_type=compute_type, refine_word_starts=refine, vocal_focus=vocal_focus,
-        snap_line_starts=refine,
+        snap_line_starts=refine, models_dir=None if models_dir is None else Path(models_dir),
     )
+    if not (cache is None or cache is False or isinstance(cache, JsonCache)):  # e.g. the old cache=True
+        raise TypeError("transcribe(cache=...) takes the caption JsonCache to use, or None (the engine picks no folder).")
     opts.check()
     report = ProgressReporter(progress, stage="decoding")
     report(0.0, force=True)
@@ -249,7 +251,7 @@ def transcribe(
         audio = io.load(source, sample_rate=SAMPLE_RATE)
     pcm = _prepare(audio)
     check(cancel)
-    store: JsonCache | None = default_cache() if cache is True else (cache if isinstance(cache, JsonCache) else None)
+    store = cache if isinstance(cache, JsonCache) else None
     key = cache_key(
         "captions", CAPTIONS_VERSION, io.audio_hash(pcm),
         backend=opts.backend, model=identity, language=opts.language or "auto", vad=opts.vad_filter,
@@ -315,7 +317,7 @@ def caption_song(
     vad_filter: bool = True,
     beam_size: int = 5,
     device: str = "auto",
-    cache: JsonCache | bool = True,
+    cache: JsonCache | Literal[False] | None = None,
     in_worker: bool = True,
     recognizer: Backend | None = None,
     stems_cache: FileCache | None = None,
@@ -331,8 +333,9 @@ def caption_song(
     ("vocals" or "mix"). Times are those of the song either way. ``in_worker``
     applies to both the separation and the transcription. ``stems_cache``
     (the studio's / CLI's stem cache) is where cached stems are looked for and
-    a fresh separation is kept; ``model_dir`` is the separation models'
-    folder."""
+    a fresh separation is kept; ``model_dir`` is the models folder (the
+    separation models' and, under ``whisper/``, the caption models'), ``cache``
+    the caption cache (see :func:`transcribe`)."""
     p = Path(path)
     report = ProgressReporter(progress, stage="preparing")
     target: Path = p
@@ -352,7 +355,7 @@ def caption_song(
             separation: Any = importlib.import_module("audio_engine.separation")
             # Fail early on a missing Whisper model, before a long separation.
             if backend == "faster-whisper":
-                resolve_model(model)
+                resolve_model(model, root=model_dir)
             stems = separation.separate(
                 p, model=separation_model, two_stems="vocals", progress=forward(report.sub(0.0, 0.5, stage="separating")),
                 cancel=cancel, in_worker=in_worker, cache=stems_cache, model_dir=model_dir,
@@ -361,7 +364,7 @@ def caption_song(
             report = report.sub(0.5, 0.5)
     doc = transcribe(
         target, model=model, backend=backend, language=language, vad_filter=vad_filter, beam_size=beam_size,
-        device=device, cache=cache, in_worker=in_worker, recognizer=recognizer, progress=forward(report.sub(0.0, 1.0, stage="transcribing")),
+        device=device, cache=cache, models_dir=model_dir, in_worker=in_worker, recognizer=recognizer, progress=forward(report.sub(0.0, 1.0, stage="transcribing")),
         cancel=cancel, log=log,
     )
     return replace(doc, source=source)

@@ -38,21 +38,26 @@ def _table_row(d: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audio_engine.analysis import analyze_file
     from audio_engine.analysis.core import check_tempo_range
-    from audio_engine.errors import MashupsError
 
     try:
         check_tempo_range(tuple(args.tempo_range))
     except ValueError as e:
         print(f"error: --tempo-range: {e}", file=sys.stderr)
         return 2
-    cache = None
-    if not args.no_cache:
-        from audio_engine.cache import JsonCache
-        from audio_engine.paths import default_paths
+    from audio_engine.cli.context import cli_context
 
-        cache = JsonCache(default_paths().ensure().analysis_db)
+    ctx = cli_context()
+    try:
+        return _analyze_all(args, None if args.no_cache else ctx.analysis)
+    finally:
+        ctx.close()
+
+
+def _analyze_all(args: argparse.Namespace, cache: Any) -> int:
+    from audio_engine.analysis import analyze_file
+    from audio_engine.errors import MashupsError
+
     failed = 0
     if not args.json:
         print(f"{'BPM':>7} {'alt':>7}  {'key':<9} {'cam':>4} {'LUFS':>6} {'dBTP':>6} {'seconds':>8}  {'beats':>5}  path")
@@ -68,6 +73,4 @@ def run(args: argparse.Namespace) -> int:
             continue
         d = a.to_dict()
         print(json.dumps(d) if args.json else _table_row(d), flush=True)
-    if cache is not None:
-        cache.close()
     return 1 if failed else 0

@@ -65,10 +65,10 @@ def _progress_printer(enabled: bool) -> Any:
     return cb
 
 
-def _default_model() -> str:
+def _default_model(models_dir: Path) -> str:
     from audio_engine.captions.models import DEFAULT_MODEL, installed_models
 
-    installed = installed_models()
+    installed = installed_models(root=models_dir)
     if DEFAULT_MODEL in installed or not installed:
         return DEFAULT_MODEL
     return installed[0]
@@ -76,28 +76,30 @@ def _default_model() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from audio_engine.captions import models
+    from audio_engine.cli.context import cli_paths
     from audio_engine.errors import MashupsError
 
     show = _progress_printer(True)
+    models_dir = cli_paths().models
     if args.list_models:
         rows = [
-            {"name": n, "installed": models.is_installed(n), "approx_mb": s.approx_mb, "english_only": s.english_only,
-             "description": s.description}
+            {"name": n, "installed": models.is_installed(n, root=models_dir), "approx_mb": s.approx_mb,
+             "english_only": s.english_only, "description": s.description, "downloadable": s.downloadable}
             for n, s in models.MODELS.items()
         ]
         if args.json:
             print(json.dumps(rows, indent=2))
         else:
             for r in rows:
-                mark = "installed" if r["installed"] else ""
+                mark = "installed" if r["installed"] else ("" if r["downloadable"] else "import only (no pinned checksums)")
                 print(f"{r['name']:18} {r['approx_mb']:>6} MB  {r['description']:32} {mark}")
         return 0
     if args.download_model:
-        path = models.install_model(args.download_model, progress=show)
+        path = models.install_model(args.download_model, progress=show, root=models_dir)
         print(json.dumps({"installed": str(path)}) if args.json else f"installed {path}")
         return 0
     if args.import_model:
-        path = models.import_model(args.import_model, name=args.name)
+        path = models.import_model(args.import_model, name=args.name, root=models_dir)
         print(json.dumps({"installed": str(path)}) if args.json else f"imported {path}")
         return 0
     if not args.path:
@@ -141,7 +143,7 @@ def _caption(args: Any, src: Path, ctx: Any, show: Any) -> Any:
         vocals=args.vocals,
         separate=args.separate_vocals,
         separation_model=args.separation_model,
-        model=args.model or _default_model(),
+        model=args.model or _default_model(ctx.models),
         backend=args.backend,
         language=args.language,
         vad_filter=not args.no_vad,

@@ -28,11 +28,11 @@ def run(args: Any) -> int:
     from dataclasses import replace
 
     from audio_engine.app.context import unpack_folder
+    from audio_engine.cli.context import cli_paths
     from audio_engine.cover import SIZES, save, spec_for_project
-    from audio_engine.paths import default_paths
     from audio_engine.project import MediaStore, open_project
 
-    paths = default_paths().ensure()
+    paths = cli_paths().ensure()
     target = Path(args.project)
     opened = open_project(target, unpack_to=unpack_folder(target, paths.cache))
     spec = spec_for_project(opened.project, [opened.media, MediaStore(paths.media)], style=args.style,

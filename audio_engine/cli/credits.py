@@ -31,10 +31,10 @@ def run(args: Any) -> int:
             raise MashupsError(f"{target.name} carries no Mashups Studio credits (no tags, no sidecar).")
     else:
         from audio_engine.app.context import unpack_folder
-        from audio_engine.paths import default_paths
+        from audio_engine.cli.context import cli_paths
         from audio_engine.project import open_project
 
-        opened = open_project(target, unpack_to=unpack_folder(target, default_paths().ensure().cache))
+        opened = open_project(target, unpack_to=unpack_folder(target, cli_paths().ensure().cache))
         credits = project_credits(opened.project)
     print(credits.to_json(indent=2) if args.json else credits.summary())
     return 0

@@ -79,18 +79,18 @@ def _printer(as_json: bool) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audio_engine.cli.context import cli_paths
     from audio_engine.models.catalog import ModelCatalog
-    from audio_engine.paths import default_paths
 
     kind = getattr(args, "kind_after", None) or args.kind
-    catalog = ModelCatalog(args.model_dir if args.model_dir is not None else default_paths().models)
+    catalog = ModelCatalog(cli_paths(args.model_dir).models)
     if args.action == "list":
         entries = catalog.list(kind)
         if args.json:
             print(json.dumps([
                 {"kind": e.kind, "name": e.name, "installed": e.installed, "installed_bytes": e.size_bytes,
                  "approx_bytes": e.approx_bytes, "description": e.description, "registered": e.registered,
-                 "status": e.status, "builtin": e.builtin}
+                 "status": e.status, "builtin": e.builtin, "downloadable": e.downloadable}
                 for e in entries
             ], indent=1))
             return 0

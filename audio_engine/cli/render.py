@@ -28,20 +28,27 @@ def register(sub: Any) -> None:
 
 def run(args: Any) -> int:
     from audio_engine.app.context import unpack_folder
-    from audio_engine.cache import FileCache
+    from audio_engine.cli.context import cli_context
+
+    ctx = cli_context()
+    try:
+        return _render(args, ctx, unpack_folder(Path(args.project), ctx.paths.cache))
+    finally:
+        ctx.close()
+
+
+def _render(args: Any, ctx: Any, unpack_to: Path | None) -> int:
     from audio_engine.cli.magic import progress_printer
-    from audio_engine.paths import default_paths
-    from audio_engine.project import MediaStore, open_project
+    from audio_engine.project import open_project
     from audio_engine.project.render import render_project
 
-    paths = default_paths()
-    opened = open_project(Path(args.project), unpack_to=unpack_folder(Path(args.project), paths.cache))
+    opened = open_project(Path(args.project), unpack_to=unpack_to)
     if opened.recovery is not None and not args.quiet:
         print("note: the project has a newer autosave; rendering the last saved version", flush=True)
     r = render_project(
-        opened.project, media=[opened.media, MediaStore(paths.media)], out=Path(args.output),
+        opened.project, media=[opened.media, ctx.media], out=Path(args.output),
         sample_rate=args.sample_rate, target_lufs=None if args.no_normalize else args.target_lufs,
-        ceiling_db=args.ceiling, quality="high" if args.hq else "fast", cache=FileCache(paths.cache / "renders"),
+        ceiling_db=args.ceiling, quality="high" if args.hq else "fast", cache=ctx.renders,
         progress=progress_printer(not args.quiet),
     )
     d = {"output": str(r.path), "duration_s": round(r.duration, 3), "seconds": round(r.seconds, 2),

@@ -39,6 +39,8 @@ class ModelEntry:
     registered: bool = True
     #: Part of the program (nothing to download, import or remove).
     builtin: bool = False
+    #: Offered as a download (False: its files have no pinned checksums; import it from disk).
+    downloadable: bool = True
 
     @property
     def status(self) -> str:
@@ -46,7 +48,9 @@ class ModelEntry:
             return "built in"
         if self.installed:
             return "installed"
-        return "partial" if self.size_bytes else "not installed"
+        if self.size_bytes:
+            return "partial"
+        return "not installed" if self.downloadable else "import only"
 
 
 class ModelKind(Protocol):
@@ -128,9 +132,12 @@ class WhisperModels:
         for spec in wm.MODELS.values():
             d = root / spec.name
             partial = root / f".{spec.name}.download"
-            out.append(ModelEntry(self.kind, spec.name, spec.name, spec.description,
+            desc = spec.description if spec.downloadable else (
+                f"{spec.description}. No pinned checksums, so not downloaded here: import its folder")
+            out.append(ModelEntry(self.kind, spec.name, spec.name, desc,
                                   wm.is_installed(spec.name, root=self.models_dir),
-                                  _folder_bytes(d) or _folder_bytes(partial), spec.approx_mb << 20))
+                                  _folder_bytes(d) or _folder_bytes(partial), spec.approx_mb << 20,
+                                  downloadable=spec.downloadable))
         for name in wm.installed_models(root=self.models_dir):
             if name not in wm.MODELS:
                 size = _folder_bytes(root / name)

@@ -78,7 +78,7 @@ class ModelRow(QFrame):
         busy = self.job is not None and not self.job.state.finished
         i = self.info
         self.status.setText("downloading" if busy else i.status)
-        self.download.setVisible(not i.installed and not busy and not i.builtin)
+        self.download.setVisible(not i.installed and not busy and not i.builtin and i.downloadable)
         self.import_btn.setVisible(not i.installed and not busy and not i.builtin)
         self.cancel.setVisible(busy)
         self.remove.setVisible(i.installed and not i.builtin)

@@ -21,7 +21,7 @@ def test_caption_cli_default_model_and_formats(speech: Speech, tiny_en: Path, st
     assert rc == 1 and "tiny.en" in err and "not installed" in err and "hint:" in err
     assert not (tmp_path / "a.srt").exists()
 
-    import_model(tiny_en, name="tiny.en")
+    import_model(tiny_en, name="tiny.en", root=studio_home / "models")  # the CLI's per-user models folder
     out = tmp_path / "a.srt"
     rc = main(["caption", str(speech.path), "-o", str(out), "--language", "en"])
     cap = capsys.readouterr()

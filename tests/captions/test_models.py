@@ -1,4 +1,7 @@
-"""Whisper model registry, download (from a real local HTTP server), offline import."""
+"""Whisper model registry, download (from a real local HTTP server), offline import.
+
+Every call passes the models folder (``root``): the engine picks none, so a
+test whose folder is not the per-user one also proves nothing lands there."""
 
 from __future__ import annotations
 
@@ -21,6 +24,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture()
+def root(tmp_path: Path, studio_home: Path) -> Iterator[Path]:
+    """The models folder the caller chose (not the per-user one); afterwards
+    nothing may have been created in the per-user folders."""
+    yield tmp_path / "chosen-models"
+    assert not (studio_home / "models").exists() and not (studio_home / "cache").exists()
+
+
+def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture()
 def mirror(tmp_path: Path, tiny_en: Path) -> Iterator[tuple[str, Path]]:
     """A local mirror laid out like the model hub, serving the real tiny.en files."""
     root = tmp_path / "mirror"
@@ -28,12 +46,9 @@ def mirror(tmp_path: Path, tiny_en: Path) -> Iterator[tuple[str, Path]]:
     d.mkdir(parents=True)
     for f in tiny_en.iterdir():
         (d / f.name).symlink_to(f)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
+    server, url = serve(root)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", d
+        yield url, d
     finally:
         server.shutdown()
         server.server_close()
@@ -49,23 +64,102 @@ def test_registry_covers_the_model_family() -> None:
     assert models.MODELS["large-v3"].files != models.MODELS["small"].files  # v3 ships vocabulary.json
 
 
+#: The catalog models no public record pins every file of (import only).
+UNPINNED = {"large-v1", "distil-medium.en", "distil-large-v2"}
+
+
+def test_catalog_offers_downloads_only_for_fully_pinned_models(tmp_path: Path) -> None:
+    """Every downloadable model comes from an immutable commit with a SHA-256
+    and size for each of its files; the weights' pinned size agrees with the
+    size the catalog shows; the others are listed as import only."""
+    import re
+
+    from audio_engine.models.catalog import WhisperModels
+
+    for name, spec in models.MODELS.items():
+        assert spec.downloadable == spec.pinned == (name not in UNPINNED), name
+        if not spec.pinned:
+            assert spec.revision == "main" and not spec.pins
+            continue
+        assert re.fullmatch(r"[0-9a-f]{40}", spec.revision), name
+        assert {f for f, _ in spec.pins} == set(spec.files), name
+        for f, pin in spec.pins:
+            assert re.fullmatch(r"[0-9a-f]{64}", pin.sha256) and pin.size > 0, (name, f)
+        weights = spec.pin("model.bin")
+        assert weights is not None and abs(weights.size / 1e6 - spec.approx_mb) <= 0.05 * spec.approx_mb, name
+    listed = {e.name: e for e in WhisperModels(tmp_path).list()}
+    assert {n for n, e in listed.items() if not e.downloadable} == UNPINNED
+    assert {listed[n].status for n in UNPINNED} == {"import only"}
+    assert "import" in listed["large-v1"].description
+    assert listed["tiny"].status == "not installed" and listed["tiny"].downloadable
+
+
+def test_unpinned_model_is_never_downloaded(root: Path, tmp_path: Path) -> None:
+    """An unpinned model is refused before any request: nothing is fetched or created."""
+    requests: list[str] = []
+
+    class Recording(_QuietHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Recording, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(DownloadError, match="no pinned checksums") as e:
+            models.install_model("large-v1", base_url=f"http://127.0.0.1:{server.server_address[1]}", root=root)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Import" in e.value.hint and requests == [] and not root.exists()
+
+
+def test_newly_pinned_model_with_other_bytes_is_refused(root: Path, tmp_path: Path) -> None:
+    """tiny (multilingual) is pinned now: a file of the right size but other
+    bytes, served from its commit, is refused and nothing is installed."""
+    from audio_engine.errors import ChecksumError
+
+    spec = models.MODELS["tiny"]
+    d = tmp_path / "hub" / spec.repo / "resolve" / spec.revision
+    d.mkdir(parents=True)
+    pin = spec.pin("config.json")
+    assert pin is not None
+    (d / "config.json").write_bytes(b"{" + b" " * (pin.size - 2) + b"}")
+    server, url = serve(tmp_path / "hub")
+    try:
+        with pytest.raises(ChecksumError):
+            models.install_model("tiny", base_url=url, root=root)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not models.is_installed("tiny", root=root) and not (root / "whisper" / "tiny").exists()
+
+
 def test_pinned_models_match_the_real_files(tiny_en: Path) -> None:
-    """tiny.en (the default) and base.en download from an immutable commit with
-    every file's SHA-256 and size pinned; the tiny.en pins are those of the real
-    conversion the tests use."""
+    """tiny.en's pins are those of the real conversion the tests use."""
     import hashlib
 
-    for name in ("tiny.en", "base.en"):
-        spec = models.MODELS[name]
-        assert spec.pinned and len(spec.revision) == 40 and f"/resolve/{spec.revision}/" in spec.url("model.bin")
-    assert not models.MODELS["large-v3"].pinned  # the others: completeness and loadability only
     for f in tiny_en.iterdir():
         pin = models.MODELS["tiny.en"].pin(f.name)
         assert pin is not None and pin.size == f.stat().st_size
         assert pin.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
 
 
-def test_tampered_file_upstream_is_refused(studio_home: Path, mirror: tuple[str, Path]) -> None:
+def test_no_folder_no_lookup(tiny_en: Path) -> None:
+    """The engine picks no folder: without one a call is a TypeError, and a
+    model name cannot be resolved (a model folder still can)."""
+    with pytest.raises(TypeError):
+        models.models_root(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        models.installed_models()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        models.install_model("tiny.en")  # type: ignore[call-arg]
+    with pytest.raises(ModelNotInstalledError, match="No models folder"):
+        models.resolve_model("tiny.en", root=None)
+    assert models.resolve_model(str(tiny_en), root=None).path == tiny_en
+
+
+def test_tampered_file_upstream_is_refused(root: Path, mirror: tuple[str, Path]) -> None:
     from audio_engine.errors import ChecksumError
 
     url, d = mirror
@@ -75,36 +169,36 @@ def test_tampered_file_upstream_is_refused(studio_home: Path, mirror: tuple[str,
     cfg.unlink()
     cfg.write_bytes(bytes(data))
     with pytest.raises(ChecksumError):
-        models.install_model("tiny.en", base_url=url)
-    assert not models.is_installed("tiny.en")
-    assert not (studio_home / "models" / "whisper" / "tiny.en").exists()
+        models.install_model("tiny.en", base_url=url, root=root)
+    assert not models.is_installed("tiny.en", root=root)
+    assert not (root / "whisper" / "tiny.en").exists()
 
 
-def test_nothing_installed_means_typed_error(studio_home: Path) -> None:
-    assert models.installed_models() == []
+def test_nothing_installed_means_typed_error(root: Path) -> None:
+    assert models.installed_models(root=root) == []
     with pytest.raises(ModelNotInstalledError) as e:
-        models.resolve_model("tiny.en")
+        models.resolve_model("tiny.en", root=root)
     assert e.value.model == "tiny.en" and "not installed" in str(e.value)
     with pytest.raises(ModelNotInstalledError):
-        models.resolve_model("gigantic-v9")
+        models.resolve_model("gigantic-v9", root=root)
 
 
-def test_download_with_progress_then_resolve(studio_home: Path, mirror: tuple[str, Path], tiny_en: Path) -> None:
+def test_download_with_progress_then_resolve(root: Path, mirror: tuple[str, Path], tiny_en: Path) -> None:
     url, _ = mirror
     seen: list[Progress] = []
-    path = models.install_model("tiny.en", base_url=url, progress=seen.append)
-    assert path == studio_home / "models" / "whisper" / "tiny.en"
+    path = models.install_model("tiny.en", base_url=url, progress=seen.append, root=root)
+    assert path == root / "whisper" / "tiny.en"
     for f in tiny_en.iterdir():
         assert (path / f.name).read_bytes() == f.read_bytes()
     fr = [p.fraction for p in seen]
     assert fr == sorted(fr) and fr[-1] == 1.0 and len(fr) >= 3
-    assert models.is_installed("tiny.en")
-    assert models.resolve_model("tiny.en").path == path
-    assert models.installed_models() == ["tiny.en"]
+    assert models.is_installed("tiny.en", root=root)
+    assert models.resolve_model("tiny.en", root=root).path == path
+    assert models.installed_models(root=root) == ["tiny.en"]
     assert not list(path.parent.glob(".*"))  # no staging leftovers
 
 
-def test_cancelled_download_is_not_installed_and_resumes(studio_home: Path, mirror: tuple[str, Path]) -> None:
+def test_cancelled_download_is_not_installed_and_resumes(root: Path, mirror: tuple[str, Path]) -> None:
     url, _ = mirror
     token = CancelToken()
 
@@ -113,39 +207,42 @@ def test_cancelled_download_is_not_installed_and_resumes(studio_home: Path, mirr
             token.cancel()
 
     with pytest.raises(Cancelled):
-        models.install_model("tiny.en", base_url=url, progress=cancel_soon, cancel=token)
-    assert not models.is_installed("tiny.en")
+        models.install_model("tiny.en", base_url=url, progress=cancel_soon, cancel=token, root=root)
+    assert not models.is_installed("tiny.en", root=root)
     with pytest.raises(ModelNotInstalledError):
-        models.resolve_model("tiny.en")
-    models.install_model("tiny.en", base_url=url)
-    assert models.is_installed("tiny.en")
+        models.resolve_model("tiny.en", root=root)
+    models.install_model("tiny.en", base_url=url, root=root)
+    assert models.is_installed("tiny.en", root=root)
 
 
-def test_missing_file_on_server(studio_home: Path, mirror: tuple[str, Path]) -> None:
+def test_missing_file_on_server(root: Path, mirror: tuple[str, Path]) -> None:
     url, d = mirror
     (d / "tokenizer.json").unlink()
     with pytest.raises(DownloadError):
-        models.install_model("tiny.en", base_url=url)
-    assert not models.is_installed("tiny.en")
+        models.install_model("tiny.en", base_url=url, root=root)
+    assert not models.is_installed("tiny.en", root=root)
 
 
-def test_offline_import_and_direct_path(studio_home: Path, tiny_en: Path, tmp_path: Path) -> None:
+def test_offline_import_and_direct_path(root: Path, tiny_en: Path, tmp_path: Path) -> None:
     # A folder can be used directly without installing it.
-    direct = models.resolve_model(str(tiny_en))
+    direct = models.resolve_model(str(tiny_en), root=root)
     assert direct.path == tiny_en and direct.identity.startswith("dir:")
-    path = models.import_model(tiny_en, name="tiny.en")
-    assert models.is_installed("tiny.en") and models.resolve_model("tiny.en").path == path
+    path = models.import_model(tiny_en, name="tiny.en", root=root)
+    assert models.is_installed("tiny.en", root=root) and models.resolve_model("tiny.en", root=root).path == path
     assert sorted(p.name for p in path.iterdir()) == sorted(p.name for p in tiny_en.iterdir())
     # A custom name works too, and is found by that name.
-    models.import_model(tiny_en, name="my-finetune")
-    assert models.resolve_model("my-finetune").path.name == "my-finetune"
-    assert models.installed_models() == ["tiny.en", "my-finetune"]
+    models.import_model(tiny_en, name="my-finetune", root=root)
+    assert models.resolve_model("my-finetune", root=root).path.name == "my-finetune"
+    assert models.installed_models(root=root) == ["tiny.en", "my-finetune"]
+    # An unpinned model (not offered as a download) is imported like any other.
+    models.import_model(tiny_en, name="large-v1", root=root)
+    assert models.is_installed("large-v1", root=root)
     # Incomplete folders are refused and nothing is installed.
     bad = tmp_path / "bad-model"
     bad.mkdir()
     (bad / "model.bin").write_bytes(b"")
     with pytest.raises(ModelNotInstalledError):
-        models.import_model(bad, name="small")
-    assert not models.is_installed("small")
+        models.import_model(bad, name="small", root=root)
+    assert not models.is_installed("small", root=root)
     with pytest.raises(MashupsError):
-        models.import_model(tmp_path / "nope")
+        models.import_model(tmp_path / "nope", root=root)

@@ -46,13 +46,13 @@ def test_storage_folders_are_checked_and_used_after_a_restart(window: Any, qtbot
     assert s.settings.str("storage/models") == str(new) and new.is_dir()
     assert "after a restart" in row.note.text() and s.paths.models == old
     # the next start uses it, for the studio and for the engine (workers, Whisper folder)
-    from audio_engine.captions.models import models_root
+    from audio_engine.models.catalog import ModelCatalog
     from studio.services import build_services
 
     again = build_services(settings_path=s.settings.path)
     try:
         assert again.paths.models == new and os.environ["MASHUPS_MODEL_DIR"] == str(new)
-        assert models_root() == new / "whisper"
+        assert ModelCatalog(again.paths.models).folder("captions") == new / "whisper"
         assert again.paths.data == s.paths.data  # the others stay
     finally:
         again.close()
