@@ -4,7 +4,8 @@ into the studio's own playback; playing logs a play for the creator), a vote
 button (the server decides: one vote per battle, never for your own entry),
 the countdown, comments (studio/views/comments_panel.py), and after closing
 the votes and the winner. A free slot can be
-filled with one of your published mashups."""
+filled with one of your published mashups. What it shares with the
+Challenges page is :class:`~studio.views.entries_page.EntriesPage`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
-from studio.views.comments_panel import comments_toggle
-from studio.views.community_common import CLOSED_PENDING, CommunityPage, heading, label
-from studio.views.remix_action import remix_button
+from studio.views.community_common import heading, label
+from studio.views.entries_page import EntriesPage
 from studio.widgets import Card, muted
 from sync.community import CommunityClient, Fetched
 
@@ -27,26 +27,20 @@ if TYPE_CHECKING:
 STATUS_ORDER = {"open": 0, "upcoming": 1, "finished": 2}
 
 
-class BattlesPage(CommunityPage):
+class BattlesPage(EntriesPage):
     TITLE = "Battles"
     SUBTITLE = "Two mashups, one vote each. Vote for the one you like; the server counts once and never your own."
+    KIND = "battle"
 
     def __init__(self, cloud: CloudController | None, client: CommunityClient | None,
                  transport: Transport | None = None) -> None:
         super().__init__(cloud, client)
         self.transport = transport
-        self.my_mashups: list[dict[str, Any]] = []
         self.audio_dir = Path(tempfile.gettempdir()) / "mashups-community-audio"
         self.waves: dict[str, Any] = {}  # mashup id -> Peaks of its streamed audio
-        self.open_comments: set[str] = set()  # entries whose comments are open (kept across reloads)
 
     def fetch(self, client: CommunityClient) -> Fetched:
-        f = client.battles()
-        try:
-            self.my_mashups = client.my_mashups().data
-        except Exception:  # noqa: BLE001 - the list still shows; entering needs it
-            self.my_mashups = []
-        return f
+        return self.with_my_mashups(client, client.battles())
 
     def render(self, data: Any) -> None:
         battles = sorted(data, key=lambda b: (STATUS_ORDER.get(b["status"], 3), b["ends_at"]))
@@ -60,13 +54,7 @@ class BattlesPage(CommunityPage):
         card.setObjectName(f"battle_{b['id']}")
         top = QHBoxLayout()
         top.addWidget(heading(b["title"] or "Battle"), 1)
-        if b.get("closed"):
-            top.addWidget(muted("FINISHED · closed"))
-        elif b["status"] == "upcoming":
-            top.addWidget(muted(f"UPCOMING · starts {b['starts_at'][:16]}"))
-        else:  # ticks each second; at 0 it says results are pending and the page reloads
-            top.addWidget(self.countdowns.add(muted(""), f"battle:{b['id']}", b["ends_at"], lambda t: (
-                f"OPEN · {t}" if t != CLOSED_PENDING else t[0].upper() + t[1:])))
+        top.addWidget(self.state_label(b))
         card.body.addLayout(top)
         grid = QGridLayout()
         for col, side in enumerate(("a", "b")):
@@ -85,28 +73,15 @@ class BattlesPage(CommunityPage):
         box = Card()
         if not m:
             box.body.addWidget(muted("Open slot"))
-            me = self.my_id()
-            if me and any((b.get(s) or {}).get("owner_id") == me for s in ("a", "b")):
+            if any(self.is_mine(b.get(s) or {}) for s in ("a", "b")):
                 # one entry per person: the server refuses a second one ("Already entered."), so no Enter here
                 box.body.addWidget(muted("You are in this battle: the other slot is for someone else's mashup."))
             elif b["status"] != "finished":
-                row = QHBoxLayout()
-                combo = QComboBox()
-                combo.setObjectName("enter_choice")
-                for x in self.my_mashups:
-                    if x["visibility"] != "private":
-                        combo.addItem(x["title"], x["id"])
-                row.addWidget(combo, 1)
-                btn = self.action_button("Enter", lambda: self._enter(b["id"], combo.currentData()),
-                                         name=f"enter_{b['id']}", tip="Enter with one of your published mashups")
-                btn.setEnabled(btn.isEnabled() and combo.count() > 0)
-                if combo.count() == 0 and not self.action_reason:
-                    btn.setToolTip("Publish a mashup first (File → Publish mashup…)")
-                row.addWidget(btn)
-                box.body.addLayout(row)
+                box.body.addLayout(self.enter_row(b["id"], lambda c, mid: c.enter_battle(b["id"], mid),
+                                                  combo_name="enter_choice", button_name=f"enter_{b['id']}"))
             return box
         box.body.addWidget(label(m["title"], bold=True))
-        box.body.addWidget(muted(f"by {m.get('owner') or 'someone'} · {m['plays']} plays"))
+        box.body.addWidget(muted(f"by {self.creator(m)} · {m['plays']} plays"))
         if m["id"] in self.waves:
             from PySide6.QtWidgets import QLabel
 
@@ -121,15 +96,12 @@ class BattlesPage(CommunityPage):
                                   tip="Stream it into the studio's player")
         play.setEnabled(play.isEnabled() and bool(m.get("audio_path")))
         row.addWidget(play)
-        if m.get("owner_id") != self.my_id():
+        if not self.is_mine(m):
             row.addWidget(self.action_button("♥ Like", lambda: self.react(m, "like"), name=f"like_{m['id']}",
                                              tip="Likes are a state: liking again changes nothing"))
             row.addWidget(self.action_button("Share", lambda: self.react(m, "share"), name=f"share_{m['id']}",
                                              tip="Copy a link to this mashup"))
-        remix = remix_button(self, m)  # issue 16: only where the creator allowed remixes, never your own
-        if remix is not None:
-            row.addWidget(remix)
-        if m.get("owner_id") and m.get("owner_id") == self.my_id():
+        if self.is_mine(m):
             own = muted("Your entry: you can vote for the other one, never for your own.")
             own.setObjectName(f"own_{m['id']}")
             row.addWidget(own, 1)
@@ -139,8 +111,7 @@ class BattlesPage(CommunityPage):
             row.addWidget(vote)
         elif b.get("my_vote") == m["id"]:
             row.addWidget(muted("✓ your vote"))
-        comments, panel = comments_toggle(self, m, self.open_comments)
-        row.addWidget(comments)
+        panel = self.entry_actions(row, m)  # remix where allowed, never your own; the comments, opened below
         row.addStretch(1)
         box.body.addLayout(row)
         box.body.addWidget(panel)
@@ -154,11 +125,6 @@ class BattlesPage(CommunityPage):
     def _voted(self, r: dict[str, Any]) -> None:
         self.say("Vote recorded." if r.get("status") == "recorded"
                             else "You had already voted in this battle; votes are final.")
-
-    def _enter(self, battle_id: str, mashup_id: str | None) -> None:
-        if mashup_id:
-            self.act("Enter battle", lambda c: c.enter_battle(battle_id, mashup_id),
-                     lambda r: self.say("Entered." if r.get("status") == "entered" else "Already entered."))
 
     def react(self, m: dict[str, Any], kind: str) -> None:
         """Like or share someone's entry: logged for its creator (once per listener and window on the server)."""

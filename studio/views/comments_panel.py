@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from studio.views.community_common import label
+from studio.views.community_common import label, public_name
 from studio.widgets import muted
 from sync.community import COMMENT_MAX_CHARS, Fetched
 
@@ -85,13 +85,13 @@ class CommentsPanel(QWidget):
         self.comments = list(data.get("comments") or [])
         total = int(data.get("total") or 0)
         offline = f" · {f.note()}" if f.offline else ""
-        self.state.setText((f"{total} comment{'' if total == 1 else 's'}" if total else "No comments yet.")
+        self.state.setText((comment_count_text(total) if total else "No comments yet.")
                            + (f" (newest {len(self.comments)} shown)" if total > len(self.comments) else "")
                            + offline)
         for c in self.comments:
             row = QHBoxLayout()
-            body = label(f"{c.get('author') or 'someone'} · {_when(str(c['created_at']))}\n{c['body']}",
-                         name="comment_body")
+            who = public_name(c.get("author"), mine=bool(c.get("mine")))  # your own: "you"
+            body = label(f"{who} · {_when(str(c['created_at']))}\n{c['body']}", name="comment_body")
             row.addWidget(body, 1)
             if c.get("mine"):
                 row.addWidget(self.page.action_button("Delete", lambda _c=False, cid=str(c["id"]): self.delete(cid),

@@ -207,6 +207,11 @@ class CommunityPage(QWidget):
         except Exception:  # noqa: BLE001 - signed out / not configured
             return None
 
+    def is_mine(self, m: dict[str, Any]) -> bool:
+        """Whether the mashup ``m`` (a server answer with ``owner_id``) is the signed-in user's."""
+        owner = m.get("owner_id")
+        return bool(owner) and owner == self.my_id()
+
     # ------------------------------------------------------------ actions
     def action_button(self, text: str, fn: Callable[[], None], *, name: str = "", tip: str = "") -> QPushButton:
         """A button for a server action: disabled with the reason while offline or signed out."""
@@ -235,6 +240,15 @@ class CommunityPage(QWidget):
 
     def say(self, text: str) -> None:
         self.notice.setText(text)
+
+
+def public_name(*names: str | None, mine: bool = False) -> str:
+    """How the pages name a person: "you" for the signed-in user, else the first
+    public name given (display name, then username), else "creator" (an account
+    that never set one: the server answers "")."""
+    if mine:
+        return "you"
+    return next((n for n in names if n and n.strip()), "creator")
 
 
 def heading(text: str) -> QLabel:

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout
 
-from studio.views.community_common import CommunityPage, heading, label
+from studio.views.community_common import CommunityPage, heading, label, public_name
 from studio.widgets import Card, muted
 from sync.community import CommunityClient, Fetched
 
@@ -89,7 +89,7 @@ class ProfilePage(CommunityPage):
             board.body.addWidget(heading(f"Leaderboard · {title}"))
             for r in p["boards"].get(period, [])[:10]:
                 me = r["user_id"] == p["user_id"]
-                board.body.addWidget(label(f"{r['rank']}. {r.get('display_name') or r.get('username') or 'creator'}"
+                board.body.addWidget(label(f"{r['rank']}. {public_name(r.get('display_name'), r.get('username'))}"
                                            f" — {r['xp']} XP" + ("  (you)" if me else ""), bold=me))
             lower.addWidget(board, 1)
         self.body_lay.addLayout(lower)

@@ -110,6 +110,15 @@ def fresh_db(pg_server: PgServer, template_db: str) -> Iterator[Db]:
         drop_db(d)
 
 
+@pytest.fixture
+def fresh_gw(fresh_db: Db) -> Iterator[Gateway]:
+    """The HTTP gateway over this test's own database (``fresh_db``)."""
+    g = Gateway(fresh_db.dsn)
+    g.start()
+    yield g
+    g.stop()
+
+
 def claims(uid: str | None, role: str = "authenticated") -> str:
     c: dict[str, Any] = {"role": role}
     if uid is not None:

@@ -1,16 +1,47 @@
-"""The community tests run on the cloud tests' real PostgreSQL (tests/cloud/conftest.py)."""
+"""The community tests run on the cloud tests' real PostgreSQL (tests/cloud/conftest.py);
+studios signed up on the local gateway (one or two, as the page tests use them)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cloud.conftest import db, fresh_db, gw, pg_server, template_db
+from backend.devserver.gateway import ANON_KEY, Gateway
+from studio.cloud import CloudController
+from studio.jobs import JobRunner
+from studio.settings import Settings
+from sync.auth import MemoryTokenStore
+from sync.community import CommunityClient
+from sync.config import CloudConfig
+from sync.session import CloudSession
+from sync.transport import RetryPolicy
+from tests.cloud.conftest import db, fresh_db, fresh_gw, gw, pg_server, template_db
 
-__all__ = ["db", "fresh_db", "gw", "pg_server", "template_db", "recordings"]
+__all__ = ["db", "fresh_db", "fresh_gw", "gw", "pg_server", "template_db", "recordings", "two_studios"]
+
+Studio = tuple[CloudController, CommunityClient]
+
+
+def signed_up_studio(gw: Gateway, tmp_path: Path, who: str, jobs: JobRunner, email: str = "") -> Studio:
+    """A studio's cloud controller and community client, signed up as a new account on ``gw``
+    (its home ``tmp_path/who``; one try per request: the local server answers or not)."""
+    s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / who,
+                     token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
+    s.sign_up(email or f"{who}-{os.getpid()}-{id(s)}@example.test", "correct horse battery")
+    return CloudController(s, jobs, Settings(tmp_path / f"{who}.ini"), auto_sync=False), CommunityClient(s.require)
+
+
+@pytest.fixture
+def two_studios(qapp: Any, fresh_gw: Gateway, tmp_path: Path) -> Iterator[dict[str, Studio]]:
+    """Studios "a" and "b", two new accounts on this test's own database (``fresh_gw``), one job runner."""
+    jobs = JobRunner()
+    yield {who: signed_up_studio(fresh_gw, tmp_path, who, jobs) for who in ("a", "b")}
+    jobs.shutdown(timeout=3)
 
 
 @pytest.fixture(scope="session")

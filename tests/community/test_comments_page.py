@@ -8,8 +8,6 @@ its button. Screenshots light and dark, checked non-blank."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,48 +16,30 @@ import pytest
 import soundfile as sf
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QPushButton
 
-from backend.devserver.gateway import ANON_KEY, Gateway
-from studio.cloud import CloudController
-from studio.jobs import JobRunner
-from studio.settings import Settings
 from studio.theme import Theme
 from studio.views.analytics_page import AnalyticsPage
 from studio.views.battles_page import BattlesPage
-from sync.auth import MemoryTokenStore
-from sync.community import CommunityClient, PublishRequest
-from sync.config import CloudConfig
-from sync.session import CloudSession
-from sync.transport import RetryPolicy
+from sync.community import PublishRequest
 from tests.cloud.conftest import Db
 
+from .conftest import Studio
 from .test_pages import SHOTS, button, non_blank, run_admin, wait_loaded, wait_status
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def gw(fresh_db: Db) -> Iterator[Gateway]:
-    g = Gateway(fresh_db.dsn)
-    g.start()
-    yield g
-    g.stop()
 
 
 def comment_texts(page: BattlesPage) -> list[str]:
     return [lab.text().split("\n", 1)[1] for lab in page.findChildren(QLabel, "comment_body")]
 
 
-def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,
-                                                monkeypatch: pytest.MonkeyPatch,
+def comment_authors(page: BattlesPage) -> list[str]:
+    return [lab.text().split(" · ", 1)[0] for lab in page.findChildren(QLabel, "comment_body")]
+
+
+def test_comments_on_battle_entries_two_studios(two_studios: dict[str, Studio], fresh_db: Db, tmp_path: Path,
+                                                qtbot: Any, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    jobs = JobRunner()
-    studios: dict[str, tuple[CloudController, CommunityClient]] = {}
-    for who in ("a", "b"):
-        s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / who,
-                         token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
-        s.sign_up(f"c{who}-{os.getpid()}-{id(s)}@example.test", "correct horse battery")
-        studios[who] = (CloudController(s, jobs, Settings(tmp_path / f"{who}.ini"), auto_sync=False),
-                        CommunityClient(s.require))
+    studios = two_studios
     cla, clb = studios["a"][1], studios["b"][1]
     audio = tmp_path / "mix.wav"
     t = np.linspace(0, 1.0, 44100, endpoint=False)
@@ -91,6 +71,7 @@ def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_p
     wait_loaded(qtbot, pb)  # the page reloads: the count follows and the panel stays open with the comment
     assert button(pb, f"comments_{m1}").text() == "1 comment"
     qtbot.waitUntil(lambda: comment_texts(pb) == ["Great flip!"], timeout=30000)
+    assert comment_authors(pb) == ["you"]  # QA finding 8: not "someone"
     (mine,) = clb.comments(m1).data["comments"]
     assert pb.findChild(QPushButton, f"comment_delete_{mine['id']}") is not None
 
@@ -99,6 +80,7 @@ def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_p
     assert button(pa, f"comments_{m1}").text() == "1 comment"
     button(pa, f"comments_{m1}").click()
     qtbot.waitUntil(lambda: comment_texts(pa) == ["Great flip!"], timeout=30000)
+    assert comment_authors(pa) == ["creator"]  # B never set a public name
     assert pa.findChild(QPushButton, f"comment_delete_{mine['id']}") is None
 
     # the server's rate limit (6 a minute): explained, and the text stays in the box
@@ -154,4 +136,3 @@ def test_comments_on_battle_entries_two_studios(gw: Gateway, fresh_db: Db, tmp_p
     with fresh_db.connect() as conn:
         row = conn.execute("select count(*) n from public.mashup_comments").fetchone()
     assert row is not None and row["n"] == 0
-    jobs.shutdown(timeout=3)

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from backend import admin
-from backend.devserver.gateway import ANON_KEY, Gateway
-from studio.cloud import CloudController
+from backend.devserver.gateway import Gateway
 from studio.jobs import JobRunner
-from studio.settings import Settings
 from studio.theme import Theme
 from studio.views.analytics_page import AnalyticsPage
 from studio.views.battles_page import BattlesPage
@@ -31,23 +28,13 @@ from studio.views.challenges_page import ChallengesPage
 from studio.views.community_common import CommunityPage
 from studio.views.profile_page import ProfilePage
 from studio.views.trending_page import TrendingPage
-from sync.auth import MemoryTokenStore
-from sync.community import CommunityClient, PublishRequest, SourceSong
-from sync.config import CloudConfig
-from sync.session import CloudSession
-from sync.transport import RetryPolicy
+from sync.community import PublishRequest, SourceSong
 from tests.cloud.conftest import Db
+
+from .conftest import Studio, signed_up_studio
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(os.environ.get("MASHUPS_SHOTS", "/tmp/h12-shots"))
-
-
-@pytest.fixture
-def gw(fresh_db: Db) -> Iterator[Gateway]:
-    g = Gateway(fresh_db.dsn)
-    g.start()
-    yield g
-    g.stop()
 
 
 def run_admin(db: Db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
@@ -84,17 +71,10 @@ def non_blank(img: Any) -> bool:
     return len(np.unique(arr)) > 8 and float(np.std(arr)) > 0
 
 
-def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,
-                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    db = fresh_db
-    jobs = JobRunner()
-    studios: dict[str, tuple[CloudController, CommunityClient]] = {}
-    for who in ("a", "b"):
-        s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / who,
-                         token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
-        s.sign_up(f"{who}-{os.getpid()}-{id(s)}@example.test", "correct horse battery")
-        studios[who] = (CloudController(s, jobs, Settings(tmp_path / f"{who}.ini"), auto_sync=False),
-                        CommunityClient(s.require))
+def test_community_pages_two_studios(two_studios: dict[str, Studio], fresh_gw: Gateway, fresh_db: Db,
+                                     tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    db, gw, studios = fresh_db, fresh_gw, two_studios
     cla, clb = studios["a"][1], studios["b"][1]
     audio = tmp_path / "mix.wav"
     t = np.linspace(0, 2.0, 88200, endpoint=False)
@@ -130,7 +110,6 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     wait_status(qtbot, battles_a, lambda t: t == "Entered.")
     wait_loaded(qtbot, battles_a)  # one entry per person: A's page offers no second Enter (QA: it did, then refused)
     assert not [w for w in battles_a.findChildren(QPushButton, f"enter_{bt['id']}") if w.isVisibleTo(battles_a)]
-    from PySide6.QtWidgets import QLabel
     assert any("You are in this battle" in w.text() for w in battles_a.findChildren(QLabel))
     wait_loaded(qtbot, battles_b)
     button(battles_b, f"enter_{bt['id']}").click()
@@ -141,13 +120,20 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     combo.setCurrentIndex(combo.findData(m2))
     button(chal_a, f"enter_challenge_{ch['id']}").click()
     wait_status(qtbot, chal_a, lambda t: t == "Entered.")
+    # names (QA finding 8): your own entry says "you", another's its creator's public name
+    wait_loaded(qtbot, chal_a)
+    assert [x.text() for x in chal_a.findChildren(QLabel, "challenge_entry")] == ["1. A two — you · score 0"]
+    with db.connect(autocommit=True) as conn:
+        conn.execute("update public.profiles set display_name = 'Alice' where id = %s",
+                     (studios["a"][0].session.require().auth.user_id,))
 
     # B votes: own entry refused with the server's reason, A's counted, then no more vote buttons
     wait_loaded(qtbot, battles_b)
     entry_owner = {battles_b.fetched.data[0][s]["id"] for s in ("a", "b")}  # type: ignore[union-attr]
     assert entry_owner == {m1, mb}
+    assert {w.text() for w in battles_b.findChildren(QLabel) if w.text().startswith("by ")} == {
+        "by Alice · 0 plays", "by you · 0 plays"}
     assert battles_b.findChild(QPushButton, f"vote_{mb}") is None  # the page explains instead
-    from PySide6.QtWidgets import QLabel
     own = battles_b.findChild(QLabel, f"own_{mb}")
     assert own is not None and "never for your own" in own.text()
     with pytest.raises(Exception, match="own entry"):  # and the server refuses it anyway
@@ -226,21 +212,17 @@ def test_community_pages_two_studios(gw: Gateway, fresh_db: Db, tmp_path: Path, 
     wait_loaded(qtbot, battles_a)
     play = battles_a.findChild(QPushButton, f"play_{m1}")
     assert play is not None and not play.isEnabled() and "Needs the server" in play.toolTip()
-    jobs.shutdown(timeout=3)
 
 
-def test_publish_dialog_shows_quota_refuses_bad_input_and_publishes(gw: Gateway, fresh_db: Db, tmp_path: Path,
-                                                                    qtbot: Any) -> None:
+def test_publish_dialog_shows_quota_refuses_bad_input_and_publishes(fresh_gw: Gateway, fresh_db: Db,
+                                                                    tmp_path: Path, qtbot: Any) -> None:
     from studio.views.publish_dialog import PublishDialog
     from sync.billing import BillingClient
     from tests.cloud.test_project_sync import two_song_project
 
     jobs = JobRunner()
-    s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / "home",
-                     token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
-    s.sign_up(f"pub-{os.getpid()}@example.test", "correct horse battery")
-    ctl = CloudController(s, jobs, Settings(tmp_path / "s.ini"), auto_sync=False)
-    client = CommunityClient(s.require)
+    ctl, client = signed_up_studio(fresh_gw, tmp_path, "home", jobs)
+    s = ctl.session
     project = two_song_project(tmp_path / "proj")
     dlg = PublishDialog(ctl, client, BillingClient(s.require, None), project)
     qtbot.addWidget(dlg)

@@ -7,25 +7,18 @@ non-blank (MASHUPS_SHOTS keeps them)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton
 
-from backend.devserver.gateway import ANON_KEY, Gateway
-from studio.cloud import CloudController
+from backend.devserver.gateway import Gateway
 from studio.jobs import JobRunner
-from studio.settings import Settings
 from studio.views.splits_page import RecipientsDialog, SplitsPage
-from sync.auth import MemoryTokenStore
-from sync.community import CommunityClient
-from sync.config import CloudConfig
-from sync.session import CloudSession
 from sync.splits import Recipient
-from sync.transport import RetryPolicy
 from tests.cloud.conftest import Db
+from tests.community.conftest import signed_up_studio
 from tests.studio.test_cloud_studio import studios  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
@@ -33,20 +26,16 @@ SHOTS = Path(os.environ.get("MASHUPS_SHOTS", "/tmp/h16-shots"))
 
 
 @pytest.fixture
-def gw(fresh_db: Db) -> Iterator[Gateway]:
-    g = Gateway(fresh_db.dsn)
-    g.start()
-    yield g
-    g.stop()
+def gw(fresh_gw: Gateway) -> Gateway:
+    """The studio window's ``studios`` fixture takes ``gw``: here, this test's own database."""
+    return fresh_gw
 
 
 def page_for(gw: Gateway, tmp_path: Path, who: str, jobs: JobRunner, qtbot: Any) -> tuple[SplitsPage, str, str]:
-    s = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=10), data_dir=tmp_path / who,
-                     token_store=MemoryTokenStore(), retry=RetryPolicy(attempts=1, initial_s=0.01, max_s=0.02))
-    mail = f"{who}-{os.getpid()}-{id(s)}@example.test"
-    uid = s.sign_up(mail, "correct horse battery")
-    ctl = CloudController(s, jobs, Settings(tmp_path / f"{who}.ini"), auto_sync=False)
-    page = SplitsPage(ctl, CommunityClient(s.require), s.require)
+    mail = f"{who}-{os.getpid()}@example.test"
+    ctl, client = signed_up_studio(gw, tmp_path, who, jobs, mail)
+    uid = ctl.session.require().auth.user_id
+    page = SplitsPage(ctl, client, ctl.session.require)
     qtbot.addWidget(page)
     page.resize(1000, 700)
     return page, str(uid), mail
@@ -64,9 +53,9 @@ def texts(page: SplitsPage) -> str:
     return "\n".join(w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page))
 
 
-def test_splits_page_owner_and_recipient(gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,
+def test_splits_page_owner_and_recipient(fresh_gw: Gateway, fresh_db: Db, tmp_path: Path, qtbot: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs = JobRunner()
+    gw, jobs = fresh_gw, JobRunner()
     owner_page, owner, _ = page_for(gw, tmp_path, "owner", jobs, qtbot)
     rec_page, rec, rec_mail = page_for(gw, tmp_path, "rec", jobs, qtbot)
     with fresh_db.connect(autocommit=True) as conn:
