@@ -16,6 +16,7 @@ going from one song to the next; layered, they clash.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -203,16 +204,62 @@ def compatible_shift(a: Key, b: Key, *, max_shift: int = 6) -> tuple[int, Relati
     of pitch shift (``b`` is the vocal in Magic) costs audio quality; at equal
     size "same" beats "relative" beats "adjacent", and ties between +n and -n
     prefer shifting down. Returns ``(0, "clash")`` only if no shift within
-    ``max_shift`` helps (never for ``max_shift >= 6``)."""
+    ``max_shift`` helps (never for ``max_shift >= 6``). One reading of each
+    key: :func:`hedged_shift` with a single candidate each."""
+    plan = hedged_shift([a], [b], max_shift=max_shift)
+    return plan.shift, plan.relation
+
+
+@dataclass(frozen=True)
+class ShiftPlan:
+    """The vocal shift chosen over every candidate reading of both keys.
+
+    ``relation``: under the most likely readings (the first of each list);
+    ``worst``: the worst relation over all reading pairs; ``covered`` of
+    ``pairs`` reading pairs layer well; ``hedged``: there was more than one
+    reading and the shift layers well under every one of them."""
+
+    shift: int
+    relation: Relation
+    worst: Relation
+    covered: int
+    pairs: int
+
+    @property
+    def hedged(self) -> bool:
+        return self.pairs > 1 and self.covered == self.pairs
+
+
+def hedged_shift(instrumental: Sequence[Key], vocal: Sequence[Key], *, max_shift: int = 6) -> ShiftPlan:
+    """The vocal shift that is safe whichever reading of an uncertain key is
+    right (robust, max-min planning over the candidate keys).
+
+    ``instrumental`` and ``vocal`` are each song's candidate keys, the most
+    likely first (the detector's key, then e.g. its close-neighbour
+    runner-up). Only shifts under which the most likely readings layer well
+    are eligible (never worse than planning on them alone); among those, the
+    one that layers well under the most reading pairs wins (all of them, the
+    max-min, when such a shift exists), then the least shift, then the best
+    relation, then shifting down. With one reading each this is exactly
+    :func:`compatible_shift`. A song read as D major or A major (a fifth
+    apart) under a G major vocal: shift 0 gives G over D (adjacent) but G over
+    A (two steps: a clash); +2 gives A, adjacent to D and the same as A."""
     if max_shift < 0:
         raise ValueError("max_shift must be >= 0")
+    if not instrumental or not vocal:
+        raise ValueError("hedged_shift needs at least one reading of each key")
     rank = {r: i for i, r in enumerate(LAYERING)}
-    candidates: list[tuple[int, int, int, int, Relation]] = []
+    order = {r: i for i, r in enumerate((*LAYERING, *TRANSITIONS, "clash"))}
+    best: tuple[tuple[int, int, int, int], ShiftPlan] | None = None
     for shift in range(-max_shift, max_shift + 1):
-        rel = camelot_relation(a, transpose(b, shift))
-        if rel in rank:
-            candidates.append((abs(shift), rank[rel], 0 if shift <= 0 else 1, shift, rel))
-    if not candidates:
-        return 0, "clash"
-    best = min(candidates)
-    return best[3], best[4]
+        rels = [camelot_relation(i, transpose(v, shift)) for i in instrumental for v in vocal]
+        if rels[0] not in rank:
+            continue
+        covered = sum(r in rank for r in rels)
+        plan = ShiftPlan(shift, rels[0], max(rels, key=lambda r: order[r]), covered, len(rels))
+        cand = (-covered, abs(shift), rank[rels[0]], 0 if shift <= 0 else 1)
+        if best is None or cand < best[0]:
+            best = (cand, plan)
+    if best is None:
+        return ShiftPlan(0, "clash", "clash", 0, len(instrumental) * len(vocal))
+    return best[1]

@@ -169,6 +169,8 @@ class KeyDecision:
     changed: bool
     candidates: dict[str, float]  # key name -> combined score
     reason: str
+    #: The runner-up among the candidates (None when there was only one).
+    alternative: Key | None = None
 
 
 def decide_key(mix: KeyEstimate, mix_pcp: F64, harmonic_pcp: F64, *, vocal_pcp: F64 | None = None,
@@ -207,9 +209,10 @@ def decide_key(mix: KeyEstimate, mix_pcp: F64, harmonic_pcp: F64, *, vocal_pcp: 
     norm = 3.0 + w_v
     conf = _confidence(best / norm, second / norm)
     key = Key(tonic, mode, round(conf, 3))  # type: ignore[arg-type]
+    runner_up = Key(ranked[1][0][0], ranked[1][0][1]) if len(ranked) > 1 else None  # type: ignore[arg-type]
     changed = not key.same_key(mix.key)
     names = {Key(t, md).name: round(v, 4) for (t, md), v in ranked}  # type: ignore[arg-type]
     voc = f", vocal weight {w_v:.2f}" if vocal_pcp is not None else ""
     reason = (f"key checked on the harmonic stems{voc}: {key.name} "
               + (f"(the mix suggested {mix.key.name})" if changed else "(confirmed)"))
-    return KeyDecision(key, changed, names, reason)
+    return KeyDecision(key, changed, names, reason, runner_up)

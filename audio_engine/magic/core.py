@@ -281,6 +281,8 @@ class MagicResult:
     arrangement: dict[str, Any] = field(default_factory=dict)  # the chosen Arrangement
     arrangements: list[dict[str, Any]] = field(default_factory=list)  # all offered, best first
     sections: dict[str, Any] = field(default_factory=dict)  # "a"/"b" -> sections of each song
+    #: The vocal shift over the keys' readings: relation, hedged, relations under each reading pair.
+    key_plan: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -295,6 +297,7 @@ class MagicResult:
             "camelot_relation": self.relation,
             "camelot_relation_text": self.relation_text,
             "key_check": self.key_checks,
+            "key_plan": self.key_plan,
             "arrangement": self.arrangement,
             "arrangements": self.arrangements,
             "sections": self.sections,
@@ -415,10 +418,17 @@ def magic_mashup(
     key_a, key_b = sure_a.key, sure_b.key
     fa, lufs_voc = _features(a, [VOCALS], caches, key_a)
     fb, lufs_inst = _features(b, b.instrumental_stems, caches, key_b)
-    score = mashability(fa, fb, max_stretch=max_stretch, max_shift=max_shift)
+    # Hedge the vocal shift over the other reading of an uncertain key (the
+    # close-neighbour runner-up): safe whichever reading is right, when such a shift exists.
+    alts_a, alts_b = sure_a.readings[1:], sure_b.readings[1:]
+    score = mashability(fa, fb, max_stretch=max_stretch, max_shift=max_shift, alternatives_a=alts_a,
+                        alternatives_b=alts_b)
     shift_a, relation = score.shift_a, score.relation
+    key_plan = _key_plan_report(sure_a.readings, sure_b.readings, shift_a, relation, score.hedged)
     if key_a.confidence <= 0 or key_b.confidence <= 0:
         notes.append("no clear key in one song: no pitch shift")
+    elif alts_a or alts_b:
+        notes.append(key_plan["text"])
     # -- vocal phrases ------------------------------------------------------
     levels = np.asarray(fa.bar_rms_db)
     phrase_source = "vocal activity"
@@ -549,5 +559,28 @@ def magic_mashup(
         relation_text=describe_relation(transpose(key_b, shift_b), transpose(key_a, shift_a)),
         arrangement=arr.to_dict(), arrangements=[o.to_dict() for o in options],
         sections={"a": a_struct.to_dict()["sections"], "b": b_struct.to_dict()["sections"]},
-        key_checks={"a": sure_a.to_dict(), "b": sure_b.to_dict()},
+        key_checks={"a": sure_a.to_dict(), "b": sure_b.to_dict()}, key_plan=key_plan,
     )
+
+
+def _key_plan_report(readings_a: list[Key], readings_b: list[Key], shift_a: int, relation: str,
+                     hedged: bool) -> dict[str, Any]:
+    """How the vocal shift was chosen: the readings of both keys, the
+    relation under each pair of readings after the shift, and whether it was
+    hedged (layers well whichever reading is right)."""
+    from audio_engine.keys import camelot_relation
+
+    under = {f"{v.name} over {i.name}": camelot_relation(i, transpose(v, shift_a))
+             for i in readings_b for v in readings_a}
+    alts = len(readings_a) + len(readings_b) > 2
+    if hedged:
+        text = (f"key plan hedged: the vocal shift of {shift_a:+d} layers well whichever reading is right "
+                f"(A: {' or '.join(k.name for k in readings_a)}; B: {' or '.join(k.name for k in readings_b)})")
+    elif alts:
+        text = (f"key plan not hedged: no vocal shift layers well under every reading "
+                f"(A: {' or '.join(k.name for k in readings_a)}; B: {' or '.join(k.name for k in readings_b)}); "
+                f"planned on the most likely keys")
+    else:
+        text = "key plan on sure keys"
+    return {"shift_a": shift_a, "relation": relation, "hedged": hedged, "readings_a": [k.name for k in readings_a],
+            "readings_b": [k.name for k in readings_b], "relations": under, "text": text}

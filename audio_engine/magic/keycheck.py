@@ -19,6 +19,7 @@ import numpy as np
 
 from audio_engine.analysis.features import SR, chroma_features
 from audio_engine.analysis.tonality import (
+    UNSURE_CONFIDENCE,
     KeyEstimate,
     decide_key,
     estimate_key,
@@ -26,9 +27,9 @@ from audio_engine.analysis.tonality import (
     vocal_profile,
 )
 from audio_engine.cache import JsonCache, cache_key
-from audio_engine.keys import Key
+from audio_engine.keys import Key, neighbour_relation
 
-KEYCHECK_VERSION = "1"
+KEYCHECK_VERSION = "2"  # 2: the alternative is the check's own runner-up
 VOCALS = "vocals"
 #: Stems that carry no harmony (drums) or are judged apart (vocals).
 NOT_HARMONIC = ("drums", VOCALS)
@@ -36,7 +37,12 @@ NOT_HARMONIC = ("drums", VOCALS)
 
 @dataclass(frozen=True)
 class SureKey:
-    """The key Magic uses, the analyser's reading, and what was done."""
+    """The key Magic uses, the analyser's reading, and what was done.
+
+    ``alternative``: the runner-up reading (the check's own when the key was
+    checked on the stems, else the analyser's); ``uncertain``: whether that
+    reading still stands against the key. Magic hedges its vocal shift over
+    :attr:`readings` (:func:`audio_engine.keys.hedged_shift`)."""
 
     key: Key
     analysed: Key
@@ -44,11 +50,24 @@ class SureKey:
     checked: bool  # settled on the stems (the reading was uncertain)
     changed: bool
     note: str
+    uncertain: bool = False
+
+    @property
+    def readings(self) -> list[Key]:
+        """The keys this song may be in, the most likely first: the key, and
+        the runner-up when the reading is uncertain and the runner-up is a
+        close neighbour (relative, parallel or a fifth: the confusions that
+        make a mashup clash)."""
+        alt = self.alternative
+        if self.uncertain and alt is not None and neighbour_relation(self.key, alt) is not None:
+            return [self.key, alt]
+        return [self.key]
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key.name, "camelot": self.key.camelot, "confidence": self.key.confidence,
                 "analysed": self.analysed.name, "alternative": self.alternative.name if self.alternative else None,
-                "checked": self.checked, "changed": self.changed, "note": self.note}
+                "checked": self.checked, "changed": self.changed, "note": self.note, "uncertain": self.uncertain,
+                "readings": [k.name for k in self.readings]}
 
 
 def _mono(paths: list[Path]) -> np.ndarray:
@@ -78,7 +97,7 @@ def sure_key(analysis: Any, stems: dict[str, str | Path], *, mix: str | Path, wi
         return SureKey(k, k, alt, False, False, f"{k.name}: clear in the mix")
     harmonic = sorted(s for s in stems if s not in NOT_HARMONIC)
     if not harmonic:
-        return SureKey(k, k, alt, False, False, f"{k.name}: uncertain, but no harmonic stems to check on")
+        return SureKey(k, k, alt, False, False, f"{k.name}: uncertain, but no harmonic stems to check on", True)
     ck = cache_key("magic-keycheck", KEYCHECK_VERSION, analysis.content_hash, stems=harmonic, vocal=with_vocal,
                    files=[str(stems[s]) for s in harmonic] + ([str(stems[VOCALS])] if with_vocal and VOCALS in stems else []))
     hit = cache.get(ck) if cache is not None else None
@@ -91,13 +110,18 @@ def sure_key(analysis: Any, stems: dict[str, str | Path], *, mix: str | Path, wi
     if with_vocal and VOCALS in stems:
         v_pcp = vocal_profile(chroma_features(_mono([Path(stems[VOCALS])])))
     d = decide_key(est, mix_pcp, h_pcp, vocal_pcp=v_pcp)
-    out = SureKey(d.key, k, alt, True, not d.key.same_key(k), d.reason)
+    # Still uncertain after the check: a weak margin, or a close-neighbour runner-up.
+    still = d.key.confidence < UNSURE_CONFIDENCE or (
+        d.alternative is not None and neighbour_relation(d.key, d.alternative) is not None)
+    out = SureKey(d.key, k, d.alternative, True, not d.key.same_key(k), d.reason, still)
     if cache is not None:
-        cache.put(ck, out.to_dict() | {"tonic": d.key.tonic, "mode": d.key.mode})
+        extra = {"alt_tonic": d.alternative.tonic, "alt_mode": d.alternative.mode} if d.alternative else {}
+        cache.put(ck, out.to_dict() | {"tonic": d.key.tonic, "mode": d.key.mode} | extra)
     return out
 
 
 def _from_dict(d: dict[str, Any], analysis: Any) -> SureKey:
     key = Key(int(d["tonic"]), d["mode"], float(d["confidence"]))
-    return SureKey(key, analysis.key, getattr(analysis, "key_alternative", None), bool(d["checked"]),
-                   bool(d["changed"]), str(d["note"]))
+    alt = Key(int(d["alt_tonic"]), d["alt_mode"]) if d.get("alt_mode") else None
+    return SureKey(key, analysis.key, alt, bool(d["checked"]), bool(d["changed"]), str(d["note"]),
+                   bool(d.get("uncertain", False)))

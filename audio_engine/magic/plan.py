@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from audio_engine.errors import MashupsError, StretchLimitError
-from audio_engine.keys import Key
+from audio_engine.keys import Key, KeyParseError, neighbour_relation, parse_key
 from audio_engine.magic.features import Grid, grid_from_analysis
 from audio_engine.magic.score import WEIGHTS, TempoPlan, key_part, plan_tempo, tempo_part
 
@@ -70,6 +70,24 @@ def analysis_key(analysis: Any) -> Key | None:
     if not isinstance(tonic, int) or mode not in ("major", "minor") or conf <= 0:
         return None
     return Key(tonic, mode, conf)
+
+
+def analysis_alternatives(analysis: Any) -> list[Key]:
+    """The other reading of an uncertain key (the runner-up, when it is a
+    close neighbour: relative, parallel or a fifth), or none; Magic hedges
+    its vocal shift over it (:func:`audio_engine.keys.hedged_shift`)."""
+    key = analysis_key(analysis)
+    if key is None or not _field(analysis, "key_uncertain", False):
+        return []
+    alt = _field(analysis, "key_alternative", None)
+    if isinstance(alt, str):
+        try:
+            alt = parse_key(alt)
+        except KeyParseError:
+            return []
+    if isinstance(alt, Key) and neighbour_relation(key, alt) is not None:
+        return [alt]
+    return []
 
 
 def pair_plan(analysis_a: Any, analysis_b: Any, *, max_stretch: float = DEFAULT_MAX_STRETCH) -> TempoPlan:
@@ -160,7 +178,9 @@ def quick_fits(query: Any, candidates: Sequence[tuple[T, Any]], *, role: str = "
         if key_v is None or key_i is None:
             shift, rel, key = 0, "no clear key", 0.5
         else:
-            shift, rel, key = key_part(key_v, key_i, max_shift=max_shift)
+            alt_v, alt_i = ((analysis_alternatives(query), analysis_alternatives(analysis)) if role == "vocals"
+                            else (analysis_alternatives(analysis), analysis_alternatives(query)))
+            shift, rel, key = key_part(key_v, key_i, max_shift=max_shift, alternatives_a=alt_v, alternatives_b=alt_i)
         score = (WEIGHTS["tempo"] * tempo_part(plan, max_stretch=max_stretch) + WEIGHTS["key"] * key) / w
         out.append(QuickFit(partner, p_bpm, plan, shift, rel, score))
     out.sort(key=lambda f: -f.score)

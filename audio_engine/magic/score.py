@@ -7,12 +7,13 @@ weighted mean."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from audio_engine.keys import Key, compatible_shift
+from audio_engine.keys import Key, ShiftPlan, hedged_shift
 from audio_engine.magic.features import SongFeatures
 
 WEIGHTS = {"tempo": 0.25, "key": 0.25, "harmony": 0.2, "rhythm": 0.15, "balance": 0.15}
@@ -78,6 +79,8 @@ class Mashability:
     shift_a: int
     relation: str
     within_limit: bool
+    #: The vocal shift layers well under every candidate reading of uncertain keys.
+    hedged: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -106,25 +109,42 @@ def tempo_part(tp: TempoPlan, *, max_stretch: float = 0.2) -> float:
     return max(0.0, 1.0 - (worst - math.log1p(FREE_STRETCH)) / (limit - math.log1p(FREE_STRETCH)))
 
 
-def key_part(key_a: Key, key_b: Key, *, max_shift: int = 6) -> tuple[int, str, float]:
+def key_plan(key_a: Key, key_b: Key, *, max_shift: int = 6, alternatives_a: Sequence[Key] = (),
+             alternatives_b: Sequence[Key] = ()) -> tuple[ShiftPlan, float]:
+    """The vocal shift for A's vocals over B in ``key_b``, hedged over the
+    other readings of uncertain keys (``alternatives_*``: see
+    :func:`audio_engine.keys.hedged_shift`), and the key part of the score
+    0..1 (the relation under the most likely readings, less 0.08 a semitone)."""
+    plan = hedged_shift([key_b, *alternatives_b], [key_a, *alternatives_a], max_shift=max_shift)
+    return plan, max(0.0, RELATION_SCORE.get(plan.relation, 0.0) - 0.08 * abs(plan.shift))
+
+
+def key_part(key_a: Key, key_b: Key, *, max_shift: int = 6, alternatives_a: Sequence[Key] = (),
+             alternatives_b: Sequence[Key] = ()) -> tuple[int, str, float]:
     """(semitones to shift A, the Camelot relation after the shift, the key
-    part of the score 0..1) for A's vocals over B in ``key_b``."""
-    shift, rel = compatible_shift(key_b, key_a, max_shift=max_shift)
-    return shift, rel, max(0.0, RELATION_SCORE.get(rel, 0.0) - 0.08 * abs(shift))
+    part of the score 0..1) for A's vocals over B in ``key_b`` (see :func:`key_plan`)."""
+    plan, score = key_plan(key_a, key_b, max_shift=max_shift, alternatives_a=alternatives_a,
+                           alternatives_b=alternatives_b)
+    return plan.shift, plan.relation, score
 
 
 def mashability(a: SongFeatures, b: SongFeatures, *, max_stretch: float = 0.2, max_shift: int = 6,
-                use_balance: bool = True) -> Mashability:
-    """Score A (vocals) over B (instrumental)."""
+                use_balance: bool = True, alternatives_a: Sequence[Key] = (),
+                alternatives_b: Sequence[Key] = ()) -> Mashability:
+    """Score A (vocals) over B (instrumental). ``alternatives_*``: other
+    readings of an uncertain key; the vocal shift is hedged over them
+    (:func:`key_plan`) and ``hedged`` says when it layers well under all."""
     tp = plan_tempo(a.bpm, b.bpm, max_stretch=max_stretch)
     tempo = tempo_part(tp, max_stretch=max_stretch)
     tonal = a.key_confidence > 0 and b.key_confidence > 0
     if tonal:
         ka = Key(a.key_tonic, "major" if a.key_mode == "major" else "minor")
         kb = Key(b.key_tonic, "major" if b.key_mode == "major" else "minor")
-        shift, rel, key = key_part(ka, kb, max_shift=max_shift)
+        plan, key = key_plan(ka, kb, max_shift=max_shift, alternatives_a=alternatives_a,
+                             alternatives_b=alternatives_b)
+        shift, rel, hedged = plan.shift, plan.relation, plan.hedged
     else:
-        shift, rel, key = 0, "same", 0.5
+        shift, rel, key, hedged = 0, "same", 0.5, False
     chroma_a = np.roll(np.asarray(a.chroma_profile), shift)
     harmony = max(0.0, _cos(chroma_a, np.asarray(b.chroma_profile)))
     # Rhythm: compare one bar's onset pattern, A's resampled to B's bar when
@@ -144,4 +164,4 @@ def mashability(a: SongFeatures, b: SongFeatures, *, max_stretch: float = 0.2, m
     if not tp.within_limit:
         total *= 0.5
     return Mashability(total, tempo, key, harmony, rhythm, balance, tp.target_bpm, tp.multiple, tp.ratio_a,
-                       tp.ratio_b, shift, rel, tp.within_limit)
+                       tp.ratio_b, shift, rel, tp.within_limit, hedged)
