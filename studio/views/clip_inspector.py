@@ -2,8 +2,8 @@
 fades, source offset (slip), stretch (follow the project tempo or a fixed
 speed), pitch, stretch quality and colour, and its track's colour. Every edit
 is one engine command (one undo step); playback streams, so a change is
-heard at once. Reverse is not offered: the project model has no reversed
-clips (the renderer has no such operation)."""
+heard at once. Reverse plays the clip's source range backwards (the engine's
+clip render; fades and gain stay where they are on the timeline)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -130,11 +131,15 @@ class ClipInspector(QFrame):
             self.quality.addItem(text)
             self.quality.setItemData(self.quality.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.quality.setToolTip("Stretch and pitch quality of this clip (Rubber Band engine)")
+        self.reverse = QCheckBox("Reverse")
+        self.reverse.setToolTip("Play the clip backwards: its part of the song from end to start "
+                                "(fades and gain stay where they are on the timeline)")
         self.clip_color = ColorRow("clip")
         self.track_color = ColorRow("track")
         for label, w in (("Name", self.name), ("Gain", self.gain), ("Fade in", self.fade_in),
                          ("Fade out", self.fade_out), ("Source offset", self.offset), ("Stretch", self.stretch),
-                         ("Speed", self.ratio), ("Pitch", self.pitch), ("Quality", self.quality)):
+                         ("Speed", self.ratio), ("Pitch", self.pitch), ("Quality", self.quality),
+                         ("", self.reverse)):
             form.addRow(label, w)
         for label, row in (("Clip colour", self.clip_color), ("Track colour", self.track_color)):
             form.addRow(QLabel(label))  # the swatches get the whole width below their label
@@ -151,6 +156,7 @@ class ClipInspector(QFrame):
         self.ratio.valueChanged.connect(lambda v: self._set("stretch_ratio", round(float(v), 6)))
         self.pitch.valueChanged.connect(lambda v: self._set("pitch", round(float(v), 4)))
         self.quality.currentIndexChanged.connect(lambda i: self._set("quality", QUALITIES[i][1]))
+        self.reverse.toggled.connect(lambda on: self._set("reversed", bool(on)))
         self.clip_color.chosen.connect(lambda c: self._set("color", c))
         self.track_color.chosen.connect(self._set_track_color)
         page.doc.changed.connect(lambda _c: self.refresh())
@@ -168,7 +174,7 @@ class ClipInspector(QFrame):
 
     def editing_controls(self) -> list[QWidget]:
         return [self.name, self.gain, self.fade_in, self.fade_out, self.offset, self.stretch, self.ratio, self.pitch,
-                self.quality, *self.clip_color.buttons(), *self.track_color.buttons()]
+                self.quality, self.reverse, *self.clip_color.buttons(), *self.track_color.buttons()]
 
     def refresh(self) -> None:
         """Show the selected clip's values (one clip; none or several: a hint)."""
@@ -211,6 +217,7 @@ class ClipInspector(QFrame):
         self.ratio.setEnabled(c.stretch_mode == "fixed" and not self.page.read_only_reason)
         self.pitch.setValue(c.pitch)
         self.quality.setCurrentIndex(next(i for i, q in enumerate(QUALITIES) if q[1] == getattr(c, "quality", None)))
+        self.reverse.setChecked(c.reversed)
         self.clip_color.show_value(getattr(c, "color", None))
         self.track_color.show_value(getattr(track, "color", None))
         if not self.page.read_only_reason:  # read-only: the reason stays the tooltip

@@ -29,6 +29,7 @@ from studio.views.clip_colors import clip_fill, display_color
 
 if TYPE_CHECKING:
     from audio_engine.app.fades import Crossfade
+    from studio.peaks import Peaks
     from studio.views.timeline import TimelineView
 
 RULER_H = 30
@@ -149,11 +150,7 @@ class ClipItem(QGraphicsObject):
         x0, x1 = max(0, int(exposed.left())), min(int(r.width()), int(math.ceil(exposed.right())))
         if x1 <= x0:
             return
-        ratio = self.clip.ratio(self.tl.project.tempo)
-        spp = ratio / self.tl.pps  # source seconds per pixel
-        s0 = self.clip.source_in + x0 * spp
-        s1 = self.clip.source_in + x1 * spp
-        mins, maxs = peaks.slice(s0, s1, x1 - x0)
+        mins, maxs = self.wave_columns(peaks, x0, x1)
         g = self.fade_gains(x0, x1, r.width())
         if g is not None:  # the waveform as the fades shape it
             mins, maxs = mins * g, maxs * g
@@ -164,6 +161,15 @@ class ClipItem(QGraphicsObject):
                  for i in range(x1 - x0)]
         painter.setPen(QPen(QColor(theme["wave"]), 1))
         painter.drawLines(lines)
+
+    def wave_columns(self, peaks: Peaks, x0: int, x1: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mins, maxs) of pixels x0..x1 of the clip in timeline order: drawn as
+        heard, so a reversed clip shows its source from the end back to the start."""
+        spp = self.clip.ratio(self.tl.project.tempo) / self.tl.pps  # source seconds per pixel
+        if self.clip.reversed:
+            mins, maxs = peaks.slice(self.clip.source_out - x1 * spp, self.clip.source_out - x0 * spp, x1 - x0)
+            return mins[::-1], maxs[::-1]
+        return peaks.slice(self.clip.source_in + x0 * spp, self.clip.source_in + x1 * spp, x1 - x0)
 
     def fade_gains(self, x0: int, x1: int, width: float) -> np.ndarray | None:
         """The fades' gain at each pixel x0..x1 (None without fades there)."""
@@ -267,10 +273,17 @@ class ClipItem(QGraphicsObject):
             self.preview_w = max(8.0, right - x)
         else:
             left = min(self.tl.snap_x(x + dx, event.modifiers()), x + w - 8.0)
-            left = max(left, x - self.clip.source_in / self.clip.ratio(self.tl.project.tempo) * self.tl.pps)
+            left = max(left, x - self._source_before_start() / self.clip.ratio(self.tl.project.tempo) * self.tl.pps)
             self.preview_w = x + w - left
             self.setPos(max(0.0, left), y)
         self.update()
+
+    def _source_before_start(self) -> float:
+        """Source seconds the left edge can still reveal (a reversed clip: up to the media's end)."""
+        if not self.clip.reversed:
+            return self.clip.source_in
+        ref = self.tl.project.media.get(self.clip.media)
+        return max(0.0, ref.duration - self.clip.source_out) if ref is not None and ref.duration > 0 else 1e9
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         mode, self._mode = self._mode, ""
@@ -297,12 +310,9 @@ class ClipItem(QGraphicsObject):
         else:
             ratio = self.clip.ratio(p.tempo)
             new_len_src = self.preview_w / self.tl.pps * ratio
-            if mode == "trim-right":
-                self.tl.request_trim(self.clip.id, self.clip.source_in, self.clip.source_in + new_len_src, None)
-            else:
-                new_in = self.clip.source_out - new_len_src
-                beats = p.seconds_to_beats(self.pos().x() / self.tl.pps)
-                self.tl.request_trim(self.clip.id, max(0.0, new_in), self.clip.source_out, max(0.0, beats))
+            a, b = self.clip.trimmed_range("end" if mode == "trim-right" else "start", new_len_src)
+            beats = None if mode == "trim-right" else max(0.0, p.seconds_to_beats(self.pos().x() / self.tl.pps))
+            self.tl.request_trim(self.clip.id, a, b, beats)
 
 
 class CrossfadeItem(QGraphicsItem):

@@ -153,3 +153,54 @@ def test_stems_are_coloured_by_type_unless_the_clip_or_track_has_a_colour() -> N
     assert display_color(p, voc) == "#123456" and display_color(p, full) == "#123456"
     voc.color = "#abcdef"
     assert display_color(p, voc) == "#abcdef"
+
+
+def test_reverse_journey_tick_it_hear_it_backwards_and_see_it_mirrored(window: Any, qtbot: Any) -> None:
+    import numpy as np
+
+    from audio_engine.io import load
+
+    ed = demo_project(window, qtbot)
+    clip = _select_first(ed, qtbot)
+    insp = ed.inspector
+    p = ed.doc.project
+    insp.stretch.setCurrentIndex(1)  # fixed speed 1x: the clip plays its source exactly (numpy can reverse it)
+    _type(qtbot, insp.ratio, "1")
+    assert clip.ratio(p.tempo) == 1.0 and not insp.reverse.isChecked()
+    assert "backwards" in insp.reverse.toolTip()
+    item = ed.timeline.items_by_id[clip.id]
+    qtbot.waitUntil(lambda: ed.timeline.peaks_for(clip) is not None, timeout=30_000)
+    width = int(round(clip.length_seconds(p.tempo) * ed.timeline.pps))  # the clip's pixels
+    fwd = item.wave_columns(ed.timeline.peaks_for(clip), 0, width)[1]
+    start = ed.undo_stack.count()
+
+    from PySide6.QtCore import QPoint
+
+    box = insp.reverse  # a click on its box (the row is wider than the box and its label)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert clip.reversed and ed.undo_stack.count() == start + 1 and insp.reverse.isChecked()
+
+    # hear: the transport's streaming renderer now plays the clip's source backwards
+    def playing() -> Any:
+        m = getattr(window.s.transport.engine, "material", None)
+        r = getattr(m, "renderer", None)
+        return r if r is not None and r.project.clip(clip.id).reversed else None
+
+    qtbot.waitUntil(lambda: playing() is not None, timeout=30_000)
+    ti = next(i for i, t in enumerate(p.tracks) if any(c.id == clip.id for c in t.clips))
+    ref = p.media[clip.media]
+    src = load(ed.doc.resolver().find(ref.file_hash(clip.stem), ref.file_ext(clip.stem)), sample_rate=44100,
+               channels=2, offset=clip.source_in, duration=clip.source_out - clip.source_in).samples
+    first = p.beats_to_samples(clip.position, 44100)
+    n = 44100
+    heard = playing().render(first, n)[ti]
+    assert np.array_equal(heard, src[:, -n:][:, ::-1] * np.float32(10 ** (clip.gain_db / 20)))
+
+    # see: the clip's waveform is drawn mirrored (the source's end first)
+    item = ed.timeline.items_by_id[clip.id]
+    back = item.wave_columns(ed.timeline.peaks_for(clip), 0, width)[1]
+    assert float(np.abs(back - fwd[::-1]).mean()) < 0.1 * float(np.abs(fwd).mean())
+    assert float(np.abs(back - fwd).mean()) > 0.1 * float(np.abs(fwd).mean())
+
+    ed.undo_stack.undo()  # one step back: forward again, in the model and the checkbox
+    assert not clip.reversed and not insp.reverse.isChecked()
