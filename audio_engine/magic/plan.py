@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 from audio_engine.errors import MashupsError, StretchLimitError
 from audio_engine.keys import Key, KeyParseError, neighbour_relation, parse_key
 from audio_engine.magic.features import Grid, grid_from_analysis
-from audio_engine.magic.score import WEIGHTS, TempoPlan, key_part, plan_tempo, tempo_part
+from audio_engine.magic.score import WEIGHTS, TempoPlan, key_plan, plan_tempo, tempo_part
 
 #: How far apart two tempos may be (after half/double time) by default: 0.2 = 20 %.
 DEFAULT_MAX_STRETCH = 0.2
@@ -90,6 +90,21 @@ def analysis_alternatives(analysis: Any) -> list[Key]:
     return []
 
 
+def key_reading_text(analysis: Any) -> str:
+    """The analysed key for people: name, Camelot code and confidence, and
+    the other reading when the key is uncertain, e.g. "D major (10B), 62 %
+    sure; or A major (11B, a fifth away)"."""
+    key = analysis_key(analysis)
+    if key is None:
+        return "no clear key"
+    text = f"{key.name} ({key.camelot}), {key.confidence * 100:.0f} % sure"
+    for alt in analysis_alternatives(analysis):
+        rel = neighbour_relation(key, alt)
+        what = {"relative": "the relative key", "parallel": "the parallel key", "fifth": "a fifth away"}.get(rel or "", "")
+        text += f"; or {alt.name} ({alt.camelot}, {what})"
+    return text
+
+
 def pair_plan(analysis_a: Any, analysis_b: Any, *, max_stretch: float = DEFAULT_MAX_STRETCH) -> TempoPlan:
     """The tempo plan Magic will use for A's vocals over B's instrumental."""
     check_max_stretch(max_stretch)
@@ -142,6 +157,8 @@ class QuickFit(Generic[T]):
     shift: int  # semitones for the vocal song
     relation: str
     score: float  # 0..1
+    #: The shift layers well under both readings of an uncertain key (:func:`analysis_alternatives`).
+    hedged: bool = False
 
     @property
     def stretch_pct(self) -> float:
@@ -175,14 +192,16 @@ def quick_fits(query: Any, candidates: Sequence[tuple[T, Any]], *, role: str = "
         plan = plan_tempo(bpm_v, bpm_i, max_stretch=max_stretch)
         if not plan.within_limit:
             continue
+        hedged = False
         if key_v is None or key_i is None:
             shift, rel, key = 0, "no clear key", 0.5
         else:
             alt_v, alt_i = ((analysis_alternatives(query), analysis_alternatives(analysis)) if role == "vocals"
                             else (analysis_alternatives(analysis), analysis_alternatives(query)))
-            shift, rel, key = key_part(key_v, key_i, max_shift=max_shift, alternatives_a=alt_v, alternatives_b=alt_i)
+            kp, key = key_plan(key_v, key_i, max_shift=max_shift, alternatives_a=alt_v, alternatives_b=alt_i)
+            shift, rel, hedged = kp.shift, kp.relation, kp.hedged
         score = (WEIGHTS["tempo"] * tempo_part(plan, max_stretch=max_stretch) + WEIGHTS["key"] * key) / w
-        out.append(QuickFit(partner, p_bpm, plan, shift, rel, score))
+        out.append(QuickFit(partner, p_bpm, plan, shift, rel, score, hedged))
     out.sort(key=lambda f: -f.score)
     return out
 

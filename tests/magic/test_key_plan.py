@@ -21,7 +21,7 @@ from audio_engine.keys import (
     transpose,
 )
 from audio_engine.magic.keycheck import SureKey
-from audio_engine.magic.plan import analysis_alternatives, quick_fits
+from audio_engine.magic.plan import analysis_alternatives, key_reading_text, quick_fits
 from audio_engine.magic.score import key_part
 
 ALL_KEYS = [Key(t, m) for t in range(12) for m in ("major", "minor")]  # type: ignore[arg-type]
@@ -109,7 +109,7 @@ def test_fits_list_hedges_from_the_stored_analyses() -> None:
     inst = _analysis("D major", "A major", uncertain=True)
     assert analysis_alternatives(vocal) == [] and [k.name for k in analysis_alternatives(inst)] == ["A major"]
     (fit,) = quick_fits(vocal, [("inst", inst)], role="vocals")
-    assert fit.shift == 2
+    assert fit.shift == 2 and fit.hedged
     for reading in ("D major", "A major"):
         assert layers_well(parse_key(reading), transpose(parse_key("G major"), fit.shift))
     # The other way round (the query is the instrumental), the same plan.
@@ -117,3 +117,11 @@ def test_fits_list_hedges_from_the_stored_analyses() -> None:
     assert back.shift == 2
     # A stored alternative that is not a key name is ignored, not an error.
     assert analysis_alternatives(_analysis("D major", "nonsense", uncertain=True)) == []
+
+
+def test_key_reading_for_people_names_confidence_and_the_other_reading() -> None:
+    assert key_reading_text(_analysis("D major", "A major", uncertain=True)) == (
+        "D major (10B), 90 % sure; or A major (11B, a fifth away)")
+    assert key_reading_text(_analysis("A minor", "C major", uncertain=False)) == "A minor (8A), 90 % sure"
+    assert key_reading_text(_analysis("A minor", "A major", uncertain=True)).endswith("or A major (11B, the parallel key)")
+    assert key_reading_text({"key_tonic": None}) == "no clear key"
