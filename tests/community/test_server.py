@@ -226,3 +226,26 @@ def test_trending_counts_a_recording_once_under_other_titles(fresh_db: Db, recor
     assert first["fingerprint"] in (hit.compressed, hit_rip.compressed)  # Start a mashup can match it in a library
     assert admin(db, "trending") == {"sounds": 2}  # the admin command groups the same way; keys stay put
     assert scalar(db, "select count(distinct recording_key) from public.mashup_sources") == 2
+
+
+def test_public_names_of_entries_and_comments(fresh_db: Db) -> None:
+    """QA finding 8: an account with a username and the default '' display name is named by its
+    username under its entries and comments (coalesce took the ''); a display name wins; no name: ''."""
+    db = fresh_db
+    a, b, c = db.create_user(), db.create_user(), db.create_user()
+    with db.connect(autocommit=True) as conn:
+        conn.execute("update public.profiles set username = 'dj_a' where id = %s", (a,))
+        conn.execute("update public.profiles set username = 'dj_b', display_name = 'Bea' where id = %s", (b,))
+    ma, mb, mc = publish(db, a, "A one"), publish(db, b, "B one"), publish(db, c, "C one")
+    ch = admin(db, "challenge", "open", "--title", "Flip", "--ends", "+7d", "--prize-xp", "10")
+    for uid, m in ((a, ma), (b, mb), (c, mc)):
+        assert rpc(db, uid, "submit_entry", p_challenge=ch["id"], p_mashup=m)["status"] == "entered"
+    (chal,) = rpc(db, c, "community_challenges")
+    assert {e["title"]: e["owner"] for e in chal["entries"]} == {"A one": "dj_a", "B one": "Bea", "C one": ""}
+    assert rpc(db, a, "my_mashups")[0]["owner"] == "dj_a"
+    for uid in (a, b, c):
+        rpc(db, uid, "post_comment", p_mashup=ma, p_body=f"hi from {uid[:4]}")
+    got = rpc(db, None, "mashup_comments", p_mashup=ma, p_before=None, p_limit=10)["comments"]
+    assert sorted(x["author"] for x in got) == ["", "Bea", "dj_a"]
+    assert [x["mine"] for x in rpc(db, a, "mashup_comments", p_mashup=ma, p_before=None, p_limit=10)["comments"]
+            ].count(True) == 1
