@@ -44,14 +44,6 @@ SHOWN_WITHIN_S = 2.0  # the issue's "within a second" on a normal connection; CI
 
 
 @pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
-
-
-@pytest.fixture
 def rt(db: Db) -> Iterator[RealtimeServer]:
     r = RealtimeServer(db.dsn)
     r.start()

@@ -18,13 +18,11 @@ import pytest
 
 from audio_engine.project import (
     AddClip,
-    CommandStack,
     MoveClip,
     Project,
     RemoveTrack,
     SetCaptions,
     SetClipProperty,
-    Track,
     TrimClip,
     open_project,
     save_project,
@@ -39,7 +37,7 @@ from sync.errors import IntegrityError, OfflineError, SyncError
 from sync.projects import ProjectSync
 from sync.session import CloudSession
 from sync.transport import RetryPolicy
-from tests.project.helpers import click_track, tone
+from tests.project.helpers import click_track, tone, two_song_tracks
 
 from .conftest import Db
 
@@ -111,15 +109,7 @@ def two_song_project(tmp: Path) -> Path:
                                                                                                    seconds=6.0)},
                  bpm=120.0, title="Song A")
     b = add_song(store, tone(src / "b.flac", seconds=6.0, freq=550.0), bpm=120.0, title="Song B")
-    p = Project(title="Two songs", tempo=120.0)
-    st = CommandStack(p)
-    p.media[a.hash] = a
-    p.media[b.hash] = b
-    p.tracks += [Track(id="t1", name="A"), Track(id="t2", name="B")]
-    st.push(AddClip(track_id="t1", clip={"id": "c1", "media": a.hash, "source_in": 0.0, "source_out": 4.0,
-                                         "position": 0.0, "source_bpm": 120.0}))
-    st.push(AddClip(track_id="t2", clip={"id": "c2", "media": b.hash, "source_in": 0.0, "source_out": 4.0,
-                                         "position": 4.0, "source_bpm": 120.0}))
+    p, st = two_song_tracks("Two songs", a, b)
     st.push(AddClip(track_id="t1", clip={"id": "c3", "media": a.hash, "stem": "vocals", "source_in": 1.0,
                                          "source_out": 3.0, "position": 8.0, "source_bpm": 120.0}))
     st.push(SetCaptions(lane_id="lyrics", clip_id="c3", name="Lyrics", doc={"language": "en", "segments": [

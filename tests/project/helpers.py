@@ -8,7 +8,8 @@ import numpy as np
 
 from audio_engine.audio import Audio
 from audio_engine.io import save
-from audio_engine.project import MediaRef, MediaStore, Project, Track
+from audio_engine.project import CommandStack, MediaRef, MediaStore, Project, Track
+from audio_engine.project.commands import AddClip
 from audio_engine.project.media import add_song
 
 SR = 44100
@@ -52,3 +53,18 @@ def simple_project(tmp: Path) -> tuple[Project, MediaStore, MediaRef]:
     p.tracks.append(Track(id="t1", name="one"))
     p.tracks.append(Track(id="t2", name="two"))
     return p, store, ref
+
+
+def two_song_tracks(title: str, a: MediaRef, b: MediaRef) -> tuple[Project, CommandStack]:
+    """A project at 120 BPM with songs ``a`` and ``b`` on tracks "A" and "B": clip c1 (a's first
+    4 beats at beat 0) and c2 (b's first 4 beats at beat 4); the stack to add more with."""
+    p = Project(title=title, tempo=120.0)
+    st = CommandStack(p)
+    p.media[a.hash] = a
+    p.media[b.hash] = b
+    p.tracks += [Track(id="t1", name="A"), Track(id="t2", name="B")]
+    st.push(AddClip(track_id="t1", clip={"id": "c1", "media": a.hash, "source_in": 0.0, "source_out": 4.0,
+                                         "position": 0.0, "source_bpm": 120.0}))
+    st.push(AddClip(track_id="t2", clip={"id": "c2", "media": b.hash, "source_in": 0.0, "source_out": 4.0,
+                                         "position": 4.0, "source_bpm": 120.0}))
+    return p, st

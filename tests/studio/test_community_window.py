@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from audio_engine.project import CommandStack, MediaStore, Project, Track, save_project
-from audio_engine.project.commands import AddClip
+from audio_engine.project import MediaStore, save_project
 from audio_engine.project.media import add_song
-from backend.devserver.gateway import Gateway
-from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
+from tests.cloud.conftest import Db, db, gw, pg_server, template_db  # noqa: F401  (fixtures)
 from tests.corpus import Song
+from tests.project.helpers import two_song_tracks
 from tests.studio.test_cloud_studio import click, projects_row, sign_in_from_header, studios  # noqa: F401
 
 from .conftest import wait_jobs
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("fpcalc") is None, reason="fpcalc (libchromaprint-tools) not installed")]
-
-
-@pytest.fixture
-def gw(db: Db) -> Iterator[Gateway]:  # noqa: F811
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
 
 
 def excerpt(song: Song, dest: Path, seconds: float = 8.0) -> Path:
@@ -53,15 +43,7 @@ def corpus_project(tmp: Path, songs: list[Song]) -> tuple[Path, Path, Path]:
     f0, f1 = excerpt(songs[0], tmp / "src" / "night.flac"), excerpt(songs[1], tmp / "src" / "sunrise.flac")
     a = add_song(store, f0, bpm=120.0, title="Night Drive", artist="Neon")
     b = add_song(store, f1, bpm=120.0, title="Sunrise", artist="Dawn")
-    p = Project(title="Night flip", tempo=120.0)
-    st = CommandStack(p)
-    p.media[a.hash] = a
-    p.media[b.hash] = b
-    p.tracks += [Track(id="t1", name="A"), Track(id="t2", name="B")]
-    st.push(AddClip(track_id="t1", clip={"id": "c1", "media": a.hash, "source_in": 0.0, "source_out": 4.0,
-                                         "position": 0.0, "source_bpm": 120.0}))
-    st.push(AddClip(track_id="t2", clip={"id": "c2", "media": b.hash, "source_in": 0.0, "source_out": 4.0,
-                                         "position": 4.0, "source_bpm": 120.0}))
+    p, _ = two_song_tracks("Night flip", a, b)
     return save_project(p, tmp / "made" / "Night flip.mashup", media_sources=store), f0, f1
 
 
