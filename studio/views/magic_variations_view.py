@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 from shiboken6 import isValid
 
 from audio_engine.errors import MashupsError
 from studio.controllers import SongActions
-from studio.jobs import Job, describe_error
+from studio.jobs import Job, JobState, describe_error
 from studio.magic_variations import VariationItem, save_variation, start_variations
 from studio.services import Services
 from studio.widgets import Card, muted
@@ -22,6 +23,9 @@ RELATION_SHORT = {"same": "same key", "relative": "relative keys", "adjacent": "
 
 
 class VariationsPanel(Card):
+    #: True when the variations job starts, False when it ends (done, failed or cancelled)
+    running_changed = Signal(bool)
+
     def __init__(self, services: Services, actions: SongActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.s = services
@@ -47,7 +51,50 @@ class VariationsPanel(Card):
         self.stop_btn.setEnabled(False)
         row.addWidget(self.stop_btn)
         self.body.addLayout(row)
+        self.wrapped: list[QLabel] = [self.status]  # word-wrapped labels: their height follows the width
+        self._fitted_width = -1
+        services.jobs.job_finished.connect(self._job_finished)
         self.hide()
+
+    def running(self) -> bool:
+        return self.job is not None and not self.job.state.finished
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self._fit(force=True)
+
+    def _fit(self, force: bool = False) -> None:
+        """Give every wrapped label the height its text needs at the card's
+        width: a wrapped label in a layout is otherwise laid out too short when
+        the dialog has no room to spare, and its text was clipped."""
+        w = max(200, self.width() - 32)  # the card's side margins (Card.body)
+        if w == self._fitted_width and not force:
+            return
+        self._fitted_width = w
+        for lab in self.wrapped:
+            lab.setMinimumHeight(max(0, lab.heightForWidth(w)))
+
+    def event(self, e: QEvent) -> bool:
+        done = super().event(e)
+        if e.type() == QEvent.Type.LayoutRequest:
+            # The card no less tall than its layout's minimum (status, rows, "Stop preview"): the
+            # dialog's layout measures the card by height-for-width, which came out shorter and
+            # cut them off. Here, after the layout ran: rows added just now are shown by then.
+            need = self.body.minimumSize().height()
+            if need != self.minimumHeight():
+                self.setMinimumHeight(need)
+        return done
+
+    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        self._fit()  # only a new width changes the heights: no feedback through the dialog's size
+
+    def _job_finished(self, job: Job) -> None:
+        if job is not self.job or not isValid(self):
+            return
+        if job.state == JobState.CANCELLED:
+            self._say("Cancelled: no variations were made. “Three variations” starts again.")
+        self.running_changed.emit(False)
 
     # -- making them ----------------------------------------------------------------
     def start(self, a_id: int, b_id: int, *, max_stretch: float) -> Job | None:
@@ -57,9 +104,10 @@ class VariationsPanel(Card):
             self.job = start_variations(self.s, a_id, b_id, max_stretch=max_stretch, on_result=self._ready,
                                         on_error=self._failed)
         except MashupsError as e:
-            self.status.setText(" ".join(describe_error(e)))
+            self._say(" ".join(describe_error(e)))
             return None
-        self.status.setText("Making three arrangements with 20-second previews… (Jobs page: progress and cancel)")
+        self._say("Making three arrangements with 20-second previews… (Jobs page: progress and cancel)")
+        self.running_changed.emit(True)
         return self.job
 
     def _clear(self) -> None:
@@ -70,12 +118,13 @@ class VariationsPanel(Card):
                 w.setParent(None)
                 w.deleteLater()
         self.items, self.play_buttons, self.open_buttons = [], [], []
+        self.wrapped = [self.status]
 
     def _failed(self, e: BaseException) -> None:
         if not isValid(self):
             return
         msg, hint = describe_error(e)
-        self.status.setText(f"No variations: {msg} {hint}")
+        self._say(f"No variations: {msg} {hint}")
 
     def _ready(self, items: list[VariationItem]) -> None:
         if not isValid(self):  # the wizard was closed meanwhile
@@ -89,8 +138,7 @@ class VariationsPanel(Card):
             text = QLabel(f"<b>{i + 1}. {escape(it.name.capitalize())}</b>")
             text.setTextFormat(Qt.TextFormat.RichText)
             about = muted(f"{it.description} ({rel}{shift})")
-            # a wrapped label in a grid is laid out one line high unless told its height
-            about.setMinimumHeight(about.heightForWidth(max(300, self.width() - 40)))
+            self.wrapped.append(about)  # a wrapped label in a grid is laid out one line high unless told its height
             score = QLabel(f"<b>{it.score * 100:.0f}</b> / 100")
             score.setToolTip("The pair's mashability and how well this arrangement fits")
             play = QPushButton("▶ Preview")
@@ -108,6 +156,7 @@ class VariationsPanel(Card):
             self.play_buttons.append(play)
             self.open_buttons.append(op)
         self.grid.setColumnStretch(0, 1)
+        self._fit(force=True)
 
     # -- using them -------------------------------------------------------------------
     def preview(self, k: int) -> None:
@@ -117,7 +166,7 @@ class VariationsPanel(Card):
             return
         self.s.transport.load_file(it.preview, start=0.0, play=True)
         self.stop_btn.setEnabled(True)
-        self.status.setText(f"Playing the preview of {k + 1}. {it.name}.")
+        self._say(f"Playing the preview of {k + 1}. {it.name}.")
 
     def previews(self) -> set[str]:
         return {str(it.preview) for it in self.items if it.preview is not None}
@@ -133,13 +182,13 @@ class VariationsPanel(Card):
         self.stop()
         for b in self.open_buttons:
             b.setEnabled(False)
-        self.status.setText(f"Opening {k + 1}. {self.items[k].name} in the editor…")
+        self._say(f"Opening {k + 1}. {self.items[k].name} in the editor…")
 
         def done(path: str) -> None:
             self.opened = path
             self.actions.magic_ready.emit(path)  # the main window opens it (asking to save the open one)
             if isValid(self):
-                self.status.setText("Opened in the editor; saved in your Projects folder.")
+                self._say("Opened in the editor; saved in your Projects folder.")
                 self.status.setToolTip(path)
                 for b in self.open_buttons:
                     b.setEnabled(True)

@@ -36,6 +36,8 @@ FIND = -1
 RELATION_WORDS = {"same": "the same key", "relative": "relative keys", "adjacent": "a fifth apart (one Camelot step)",
                   "no clear key": "no clear key in one song"}
 FIND_TEXT = "Find a partner for me (best fit)"
+VARIATIONS_TIP = ("Three arrangements of this pair with their scores and 20-second previews; "
+                  "open the one you like as a project")
 
 
 def magic_available() -> bool:
@@ -67,8 +69,9 @@ class MagicWizard(QDialog):
         title = QLabel("Magic mashup")
         title.setObjectName("PageTitle")
         lay.addWidget(title)
-        lay.addWidget(muted("Two songs in, one beat- and key-matched mashup out: the studio picks the tempo, "
-                            "the pitch shift and which stems to combine. You can edit everything afterwards."))
+        self.intro = muted("Two songs in, one beat- and key-matched mashup out: the studio picks the tempo, "
+                           "the pitch shift and which stems to combine. You can edit everything afterwards.")
+        lay.addWidget(self.intro)
         form = QFormLayout()
         self.song_a = QComboBox()
         self.song_b = QComboBox()
@@ -98,6 +101,7 @@ class MagicWizard(QDialog):
         self.stage.setWordWrap(True)
         lay.addWidget(self.stage)
         self.variations = VariationsPanel(services, actions)
+        self.variations.running_changed.connect(lambda _running: self._sync_buttons())
         lay.addWidget(self.variations)
         row = QHBoxLayout()
         self.cancel_btn = QPushButton("Close")
@@ -106,8 +110,7 @@ class MagicWizard(QDialog):
         self.generate_btn.setObjectName("Primary")
         self.generate_btn.clicked.connect(self.generate)
         self.variations_btn = QPushButton("Three variations")
-        self.variations_btn.setToolTip("Three arrangements of this pair with their scores and 20-second previews; "
-                                       "open the one you like as a project")
+        self.variations_btn.setToolTip(VARIATIONS_TIP)
         self.variations_btn.clicked.connect(self.make_variations)
         row.addStretch(1)
         row.addWidget(self.cancel_btn)
@@ -166,6 +169,11 @@ class MagicWizard(QDialog):
         # resize (the variations appearing, a longer plan) would grow the label by half a line.
         self.plan.setMinimumHeight(0)
         self.plan.setMinimumHeight(max(6 * lines, self.plan.heightForWidth(max(200, w)) + lines // 2))
+        # the other wrapped lines too: the dialog is sized by its layout's minimum, which counts a
+        # wrapped label one line high, so the rows below ran past the bottom edge
+        text_w = max(200, self.width() - 48 if self.isVisible() else self.card.minimumWidth())
+        for lab in (self.intro, self.stage):
+            lab.setMinimumHeight(max(0, lab.heightForWidth(text_w)))
 
     def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(e)
@@ -227,10 +235,19 @@ class MagicWizard(QDialog):
             f"(limit {limit * 100:.0f}%)<br>"
             f"Key: <b>{sb.key_name or '?'}</b> ({sb.camelot or '?'}) · {shift}: {RELATION_WORDS.get(fit.relation, fit.relation)}<br>"
             f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100; the full score comes with the result")
-        self.generate_btn.setEnabled(magic_available())
-        self.variations_btn.setEnabled(magic_available())
+        self._sync_buttons()
         if not magic_available():
             self.stage.setText("The Magic mashup engine (audio_engine.magic) is not installed in this build.")
+
+    def _sync_buttons(self) -> None:
+        """Generate and Three variations: on for an accepted pair, off while the
+        variations are being made (one Magic job of this window at a time)."""
+        busy = self.variations.running()
+        on = self.pair is not None and magic_available() and not busy
+        for b, tip in ((self.generate_btn, "Make the mashup in the background; it opens in the editor when ready"),
+                       (self.variations_btn, VARIATIONS_TIP)):
+            b.setEnabled(on)
+            b.setToolTip("Wait for the three variations (or cancel them on the Jobs page)" if busy else tip)
 
     # -- variations ---------------------------------------------------------------
     def make_variations(self) -> Job | None:

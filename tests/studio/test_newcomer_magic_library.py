@@ -100,6 +100,36 @@ def test_wizard_preview_refuses_like_the_engine_and_has_a_stretch_limit(window: 
     wiz.reject()
 
 
+def test_variations_card_shows_whole_and_locks_generate_while_it_runs(window: Any, qtbot: Any, clips: Any) -> None:
+    # QA: while "Three variations" ran, its card was squashed (status line clipped, "Stop preview" cut off)
+    # and Generate / Three variations stayed enabled; after a cancel the card still said "Making…".
+    s = window.s
+    ids = _add(s, clips, [2, 4])
+    window.library_page.model.reload()
+    window.open_magic(ids[2], ids[4])
+    wiz = window.magic_wizard
+    qtbot.waitExposed(wiz)
+    assert wiz.generate_btn.isEnabled() and wiz.variations_btn.isEnabled()
+    qtbot.mouseClick(wiz.variations_btn, Qt.MouseButton.LeftButton)
+    panel = wiz.variations
+    job = panel.job
+    assert job is not None and panel.isVisible()
+    assert not wiz.generate_btn.isEnabled() and not wiz.variations_btn.isEnabled()
+    assert "Wait for the three variations" in wiz.generate_btn.toolTip()
+    qtbot.waitUntil(lambda: panel.height() >= panel.minimumSizeHint().height(), timeout=2000)
+    status = panel.status
+    assert status.height() >= status.heightForWidth(status.width()), "status line clipped"
+    stop = panel.stop_btn.geometry()
+    assert panel.rect().contains(stop) and stop.height() >= panel.stop_btn.minimumSizeHint().height()
+    assert wiz.layout().geometry().contains(wiz.generate_btn.geometry())
+    s.jobs.cancel(job.id)
+    qtbot.waitUntil(lambda: job.state.finished, timeout=30_000)
+    qtbot.waitUntil(lambda: wiz.generate_btn.isEnabled(), timeout=2000)
+    assert wiz.variations_btn.isEnabled() and "Wait" not in wiz.generate_btn.toolTip()
+    assert status.text().startswith("Cancelled"), status.text()
+    wiz.reject()
+
+
 def test_what_fits_never_lists_a_refused_pair_and_labels_the_partner_bpm(window: Any, qtbot: Any,
                                                                          clips: Any) -> None:
     s = window.s
