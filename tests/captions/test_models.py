@@ -246,3 +246,18 @@ def test_offline_import_and_direct_path(root: Path, tiny_en: Path, tmp_path: Pat
     assert not models.is_installed("small", root=root)
     with pytest.raises(MashupsError):
         models.import_model(tmp_path / "nope", root=root)
+
+
+def test_cli_listings_say_import_only(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mashups models list` and `mashups caption --list-models` show which models cannot be downloaded."""
+    import json
+
+    from audio_engine.cli.main import main
+
+    assert main(["models", "--model-dir", str(root), "--json", "list", "--kind", "captions"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert {n for n, r in rows.items() if not r["downloadable"]} == UNPINNED
+    assert rows["large-v1"]["status"] == "import only" and rows["large-v3"]["status"] == "not installed"
+    assert main(["caption", "--list-models"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert "import only" in lines["distil-large-v2"] and "import only" not in lines["distil-large-v3"]
