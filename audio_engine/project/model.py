@@ -438,7 +438,12 @@ class Project:
         return [t for t in self.tracks if not t.mute]
 
     def timeline_captions(self, lane_id: str) -> Any:
-        """The lane's captions moved onto the timeline (a CaptionDoc)."""
+        """The lane's captions moved onto the timeline (a CaptionDoc). A lane
+        that follows a reversed clip has no lines there: its words are not
+        sung forwards anywhere on the timeline (they come back when the clip
+        plays forwards again)."""
+        from dataclasses import replace
+
         from audio_engine.captions.doc import CaptionDoc
         from audio_engine.captions.remap import remap
 
@@ -449,6 +454,8 @@ class Project:
         if lane.clip_id is None:
             return doc
         clip = self.clip(lane.clip_id)
+        if clip.reversed:
+            return replace(doc, segments=[])
         return remap(
             doc,
             source_start=clip.source_in,

@@ -58,6 +58,8 @@ def line_boxes(project: Project) -> list[LineBox]:
                 clip = project.clip(lane.clip_id)
             except KeyError:
                 continue
+            if clip.reversed:  # its words are not sung forwards on the timeline (Project.timeline_captions)
+                continue
             ratio = clip.ratio(project.tempo)
             offset = project.clip_start_seconds(clip) - clip.source_in / ratio
             lo, hi = clip.source_in, clip.source_out

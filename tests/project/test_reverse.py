@@ -161,3 +161,17 @@ def test_split_and_trim_of_a_reversed_clip_keep_what_it_plays(tmp_path: Path) ->
     assert right.trimmed_range("end", 0.5) == pytest.approx((SRC[1] - 0.4 - 0.5, SRC[1] - 0.4))
     assert right.trimmed_range("start", 0.5) == pytest.approx((SRC[0], SRC[0] + 0.5))
     assert p.source_to_timeline(left, SRC[1]) == pytest.approx(0.0)
+
+
+def test_a_lane_following_a_reversed_clip_shows_no_lines_until_it_plays_forwards(tmp_path: Path) -> None:
+    from audio_engine.project import SetCaptions
+
+    p, _, stack = _project(tmp_path)
+    stack.push(SetCaptions(lane_id="lyrics", clip_id="c1", name="Lyrics", doc={"language": "en", "segments": [
+        {"start": 0.5, "end": 0.9, "text": "la la", "words": []}]}))
+    assert [s.text for s in p.timeline_captions("lyrics").segments] == ["la la"]
+    stack.push(SetClipProperty(clip_id="c1", name="reversed", value=True))
+    assert p.timeline_captions("lyrics").segments == []  # its words are not sung forwards anywhere
+    assert len(p.caption_lanes[0].lines()) == 1  # ... and are kept, not lost
+    stack.undo()
+    assert [s.text for s in p.timeline_captions("lyrics").segments] == ["la la"]
