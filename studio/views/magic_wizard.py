@@ -186,7 +186,7 @@ class MagicWizard(QDialog):
         self.variations_btn.setEnabled(False)
 
     def update_plan(self) -> None:
-        from audio_engine.magic.plan import grid_bpm, pair_plan, tempos_apart
+        from audio_engine.magic.plan import grid_bpm, key_reading_text, pair_plan, tempos_apart
 
         a, b = self._ids()
         if a is None or self.song_a.count() < 2:
@@ -233,7 +233,9 @@ class MagicWizard(QDialog):
             f"Tempo: <b>{plan.target_bpm:.1f} BPM</b>: A {bpm_a:.1f} BPM{half} {_pct(plan.ratio_a)}, "
             f"B {bpm_b:.1f} BPM {_pct(plan.ratio_b)}; the tempos are {apart:.1f}% apart "
             f"(limit {limit * 100:.0f}%)<br>"
-            f"Key: <b>{sb.key_name or '?'}</b> ({sb.camelot or '?'}) · {shift}: {RELATION_WORDS.get(fit.relation, fit.relation)}<br>"
+            f"Keys: A <b>{escape(key_reading_text(sa.analysis))}</b> · B <b>{escape(key_reading_text(sb.analysis))}</b><br>"
+            f"{shift[0].upper()}{shift[1:]}: {RELATION_WORDS.get(fit.relation, fit.relation)}"
+            f"{' (safe under either reading of the uncertain key)' if fit.hedged else ''}<br>"
             f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100; the full score comes with the result")
         self._sync_buttons()
         if not magic_available():

@@ -9,6 +9,7 @@ across a restart)."""
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QFontMetrics
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from audio_engine.magic.plan import pair_plan
+from audio_engine.magic.plan import key_reading_text, pair_plan
 from tests.corpus import Song
 from tests.studio.conftest import wait_jobs
 from tests.studio.helpers import menu_action
@@ -87,6 +88,9 @@ def test_wizard_preview_refuses_like_the_engine_and_has_a_stretch_limit(window: 
     assert wiz.generate_btn.isEnabled()
     plan = pair_plan(clips[0][1], clips[3][1], max_stretch=0.25)
     assert f"{plan.target_bpm:.1f} BPM" in wiz.plan.text()
+    # both songs' keys with their confidence (and the other reading of an uncertain key: issue 17)
+    for i in (0, 3):
+        assert escape(key_reading_text(clips[i][1])) in wiz.plan.text()
     assert abs(float(s.settings.get("magic/max_stretch")) - 0.25) < 1e-9
     # song B lists every song but song A, and every character has a glyph in the font
     items = [wiz.song_b.itemText(i) for i in range(wiz.song_b.count())]
