@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
 
 def page_header(title: str, subtitle: str = "", right: list[QWidget] | None = None) -> QWidget:
@@ -33,6 +33,21 @@ class Card(QFrame):
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(16, 14, 16, 14)
         self.body.setSpacing(8)
+
+
+def clear_layout(lay: QLayout) -> None:
+    """Empty ``lay`` before it is filled again: its widgets leave the window at once
+    (hidden and unparented, so findChild no longer finds them) and are freed later;
+    nested layouts are emptied the same way."""
+    while lay.count():
+        item = lay.takeAt(0)
+        w = item.widget() if item is not None else None
+        if w is not None:
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+        elif item is not None and (sub := item.layout()) is not None:
+            clear_layout(sub)
 
 
 def muted(text: str) -> QLabel:

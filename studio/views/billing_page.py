@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.theme import Theme
-from studio.widgets import Card, muted, page_header
+from studio.widgets import Card, clear_layout, muted, page_header
 from sync.billing import (
     LOCAL_NOTE,
     METRICS,
@@ -339,10 +339,7 @@ class BillingPage(QWidget):
         self.plan_loaded.emit(plan)
 
     def _show_tiers(self, plan: Plan) -> None:
-        while self.tiers_box.count():
-            item = self.tiers_box.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
+        clear_layout(self.tiers_box)
         self.tier_buttons.clear()
         current = plan.tiers.get(plan.tier)
         for tier in sorted(plan.tiers.values(), key=lambda t: t.rank):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from studio.views.community_common import label, public_name
-from studio.widgets import muted
+from studio.widgets import clear_layout, muted
 from sync.community import COMMENT_MAX_CHARS, Fetched
 
 if TYPE_CHECKING:
@@ -71,16 +71,7 @@ class CommentsPanel(QWidget):
                           lambda e: self.state.setText(f"Comments could not be loaded: {e}"), background=True)
 
     def show_comments(self, f: Fetched) -> None:
-        while self.list_lay.count():
-            item = self.list_lay.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().setParent(None)
-            elif item is not None and item.layout() is not None:
-                sub = item.layout()
-                while sub.count():
-                    w = sub.takeAt(0)
-                    if w is not None and w.widget() is not None:
-                        w.widget().setParent(None)
+        clear_layout(self.list_lay)
         data = f.data or {}
         self.comments = list(data.get("comments") or [])
         total = int(data.get("total") or 0)
@@ -129,10 +120,7 @@ def comments_toggle(page: CommunityPage, mashup: dict[str, Any], open_ids: set[s
     btn.setToolTip("Show the comments and add yours")
 
     def toggled(on: bool) -> None:
-        while box_lay.count():
-            item = box_lay.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().setParent(None)
+        clear_layout(box_lay)
         box.setVisible(on)
         if on:
             open_ids.add(mid)

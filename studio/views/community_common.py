@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from studio.widgets import Card, muted, page_header
+from studio.widgets import Card, clear_layout, muted, page_header
 from sync.community import CommunityClient, Fetched
 from sync.errors import NotConfiguredError
 
@@ -185,20 +185,7 @@ class CommunityPage(QWidget):
         self.loaded.emit(f)
 
     def clear_body(self) -> None:
-        while self.body_lay.count():
-            item = self.body_lay.takeAt(0)
-            w = item.widget() if item is not None else None
-            if w is not None:
-                w.hide()
-                w.setParent(None)  # gone from the page now (findChild, tests), freed later
-                w.deleteLater()
-            elif item is not None and item.layout() is not None:
-                lay = item.layout()
-                while lay.count():
-                    sub = lay.takeAt(0)
-                    if sub is not None and sub.widget() is not None:
-                        sub.widget().setParent(None)
-                        sub.widget().deleteLater()
+        clear_layout(self.body_lay)
 
     def my_id(self) -> str | None:
         """The signed-in user's id (None signed out or without cloud)."""
@@ -329,7 +316,7 @@ def install_community(window: Any, cloud: CloudController) -> dict[str, Communit
 
         url = billing_url({"billing_url": s.settings.str(SETTING_BILLING_URL)}, bundled=bundled_config_path())
         dlg = PublishDialog(cloud, client, BillingClient(cloud.session.require, url),
-                            project if project is not None else window.editor_page.doc.path, window)
+                            project if project is not None else window.editor_page.doc.path, window, paths=s.paths)
 
         def published(r: dict[str, Any]) -> None:
             window.statusBar().showMessage(f"Published ({r['sources']} source songs)")

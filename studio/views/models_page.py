@@ -28,7 +28,7 @@ from audio_engine.progress import CancelToken, Progress
 from studio.device_info import device_target
 from studio.jobs import Job, JobState
 from studio.services import Services
-from studio.widgets import Card, fmt_bytes, muted, page_header
+from studio.widgets import Card, clear_layout, fmt_bytes, muted, page_header
 
 
 def list_models(catalog: ModelCatalog) -> list[tuple[str, list[ModelEntry]]]:
@@ -158,12 +158,7 @@ class ModelsPage(QWidget):
 
     def refresh(self) -> None:
         self._listed = True
-        while self.body.count():
-            it = self.body.takeAt(0)
-            w = it.widget()
-            if w is not None:
-                w.setParent(None)
-                w.deleteLater()
+        clear_layout(self.body)
         old_jobs = {k: r.job for k, r in self.rows.items()}
         self.rows = {}
         for title, items in list_models(self.catalog()):
