@@ -131,6 +131,8 @@ class ClipItem(QGraphicsObject):
         label = self.clip.name or self.tl.media_name(self.clip)
         if self.clip.stem and self.clip.stem.lower() not in label.lower():
             label += f" · {self.clip.stem}"
+        if self.clip.reversed:
+            label += " · reversed"
         if offline:
             label = f"Offline · {label} (media missing)"
         painter.drawText(r.adjusted(HANDLE + 6, 3, -HANDLE - 6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
