@@ -3,8 +3,11 @@ studios signed up on the local gateway (one or two, as the page tests use them).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,16 +18,36 @@ from backend.devserver.gateway import ANON_KEY, Gateway
 from studio.cloud import CloudController
 from studio.jobs import JobRunner
 from studio.settings import Settings
+from studio.views.community_common import CommunityPage
 from sync.auth import MemoryTokenStore
 from sync.community import CommunityClient
 from sync.config import CloudConfig
 from sync.session import CloudSession
 from sync.transport import RetryPolicy
-from tests.cloud.conftest import db, fresh_db, fresh_gw, gw, pg_server, template_db
+from tests.cloud.conftest import Db, db, fresh_db, fresh_gw, gw, pg_server, template_db
 
 __all__ = ["db", "fresh_db", "fresh_gw", "gw", "pg_server", "template_db", "recordings", "two_studios"]
 
 Studio = tuple[CloudController, CommunityClient]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def admin(db: Db, *args: str) -> dict[str, Any]:
+    """``python -m backend.admin ARGS`` as the platform team runs it (a real subprocess, DATABASE_URL); its JSON."""
+    p = subprocess.run([sys.executable, "-m", "backend.admin", *args], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "DATABASE_URL": db.dsn}, timeout=60)
+    assert p.returncode == 0, p.stderr
+    out: dict[str, Any] = json.loads(p.stdout)
+    return out
+
+
+def wait_loaded(qtbot: Any, page: CommunityPage) -> None:
+    """A fresh load after every load in flight (an action reloads its page by itself)."""
+    qtbot.waitUntil(lambda: page.loading == 0, timeout=30000)
+    before = page.fetched
+    page.refresh()
+    qtbot.waitUntil(lambda: page.loading == 0 and page.fetched is not before and page.fetched is not None,
+                    timeout=30000)
 
 
 def signed_up_studio(gw: Gateway, tmp_path: Path, who: str, jobs: JobRunner, email: str = "") -> Studio:

@@ -22,8 +22,8 @@ from studio.views.battles_page import BattlesPage
 from sync.community import PublishRequest
 from tests.cloud.conftest import Db
 
-from .conftest import Studio
-from .test_pages import SHOTS, button, non_blank, run_admin, wait_loaded, wait_status
+from .conftest import Studio, wait_loaded
+from .test_pages import SHOTS, button, non_blank, run_admin, wait_status
 
 pytestmark = pytest.mark.slow
 

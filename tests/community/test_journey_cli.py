@@ -6,9 +6,7 @@ for analytics and offline reading."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +25,8 @@ from tests.cloud.test_cli_cloud import mashups
 from tests.cloud.test_e2e_http import MemoryKeyring
 from tests.cloud.test_project_sync import two_song_project
 
+from .conftest import admin
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,14 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def ok(p: subprocess.CompletedProcess[str]) -> Any:
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
-
-
-def admin(db: Db, *args: str) -> dict[str, Any]:
-    p = subprocess.run([sys.executable, "-m", "backend.admin", *args], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "DATABASE_URL": db.dsn}, timeout=60)
-    assert p.returncode == 0, p.stderr
-    out: dict[str, Any] = json.loads(p.stdout)
-    return out
 
 
 def test_two_users_journey_through_the_cli(tmp_path: Path, gw: Gateway, db: Db) -> None:

@@ -31,7 +31,7 @@ from studio.views.trending_page import TrendingPage
 from sync.community import PublishRequest, SourceSong
 from tests.cloud.conftest import Db
 
-from .conftest import Studio, signed_up_studio
+from .conftest import Studio, signed_up_studio, wait_loaded
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(os.environ.get("MASHUPS_SHOTS", "/tmp/h12-shots"))
@@ -41,15 +41,6 @@ def run_admin(db: Db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     monkeypatch.setenv("DATABASE_URL", db.dsn)
     assert admin.main(list(args)) == 0
     return json.loads(capsys.readouterr().out)
-
-
-def wait_loaded(qtbot: Any, page: CommunityPage) -> None:
-    """A fresh load after every load in flight (an action reloads its page by itself)."""
-    qtbot.waitUntil(lambda: page.loading == 0, timeout=30000)
-    before = page.fetched
-    page.refresh()
-    qtbot.waitUntil(lambda: page.loading == 0 and page.fetched is not before and page.fetched is not None,
-                    timeout=30000)
 
 
 def wait_status(qtbot: Any, page: CommunityPage, cond: Any) -> None:
@@ -224,7 +215,9 @@ def test_publish_dialog_shows_quota_refuses_bad_input_and_publishes(fresh_gw: Ga
     ctl, client = signed_up_studio(fresh_gw, tmp_path, "home", jobs)
     s = ctl.session
     project = two_song_project(tmp_path / "proj")
-    dlg = PublishDialog(ctl, client, BillingClient(s.require, None), project)
+    from audio_engine.paths import default_paths
+
+    dlg = PublishDialog(ctl, client, BillingClient(s.require, None), project, paths=default_paths())
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitUntil(lambda: dlg.quota.text() == "3 of 3 publishes this month left", timeout=30000)

@@ -6,9 +6,6 @@ curve shared with the client, profile progress, trending."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,8 @@ import psycopg
 import pytest
 
 from tests.cloud.conftest import Db, act_as
+
+from .conftest import admin
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,14 +34,6 @@ def scalar(db: Db, q: str, *args: Any) -> Any:
         row = conn.execute(q, args).fetchone()
         assert row is not None
         return next(iter(row.values()))
-
-
-def admin(db: Db, *args: str) -> dict[str, Any]:
-    p = subprocess.run([sys.executable, "-m", "backend.admin", *args], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "DATABASE_URL": db.dsn}, timeout=60)
-    assert p.returncode == 0, p.stderr
-    out: dict[str, Any] = json.loads(p.stdout)
-    return out
 
 
 def publish(db: Db, uid: str, title: str, sources: list[dict[str, Any]] | None = None) -> str:

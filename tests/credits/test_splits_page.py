@@ -18,7 +18,7 @@ from studio.jobs import JobRunner
 from studio.views.splits_page import RecipientsDialog, SplitsPage
 from sync.splits import Recipient
 from tests.cloud.conftest import Db
-from tests.community.conftest import signed_up_studio
+from tests.community.conftest import signed_up_studio, wait_loaded
 from tests.studio.test_cloud_studio import studios  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
@@ -41,14 +41,6 @@ def page_for(gw: Gateway, tmp_path: Path, who: str, jobs: JobRunner, qtbot: Any)
     return page, str(uid), mail
 
 
-def load(qtbot: Any, page: SplitsPage) -> None:
-    qtbot.waitUntil(lambda: page.loading == 0, timeout=30000)
-    before = page.fetched
-    page.refresh()
-    qtbot.waitUntil(lambda: page.loading == 0 and page.fetched is not before and page.fetched is not None,
-                    timeout=30000)
-
-
 def texts(page: SplitsPage) -> str:
     return "\n".join(w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page))
 
@@ -63,11 +55,11 @@ def test_splits_page_owner_and_recipient(fresh_gw: Gateway, fresh_db: Db, tmp_pa
                            "returning id", (owner,)).fetchone()
     assert row is not None
     mashup = str(row["id"])
-    load(qtbot, owner_page)
+    wait_loaded(qtbot, owner_page)
     assert "No splits yet" in texts(owner_page)
     owner_page.split_for_mashup(mashup)
     qtbot.waitUntil(lambda: "draft split was made" in owner_page.notice.text(), timeout=30000)
-    load(qtbot, owner_page)
+    wait_loaded(qtbot, owner_page)
     assert owner_page.earnings is not None
     (view,) = owner_page.earnings.splits
     assert view.status == "draft" and "version 1 · draft" in texts(owner_page)
@@ -84,16 +76,16 @@ def test_splits_page_owner_and_recipient(fresh_gw: Gateway, fresh_db: Db, tmp_pa
         Recipient("Me", "creator", 7500, account=owner), Recipient("Vox", "vocalist", 2500, account=rec)])
     owner_page.findChild(QPushButton, f"split_edit_{view.split}").click()
     qtbot.waitUntil(lambda: "shares total 100 %" in owner_page.notice.text(), timeout=30000)
-    load(qtbot, owner_page)
+    wait_loaded(qtbot, owner_page)
     owner_page.findChild(QPushButton, f"split_activate_{view.split}").click()
     qtbot.waitUntil(lambda: "platform fee of 20 %" in owner_page.notice.text(), timeout=30000)
-    load(qtbot, owner_page)
+    wait_loaded(qtbot, owner_page)
     assert "version 1 · active · platform fee 20 %" in texts(owner_page)
     assert owner_page.findChild(QPushButton, f"split_pause_{view.split}") is not None
     with fresh_db.connect(autocommit=True) as conn:
         conn.execute("set role service_role")
         conn.execute("select public.record_revenue(%s, 2000, 'admin', 'page-1', '2020-01-01')", (mashup,))
-    load(qtbot, rec_page)
+    wait_loaded(qtbot, rec_page)
     shown = texts(rec_page)
     assert "Earned $4.00 · payable $0.00 · held over $4.00 (minimum payout $10.00)" in shown  # 2000*0.8*0.25
     assert "▶ Vox · vocalist · 25 % (20 % of revenue)" in shown
