@@ -305,10 +305,11 @@ class MainWindow(QMainWindow):
         self.quit_action = act(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
         e = mb.addMenu("&Edit")
-        self.undo_action = ed.undo_stack.createUndoAction(self, "Undo")
+        e.setToolTipsVisible(True)  # a disabled edit says why (a viewer in a live session) when hovered
+        self.undo_action = ed.undo_actions.undo  # off while there is nothing to undo, or editing is not allowed
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
         self.undo_action.setIcon(t.icon("undo"))
-        self.redo_action = ed.undo_stack.createRedoAction(self, "Redo")
+        self.redo_action = ed.undo_actions.redo
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIcon(t.icon("redo"))
         e.addAction(self.undo_action)

@@ -264,17 +264,28 @@ class DocumentController(QObject):
         if not found:
             return
         folder = found[-1].parent
+        try:
+            opened = proj.open_project(folder)
+            project = proj.recover(opened) if opened.recovery else opened.project
+        except MashupsError as e:
+            self._error("Recover your work", e)
+            return
         box = QMessageBox(self.view)
         box.setWindowTitle("Recover your work?")
-        box.setText("Mashups Studio closed before a project was saved. Recover the autosaved version?")
+        when = time.ctime(opened.recovery.saved_at) if opened.recovery is not None else "the last session"
+        tracks, clips = len(project.tracks), len(project.clips())
+        box.setText(f"Mashups Studio closed before “{project.title}” was saved "
+                    f"({tracks} track{'s' if tracks != 1 else ''}, {clips} clip{'s' if clips != 1 else ''}; "
+                    f"autosaved {when}). Recover it?")
         rec = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
 
         def clicked(b: Any) -> None:
             if b is rec:
-                opened = proj.open_project(folder)
-                self.doc.replace(proj.recover(opened) if opened.recovery else opened.project, None)
+                self.doc.replace(project, None)
                 self.doc.undo_stack.resetClean()
+                self.opened()
+                self.restored.emit()  # the window shows the editor (the Library was in front)
             else:
                 shutil.rmtree(folder, ignore_errors=True)
 

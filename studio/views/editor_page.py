@@ -8,11 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from audio_engine import project as proj
 from audio_engine.cache import FileCache
@@ -28,7 +24,7 @@ from studio.views.editor_files import DocumentController, DocumentFileApi
 from studio.views.editor_headers import HeaderColumn
 from studio.views.editor_lookups import TimelineLookups
 from studio.views.editor_offline import OfflineMedia
-from studio.views.editor_read_only import apply_read_only
+from studio.views.editor_read_only import UndoRedoActions, apply_read_only
 from studio.views.editor_songs import SongAdder
 from studio.views.editor_toolbar import KEYS, EditorToolbar
 from studio.views.export_dialog import ExportDialog
@@ -53,6 +49,7 @@ class EditorPage(DocumentFileApi, QWidget):
         self.actions = actions
         self.doc = ProjectDocument(services)
         self.undo_stack = self.doc.undo_stack
+        self.undo_actions = UndoRedoActions(self.undo_stack, self)  # Edit → Undo/Redo (off for a viewer)
         self.copied: list[tuple[str, dict[str, object]]] = []
         self.read_only_reason: str | None = None
         self.track_headers: list[TrackHeader] = []
@@ -96,7 +93,8 @@ class EditorPage(DocumentFileApi, QWidget):
         self.offline = OfflineMedia(self)
         self.body.addSpacing(8)
         self.body.addWidget(self.inspector)
-        tb.inspector_btn.toggled.connect(self.inspector.setVisible)
+        self.timeline.scene().selectionChanged.connect(
+            tb.attach_inspector(self.inspector, lambda: len(self.timeline.selected_clip_ids())))
         self.empty = muted("This project is empty. On the Library page, select songs and choose “Open in editor”, "
                            "or run a Magic mashup (Ctrl+M). Drag clips to move them (they snap to beats), drag their "
                            "edges to trim, their top corners to fade, drag in the ruler to set a loop.")
@@ -120,7 +118,7 @@ class EditorPage(DocumentFileApi, QWidget):
     # -- document changes -------------------------------------------------------
     def _on_changed(self, command: object) -> None:
         p = self.doc.project
-        self.timeline.project = p
+        self.timeline.use_project(p)  # another document: the last one's loop goes
         mix_only = isinstance(command, proj.SetTrackProperty) and getattr(command, "name", "") in MIX_PROPERTIES
         if mix_only:
             self.s.transport.update_mix_from(p)
@@ -213,7 +211,7 @@ class EditorPage(DocumentFileApi, QWidget):
                 *self.inspector.editing_controls()]
 
     def _apply_read_only(self) -> None:
-        apply_read_only(self.read_only_reason, self.editing_controls(), self.nudge_actions)
+        apply_read_only(self.read_only_reason, self.editing_controls(), self.nudge_actions, self.undo_actions)
         self.timeline.read_only_reason = self.read_only_reason  # clips can be selected, not dragged
         self.inspector.refresh()  # the speed field is enabled only for a fixed-speed clip
 

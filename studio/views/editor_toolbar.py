@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from shiboken6 import isValid
 
 from audio_engine import project as proj
 from audio_engine.project import Command, Project
@@ -67,8 +68,10 @@ class EditorToolbar:
         self.inspector_btn = QToolButton()
         self.inspector_btn.setText("Inspector")
         self.inspector_btn.setCheckable(True)
-        self.inspector_btn.setChecked(True)
-        self.inspector_btn.setToolTip("Show or hide the clip inspector (gain, fades, offset, stretch, pitch, colour)")
+        self.inspector_btn.setChecked(False)  # closed until a clip is selected: the timeline gets the room
+        self.inspector_btn.setToolTip("Show or hide the clip inspector (gain, fades, offset, stretch, pitch, colour); "
+                                      "it opens by itself when you select a clip")
+        self.inspector_chosen = False  # the person used the button: the inspector no longer opens by itself
         self.export_btn = QPushButton(t.icon("export", "accent_text"), "Export")
         self.export_btn.setObjectName("Primary")
         self.export_btn.setToolTip("Render and master the mix to a file (Ctrl+E)")
@@ -104,6 +107,23 @@ class EditorToolbar:
                         (self.undo_btn, undo), (self.redo_btn, redo), (self.save_btn, save),
                         (self.export_btn, export)):
             b.clicked.connect(lambda _c=False, s=slot: s())
+
+    def attach_inspector(self, inspector: QWidget, selected_count: Callable[[], int]) -> Callable[[], None]:
+        """The Inspector button shows and hides ``inspector``. It starts closed
+        and opens at the first selection of one clip, unless the person has used
+        the button (then it is theirs). Returns the slot for selection changes."""
+        btn = self.inspector_btn
+        btn.toggled.connect(inspector.setVisible)
+        btn.clicked.connect(lambda _c=False: setattr(self, "inspector_chosen", True))  # a person's click only
+        inspector.setVisible(btn.isChecked())
+
+        def selection_changed() -> None:
+            if not isValid(btn):  # the page is closing (the scene clears its selection)
+                return
+            if not self.inspector_chosen and not btn.isChecked() and selected_count() == 1:
+                btn.setChecked(True)
+
+        return selection_changed
 
     def _tempo_edited(self, bpm: float) -> None:
         if abs(bpm - self.project().tempo) > 1e-6:

@@ -207,8 +207,18 @@ class TimelineView(QGraphicsView):
 
     # -- building ------------------------------------------------------------
     def set_project(self, project: Any) -> None:
-        self.project = project
+        self.use_project(project)
         self.rebuild()
+
+    def use_project(self, project: Any) -> None:
+        """Show ``project``: the same one after an edit, or another document,
+        which starts without a loop (the last one's region is not its own)."""
+        switched = project is not self.project
+        self.project = project
+        if switched and self.loop is not None:
+            self.loop = None
+            self.loop_changed.emit(None)
+            self.viewport().update()
 
     def rebuild(self) -> None:
         selected = {cid for cid, it in self.items_by_id.items() if it.isSelected()}

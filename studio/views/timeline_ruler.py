@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 
 from audio_engine.project.commands import MoveMarker
 from studio.views.timeline_clip import CAPTION_H, LANE_H, RULER_H
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 HIT_PX = 6
 DRAG_PX = 4
 MIN_LOOP_S = 0.05
+LABEL_DX = 7  # a marker's name starts this far right of its line
 
 RULER_TIP = ("Click to move the playhead · drag to set a loop (drag its edges to change it) · "
              "drag a marker to move it · right-click a marker to rename, colour or delete it")
@@ -36,11 +37,28 @@ def marker_x(tl: TimelineView, m: Any) -> float:
     return float(tl.project.beats_to_seconds(m.position) * tl.pps)
 
 
+def label_font(tl: TimelineView) -> QFont:
+    """The font of the ruler's bar numbers and marker names."""
+    f = QFont(tl.viewport().font())
+    f.setPointSizeF(8)
+    return f
+
+
 def marker_near(tl: TimelineView, scene_x: float) -> Any:
-    """The marker drawn within HIT_PX of scene x, or None."""
-    near = [(abs(marker_x(tl, m) - scene_x), m) for m in tl.project.markers]
-    near = [(d, m) for d, m in near if d <= HIT_PX]
-    return min(near, key=lambda dm: dm[0])[1] if near else None
+    """The marker whose triangle (within HIT_PX) or name (drawn right of it)
+    is at scene x, or None; a triangle wins over a neighbour's name."""
+    fm = QFontMetricsF(label_font(tl))
+    best: tuple[float, Any] | None = None
+    for m in tl.project.markers:
+        x = marker_x(tl, m)
+        d = abs(x - scene_x)
+        if d > HIT_PX:
+            if not x + LABEL_DX <= scene_x <= x + LABEL_DX + fm.horizontalAdvance(m.name) + 2:
+                continue
+            d = HIT_PX + (scene_x - x)  # on its name: after any triangle, the nearest name first
+        if best is None or d < best[0]:
+            best = (d, m)
+    return best[1] if best is not None else None
 
 
 @dataclass
@@ -135,9 +153,7 @@ def paint_ruler(tl: TimelineView, painter: QPainter, rect: QRectF, top: float) -
     every = 1
     while bar_px * every < 60:
         every *= 2
-    f = QFont(painter.font())
-    f.setPointSizeF(8)
-    painter.setFont(f)
+    painter.setFont(label_font(tl))
     first_bar = max(0, int(rect.left() / bar_px) - 1)
     for bar in range(first_bar - first_bar % every, int(rect.right() / bar_px) + 2, every):
         x = bar * bar_px
@@ -170,4 +186,4 @@ def paint_ruler(tl: TimelineView, painter: QPainter, rect: QRectF, top: float) -
         path.closeSubpath()
         painter.fillPath(path, QBrush(col))
         painter.setPen(col)
-        painter.drawText(QPointF(x + 7, top + 10), m.name)
+        painter.drawText(QPointF(x + LABEL_DX, top + 10), m.name)
