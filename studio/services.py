@@ -77,8 +77,7 @@ def build_services(*, settings_path: Path | None = None, paths: StudioPaths | No
     if chosen is None:
         from studio.storage import configured_paths
 
-        base, export, storage_problems = configured_paths(base, settings)
-        os.environ.update(export)  # for start-up code outside the engine that builds its own folders (see storage.py)
+        base, storage_problems = configured_paths(base, settings)
     paths = base.ensure()
     library = Library(paths.data / "library.sqlite3")
     jobs = JobRunner(history=JobHistory(paths.data / "job-history.json"))

@@ -9,10 +9,8 @@ An environment variable naming a folder (``MASHUPS_DATA_DIR``,
 ``MASHUPS_CACHE_DIR``, ``MASHUPS_MODEL_DIR``) still wins over the setting.
 The composition root passes the resulting folders to everything it builds
 (caches, the models folder for separation and captions, the Magic worker's
-folders): engine functions never pick a folder themselves. The chosen
-folders are also exported as those variables for this process, for the
-start-up code outside the engine that builds its own folders (sync's
-publish preparation, a ``mashups`` command started from the studio).
+folders, the publish preparation): engine functions never pick a folder
+themselves, so nothing is exported to the environment.
 Files already in the old folder are not moved.
 """
 
@@ -68,15 +66,13 @@ def check_folder(text: str) -> Path:
 
 
 def configured_paths(base: StudioPaths, settings: Settings, environ: Mapping[str, str] | None = None
-                     ) -> tuple[StudioPaths, dict[str, str], list[str]]:
+                     ) -> tuple[StudioPaths, list[str]]:
     """``base`` with the folders chosen in Settings, except where the
-    environment names a folder itself; the variables to export so that the
-    engine and worker processes agree; and problems for people (a chosen
+    environment names a folder itself; and problems for people (a chosen
     folder that cannot be used now, e.g. an unplugged drive, is skipped and
     the default used: the start never fails over it)."""
     env = os.environ if environ is None else environ
     paths = base
-    export: dict[str, str] = {}
     problems: list[str] = []
     for f in FOLDERS:
         chosen = settings.str(f.key).strip()
@@ -88,8 +84,7 @@ def configured_paths(base: StudioPaths, settings: Settings, environ: Mapping[str
             problems.append(f"{f.label}: {e} Using {getattr(base, f.field)} instead.")
             continue
         paths = replace(paths, **{f.field: folder})
-        export[f.env] = str(folder)
-    return paths, export, problems
+    return paths, problems
 
 
 def folder_source(folder: Folder, settings: Settings, in_use: Path, environ: Mapping[str, str] | None = None) -> str:

@@ -25,6 +25,7 @@ from .errors import OfflineError, ServerError
 from .media import MediaStorage
 
 if TYPE_CHECKING:
+    from audio_engine.paths import StudioPaths
     from audio_engine.progress import ProgressCallback
 
 PUBLISH_METRIC = "published_mashups_per_month"
@@ -260,19 +261,18 @@ class CommunityClient:
         return store.download(parts[2], dest, owner_id=parts[0])
 
 
-def prepare_from_project(project: str | Path, work_dir: Path, *,
+def prepare_from_project(project: str | Path, work_dir: Path, *, paths: StudioPaths,
                          progress: ProgressCallback | None = None) -> tuple[Path, tuple[SourceSong, ...], float]:
     """Render a ``.mashup`` project loudness-normalised (the studio's renderer,
     -14 LUFS, -1 dBTP) to ``work_dir`` and fingerprint each source song
-    (Chromaprint, cached by content hash in the analysis cache). Returns
-    (audio, sources, duration)."""
+    (Chromaprint, cached by content hash in the analysis cache). ``paths`` are
+    the caller's folders (the studio's Settings, the CLI's): its media store
+    and analysis cache are used. Returns (audio, sources, duration)."""
     from audio_engine.cache import JsonCache
     from audio_engine.fingerprint import FingerprintError, fingerprint_file
-    from audio_engine.paths import default_paths
     from audio_engine.project import MediaStore, open_project
     from audio_engine.project.render import render_project
 
-    paths = default_paths()
     work_dir.mkdir(parents=True, exist_ok=True)
     opened = open_project(Path(project), unpack_to=work_dir / "unpacked")
     out = work_dir / "mashup.flac"

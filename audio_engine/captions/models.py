@@ -26,7 +26,7 @@ from audio_engine.errors import DownloadError, MashupsError, ModelNotInstalledEr
 from audio_engine.progress import CancelToken, Progress, ProgressCallback, ProgressReporter, check
 
 #: Where the CTranslate2 conversions are published (a mirror can be given to
-#: :func:`install_model`). Files are fetched from ``{base}/{repo}/resolve/main/{file}``.
+#: :func:`install_model`). Files are fetched from ``{base}/{repo}/resolve/{revision}/{file}``.
 DEFAULT_BASE_URL = "https://huggingface.co"
 
 _V2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")

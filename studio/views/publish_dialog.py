@@ -37,22 +37,24 @@ from sync.community import PUBLISH_METRIC, VISIBILITIES, CommunityClient, Publis
 from sync.remix_packs import LICENCES
 
 if TYPE_CHECKING:
+    from audio_engine.paths import StudioPaths
     from studio.cloud import CloudController
     from sync.projects import ProjectSync
     from sync.transport import Transport
 
 
-def publish_project(client: CommunityClient, project: Path, form: dict[str, Any], *,
+def publish_project(client: CommunityClient, project: Path, form: dict[str, Any], *, paths: StudioPaths,
                     projects: ProjectSync | None = None, transport: Transport | None = None) -> dict[str, Any]:
     """The job's body: render, fingerprint, peaks, upload, publish; with a
     remix licence the project goes to the cloud first and is published with
-    it (``projects``), then the licence is set (``transport``)."""
+    it (``projects``), then the licence is set (``transport``). ``paths`` are
+    the studio's folders (Settings): its media store and analysis cache."""
     from audio_engine.io import file_hash
     from studio.peaks import PeakStore
     from sync.remix import publish_with_licence
 
     with tempfile.TemporaryDirectory(prefix="mashups-publish-") as tmp:
-        audio, sources, duration = prepare_from_project(project, Path(tmp))
+        audio, sources, duration = prepare_from_project(project, Path(tmp), paths=paths)
         store = PeakStore(Path(tmp) / "peaks")
         sha = file_hash(audio)
         store.build(sha, audio)
@@ -71,13 +73,14 @@ class PublishDialog(QDialog):
     split_requested = Signal(str)  # mashup id: open the Splits page's recipients editor for it
 
     def __init__(self, cloud: CloudController, client: CommunityClient, billing: BillingClient | None,
-                 project: Path | None, parent: Any = None) -> None:
+                 project: Path | None, parent: Any = None, *, paths: StudioPaths) -> None:
         super().__init__(parent)
         self.setWindowTitle("Publish mashup")
         self.setMinimumWidth(520)
         self.cloud = cloud
         self.client = client
         self.project = project
+        self.paths = paths
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.title_edit = QLineEdit(project.stem if project else "")
@@ -179,14 +182,14 @@ class PublishDialog(QDialog):
         if form["remix_licence"] and form["visibility"] != "public":
             self.note.setText("⚠ Only public mashups can be remixed: make it public or do not allow remixes.")
             return
-        project, client, session = self.project, self.client, self.cloud.session
+        project, client, session, paths = self.project, self.client, self.cloud.session, self.paths
         self.publish_btn.setEnabled(False)
         self.note.setText("Publishing… (Jobs page shows the progress)")
 
         def run(_p: Any, _c: Any) -> dict[str, Any]:
             if not form["remix_licence"]:
-                return publish_project(client, project, form)
-            return publish_project(client, project, form, projects=session.require_projects(),
+                return publish_project(client, project, form, paths=paths)
+            return publish_project(client, project, form, paths=paths, projects=session.require_projects(),
                                    transport=session.require().transport)
 
         self.cloud.run(f"Publish {form['title']}", run, on_result=self._done)

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from audio_engine.paths import default_paths
 from sync.billing import BillingClient, billing_url
 from sync.community import PUBLISH_METRIC, CommunityClient, Fetched, PublishRequest, prepare_from_project
 from sync.errors import AuthRequiredError
@@ -166,7 +167,7 @@ def _publish(args: argparse.Namespace, s: CloudSession) -> int:
         raise ValueError("only a public mashup can be opened to remixes (--visibility public)")
     print(f"Publishing ({plan.remaining_text(PUBLISH_METRIC)} before this one)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mashups-publish-") as tmp:
-        audio, sources, duration = prepare_from_project(args.project, Path(tmp))
+        audio, sources, duration = prepare_from_project(args.project, Path(tmp), paths=default_paths())
         req = PublishRequest(audio, args.title, args.description, tuple(args.tag), args.visibility, sources, None,
                              args.cover, duration)
         if licence:

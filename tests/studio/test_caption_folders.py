@@ -5,9 +5,8 @@ looks anywhere else (the per-user default folder stays untouched)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-
-import pytest
 
 from tests.captions.conftest import Speech, speech, tiny_en  # noqa: F401  (fixtures)
 from tests.studio.conftest import wait_jobs
@@ -16,7 +15,7 @@ VARS = ("MASHUPS_DATA_DIR", "MASHUPS_CACHE_DIR", "MASHUPS_MODEL_DIR")
 
 
 def test_captioning_reads_and_writes_only_the_settings_folders(
-    studio_home: Path, tmp_path: Path, qtbot: object, monkeypatch: pytest.MonkeyPatch,
+    studio_home: Path, tmp_path: Path, qtbot: object,
     tiny_en: Path, speech: Speech,  # noqa: F811
 ) -> None:
     from audio_engine.cache import JsonCache
@@ -32,10 +31,9 @@ def test_captioning_reads_and_writes_only_the_settings_folders(
     st.set("storage/models", str(chosen / "models"))
     st.set("storage/cache", str(chosen / "cache"))
     s = build_services(settings_path=settings_path)
-    # Only what the composition root passes in counts: no folder reaches the engine through the environment.
-    for var in VARS:
-        monkeypatch.delenv(var, raising=False)
     try:
+        # Only what the composition root passes in counts: no folder reaches the engine through the environment.
+        assert not [v for v in VARS if v in os.environ]
         s.settings.set("audio/device", "null")
         s.transport.device = "null"
         assert s.paths.models == chosen / "models" and s.paths.cache == chosen / "cache"
