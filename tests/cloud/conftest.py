@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 import pytest
@@ -91,13 +91,27 @@ def db(pg_server: PgServer, template_db: str) -> Iterator[Db]:
         drop_db(d)
 
 
+class Server(Protocol):
+    def start(self) -> Any: ...
+    def stop(self) -> Any: ...
+
+
+S = TypeVar("S", bound=Server)
+
+
+def serving(server: S) -> Iterator[S]:
+    """A fixture's body for a local server (gateway, Realtime): started, yielded, stopped after the test."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def gw(db: Db) -> Iterator[Gateway]:
     """The Supabase-compatible HTTP gateway over the module's database."""
-    g = Gateway(db.dsn)
-    g.start()
-    yield g
-    g.stop()
+    yield from serving(Gateway(db.dsn))
 
 
 @pytest.fixture
@@ -113,10 +127,7 @@ def fresh_db(pg_server: PgServer, template_db: str) -> Iterator[Db]:
 @pytest.fixture
 def fresh_gw(fresh_db: Db) -> Iterator[Gateway]:
     """The HTTP gateway over this test's own database (``fresh_db``)."""
-    g = Gateway(fresh_db.dsn)
-    g.start()
-    yield g
-    g.stop()
+    yield from serving(Gateway(fresh_db.dsn))
 
 
 def claims(uid: str | None, role: str = "authenticated") -> str:

@@ -36,7 +36,7 @@ from sync.session import CloudSession
 from sync.sharing import Sharing
 from sync.transport import RetryPolicy
 
-from .conftest import Db
+from .conftest import Db, serving
 from .test_project_sync import email, two_song_project
 
 Factory = Callable[[str], CloudSession]
@@ -45,10 +45,7 @@ SHOWN_WITHIN_S = 2.0  # the issue's "within a second" on a normal connection; CI
 
 @pytest.fixture
 def rt(db: Db) -> Iterator[RealtimeServer]:
-    r = RealtimeServer(db.dsn)
-    r.start()
-    yield r
-    r.stop()
+    yield from serving(RealtimeServer(db.dsn))
 
 
 @pytest.fixture
