@@ -4,6 +4,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,26 +17,39 @@ if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen-screen.json')}"
 
 
+def silent_services(settings_path: Path) -> Any:
+    """Every studio service, built by the composition root (MASHUPS_HOME as the test set it),
+    playing to the null audio device: CI machines have no sound card."""
+    from studio.services import build_services
+
+    s = build_services(settings_path=settings_path)
+    s.settings.set("audio/device", "null")
+    s.transport.device = "null"
+    return s
+
+
+def shown_window(services: Any, qtbot: Any) -> Any:
+    """The main window over ``services``, shown at 1440x900 (closed with the test)."""
+    from studio.main_window import MainWindow
+
+    w = MainWindow(services, first_run_prompt=False)
+    qtbot.addWidget(w)
+    w.resize(1440, 900)
+    w.show()
+    return w
+
+
 @pytest.fixture()
 def services(studio_home: Path, tmp_path: Path, qapp: object) -> Iterator[object]:
     """Every studio service, built by the composition root, with settings in a temp folder."""
-    from studio.services import build_services
-
-    s = build_services(settings_path=tmp_path / "settings.ini")
-    s.settings.set("audio/device", "null")  # CI machines have no sound card
-    s.transport.device = "null"
+    s = silent_services(tmp_path / "settings.ini")
     yield s
     s.close()
 
 
 @pytest.fixture()
 def window(services: object, qtbot: object) -> Iterator[object]:
-    from studio.main_window import MainWindow
-
-    w = MainWindow(services, first_run_prompt=False)  # type: ignore[arg-type]
-    qtbot.addWidget(w)  # type: ignore[attr-defined]
-    w.resize(1440, 900)
-    w.show()
+    w = shown_window(services, qtbot)
     yield w
     w.editor_page.undo_stack.setClean()
     w.close()

@@ -23,16 +23,13 @@ from backend.devserver.gateway import ANON_KEY, Gateway
 from tests.cloud.conftest import Db, db, gw, pg_server, template_db  # noqa: F401  (fixtures)
 from tests.cloud.test_project_sync import two_song_project
 
-from .conftest import wait_jobs
+from .conftest import shown_window, silent_services, wait_jobs
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def studios(tmp_path: Path, gw: Gateway, qapp: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:  # noqa: F811
-    from studio.main_window import MainWindow
-    from studio.services import build_services
-
     monkeypatch.setenv("SUPABASE_URL", gw.url)
     monkeypatch.setenv("SUPABASE_ANON_KEY", ANON_KEY)
     monkeypatch.setenv("MASHUPS_CLOUD_AUTOSYNC", "0")  # the test decides when to sync
@@ -40,13 +37,8 @@ def studios(tmp_path: Path, gw: Gateway, qapp: Any, qtbot: Any, monkeypatch: pyt
 
     def make(name: str) -> Any:
         monkeypatch.setenv("MASHUPS_HOME", str(tmp_path / name))
-        s = build_services(settings_path=tmp_path / name / "settings.ini")
-        s.settings.set("audio/device", "null")
-        s.transport.device = "null"
-        w = MainWindow(s, first_run_prompt=False)
-        qtbot.addWidget(w)
-        w.resize(1440, 900)
-        w.show()
+        s = silent_services(tmp_path / name / "settings.ini")
+        w = shown_window(s, qtbot)
         made.append((w, s))
         return w
 

@@ -23,7 +23,7 @@ from sync.sharing import Sharing
 from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
 from tests.cloud.test_project_sync import email, two_song_project
 
-from .conftest import wait_jobs
+from .conftest import shown_window, silent_services, wait_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -41,21 +41,13 @@ def servers(db: Db) -> Iterator[tuple[Gateway, RealtimeServer]]:  # noqa: F811
 def test_opening_a_shared_cloud_project_goes_live_and_another_project_ends_it(
         servers: tuple[Gateway, RealtimeServer], db: Db, tmp_path: Path, qapp: Any, qtbot: Any,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from studio.main_window import MainWindow
-    from studio.services import build_services
-
     gw, rt = servers
     for k, v in (("SUPABASE_URL", gw.url), ("SUPABASE_ANON_KEY", ANON_KEY), ("MASHUPS_CLOUD_AUTOSYNC", "0"),
                  ("MASHUPS_REALTIME_URL", rt.url), ("MASHUPS_HOME", str(tmp_path / "h15-owner"))):
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("MASHUPS_VOICE_URL", raising=False)
-    s = build_services(settings_path=tmp_path / "h15-owner" / "settings.ini")
-    s.settings.set("audio/device", "null")
-    s.transport.device = "null"
-    w = MainWindow(s, first_run_prompt=False)
-    qtbot.addWidget(w)
-    w.resize(1440, 900)
-    w.show()
+    s = silent_services(tmp_path / "h15-owner" / "settings.ini")
+    w = shown_window(s, qtbot)
     e = CloudSession(CloudConfig(gw.url, ANON_KEY, timeout_s=5), data_dir=tmp_path / "h15-editor",
                      token_store=MemoryTokenStore())
     le: LiveSession | None = None
