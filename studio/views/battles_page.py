@@ -96,12 +96,13 @@ class BattlesPage(EntriesPage):
                                   tip="Stream it into the studio's player")
         play.setEnabled(play.isEnabled() and bool(m.get("audio_path")))
         row.addWidget(play)
-        if not self.is_mine(m):
+        mine = self.is_mine(m)
+        if not mine:
             row.addWidget(self.action_button("♥ Like", lambda: self.react(m, "like"), name=f"like_{m['id']}",
                                              tip="Likes are a state: liking again changes nothing"))
             row.addWidget(self.action_button("Share", lambda: self.react(m, "share"), name=f"share_{m['id']}",
                                              tip="Copy a link to this mashup"))
-        if self.is_mine(m):
+        if mine:
             own = muted("Your entry: you can vote for the other one, never for your own.")
             own.setObjectName(f"own_{m['id']}")
             row.addWidget(own, 1)
