@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -27,6 +28,7 @@ from backend.devserver.pg import (
     migration_files,
     throwaway_cluster,
 )
+from backend.devserver.realtime import RealtimeServer
 
 __all__ = ["MIGRATIONS", "Db", "PgServer", "act_as", "call_as", "claims", "gw", "migration_files", "new_db"]
 
@@ -99,8 +101,9 @@ class Server(Protocol):
 S = TypeVar("S", bound=Server)
 
 
+@contextmanager
 def serving(server: S) -> Iterator[S]:
-    """A fixture's body for a local server (gateway, Realtime): started, yielded, stopped after the test."""
+    """A local server (gateway, Realtime) started for the ``with`` block, stopped after it."""
     server.start()
     try:
         yield server
@@ -111,7 +114,15 @@ def serving(server: S) -> Iterator[S]:
 @pytest.fixture
 def gw(db: Db) -> Iterator[Gateway]:
     """The Supabase-compatible HTTP gateway over the module's database."""
-    yield from serving(Gateway(db.dsn))
+    with serving(Gateway(db.dsn)) as g:
+        yield g
+
+
+@pytest.fixture
+def servers(db: Db) -> Iterator[tuple[Gateway, RealtimeServer]]:
+    """The gateway and the development Realtime server (live collaboration) over the module's database."""
+    with serving(Gateway(db.dsn)) as g, serving(RealtimeServer(db.dsn)) as rt:
+        yield g, rt
 
 
 @pytest.fixture
@@ -127,7 +138,8 @@ def fresh_db(pg_server: PgServer, template_db: str) -> Iterator[Db]:
 @pytest.fixture
 def fresh_gw(fresh_db: Db) -> Iterator[Gateway]:
     """The HTTP gateway over this test's own database (``fresh_db``)."""
-    yield from serving(Gateway(fresh_db.dsn))
+    with serving(Gateway(fresh_db.dsn)) as g:
+        yield g
 
 
 def claims(uid: str | None, role: str = "authenticated") -> str:

@@ -45,7 +45,8 @@ SHOWN_WITHIN_S = 2.0  # the issue's "within a second" on a normal connection; CI
 
 @pytest.fixture
 def rt(db: Db) -> Iterator[RealtimeServer]:
-    yield from serving(RealtimeServer(db.dsn))
+    with serving(RealtimeServer(db.dsn)) as r:
+        yield r
 
 
 @pytest.fixture

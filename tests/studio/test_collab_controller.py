@@ -6,7 +6,6 @@ project ends the session and restores the editor."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,12 @@ from sync.config import CloudConfig
 from sync.live import LiveSession
 from sync.session import CloudSession
 from sync.sharing import Sharing
-from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
+from tests.cloud.conftest import Db, db, pg_server, servers, template_db  # noqa: F401  (fixtures)
 from tests.cloud.test_project_sync import email, two_song_project
 
 from .conftest import shown_window, silent_services, wait_jobs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def servers(db: Db) -> Iterator[tuple[Gateway, RealtimeServer]]:  # noqa: F811
-    gw, rt = Gateway(db.dsn), RealtimeServer(db.dsn)
-    gw.start()
-    rt.start()
-    yield gw, rt
-    rt.stop()
-    gw.stop()
 
 
 def test_opening_a_shared_cloud_project_goes_live_and_another_project_ends_it(

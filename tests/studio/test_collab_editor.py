@@ -28,7 +28,7 @@ from sync.session import CloudSession
 from sync.sharing import Sharing
 from sync.transport import RetryPolicy
 from sync.voice import VoiceClient
-from tests.cloud.conftest import Db, db, pg_server, template_db  # noqa: F401  (fixtures)
+from tests.cloud.conftest import Db, db, pg_server, servers, template_db  # noqa: F401  (fixtures)
 from tests.cloud.test_project_sync import email, two_song_project
 from tests.cloud.test_voice import serve
 
@@ -41,10 +41,8 @@ def cloud_home(url: str, path: Path) -> CloudSession:
 
 
 def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo(
-        window: Any, qtbot: Any, tmp_path: Path, db: Db) -> None:  # noqa: F811
-    gw, rt = Gateway(db.dsn), RealtimeServer(db.dsn)
-    gw.start()
-    rt.start()
+        window: Any, qtbot: Any, tmp_path: Path, db: Db, servers: tuple[Gateway, RealtimeServer]) -> None:  # noqa: F811
+    gw, rt = servers
     o, e = cloud_home(gw.url, tmp_path / "h15-owner"), cloud_home(gw.url, tmp_path / "h15-editor")
     sessions: list[LiveSession] = []
     stop: list[Any] = []
@@ -129,20 +127,16 @@ def test_editor_shows_remote_edits_shares_its_own_and_refuses_a_conflicting_undo
             fn()
         o.close()
         e.close()
-        rt.stop()
-        gw.stop()
 
 
 def test_a_viewers_editor_is_read_only_and_follows_role_changes_live(
-        window: Any, qtbot: Any, tmp_path: Path, db: Db) -> None:  # noqa: F811
+        window: Any, qtbot: Any, tmp_path: Path, db: Db, servers: tuple[Gateway, RealtimeServer]) -> None:  # noqa: F811
     """The window belongs to a collaborator invited as a viewer: every editing
     control and Edit-menu action is off with the reason as its tooltip, a
     command that still gets through is refused with the reason, the owner's
     edits show. The owner makes them an editor (controls on, their edit reaches
     the owner), then a viewer again (off again; undoing their own edit is refused)."""
-    gw, rt = Gateway(db.dsn), RealtimeServer(db.dsn)
-    gw.start()
-    rt.start()
+    gw, rt = servers
     o, v = cloud_home(gw.url, tmp_path / "h15-owner"), cloud_home(gw.url, tmp_path / "h15-viewer")
     sessions: list[LiveSession] = []
     attachment = None
@@ -217,5 +211,3 @@ def test_a_viewers_editor_is_read_only_and_follows_role_changes_live(
             s.close()
         o.close()
         v.close()
-        rt.stop()
-        gw.stop()
