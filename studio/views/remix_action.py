@@ -27,7 +27,7 @@ def remix_button(page: Any, m: dict[str, Any]) -> QPushButton | None:
     (no licence, or your own mashup). Disabled with the reason like every
     server action of the page."""
     licence = m.get("remix_licence")
-    if licence not in LICENCES or (m.get("owner_id") and m.get("owner_id") == page.my_id()):
+    if licence not in LICENCES or page.is_mine(m):
         return None
     b: QPushButton = page.action_button(
         "Remix this", lambda: start_remix(page, m), name=f"remix_{m['id']}",
