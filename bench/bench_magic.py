@@ -53,8 +53,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-magic-"))
     try:
         cache_root = (Path.home() / ".cache" / "mashups-bench" / "magic") if args.keep_cache else work / "cache"
-        caches = Caches.under(cache_root)
         shutil.rmtree(cache_root / "renders", ignore_errors=True)  # render caches always start cold
+        caches = Caches.under(cache_root)  # after the removal: the render cache makes its folder
         t = time.perf_counter()
         for s in (a, b):
             prepare_song(s.mix, caches=caches, model=model)

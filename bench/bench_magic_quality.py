@@ -89,7 +89,8 @@ def main() -> None:
                          "bars_checked": int(da.size), "clash": not layers_well(tb_k, ta_k),
                          "relation": camelot_relation(tb_k, ta_k), "arrangement": r.arrangement.get("name"),
                          "keys": f"{r.key_a} (true {ka.name}) / {r.key_b} (true {kb.name})",
-                         "multiple": r.tempo_multiple_a})
+                         "multiple": r.tempo_multiple_a, "hedged": bool(r.key_plan.get("hedged")),
+                         "readings": " / ".join(" or ".join(r.key_plan.get(f"readings_{x}", [])) for x in "ab")})
     n = len(rows)
     print(f"\n### Magic quality over {n} pairs ({args.songs} corpus songs seed {args.seed}, {args.model} stems)\n")
     print("| measure | value | goal |")
@@ -98,6 +99,7 @@ def main() -> None:
     print(f"| worst pair's median beat misalignment | {np.nanmax([r['beat_ms'] for r in rows]):.1f} ms | |")
     print(f"| pairs with a bar off (A's downbeat > 50 ms from B's) | {sum(r['bar_errors'] > 0 for r in rows)} of {n} | 0 |")
     print(f"| pairs with a harmonic clash (true keys) | {sum(r['clash'] for r in rows)} of {n} | 0 |")
+    print(f"| pairs whose vocal shift was hedged over an uncertain key's two readings | {sum(r['hedged'] for r in rows)} of {n} | |")
     print(f"| planning time per pair (stems cached, no render) | {np.median([r['plan_s'] for r in rows]):.2f} s median | |")
     if args.render:
         secs = np.median([r["duration"] for r in rows])
@@ -108,11 +110,16 @@ def main() -> None:
         print(f"| render with clips cached: produced mix on / reference: mix off | {on:.2f} s / {off:.2f} s median "
               f"(x{on / off:.2f}) | |")
     print("\n<details><summary>per pair</summary>\n")
-    print("| pair | beat ms | bars off / checked | A tempo x | relation (true keys) | keys used A / B | arrangement |")
-    print("|---|---|---|---|---|---|---|")
+    print("| pair | beat ms | bars off / checked | A tempo x | relation (true keys) | keys used A / B | readings A / B "
+          "| hedged | arrangement |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['pair']} | {r['beat_ms']:.1f} | {r['bar_errors']} / {r['bars_checked']} | {r['multiple']:g} "
-              f"| {r['relation']} | {r['keys']} | {r['arrangement']} |")
+              f"| {r['relation']} | {r['keys']} | {r['readings']} | {'yes' if r['hedged'] else 'no'} | {r['arrangement']} |")
+    import os
+
+    print(f"\nload average at the end (1/5/15 min): {' '.join(open('/proc/loadavg').read().split()[:3])} "
+          f"on {os.cpu_count()} cores (a shared machine)")
     print("\n</details>")
 
 
