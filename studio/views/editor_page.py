@@ -93,8 +93,7 @@ class EditorPage(DocumentFileApi, QWidget):
         self.offline = OfflineMedia(self)
         self.body.addSpacing(8)
         self.body.addWidget(self.inspector)
-        self.timeline.scene().selectionChanged.connect(
-            tb.attach_inspector(self.inspector, lambda: len(self.timeline.selected_clip_ids())))
+        tb.attach_inspector(self.inspector, self.timeline)  # closed until a clip is selected
         self.empty = muted("This project is empty. On the Library page, select songs and choose “Open in editor”, "
                            "or run a Magic mashup (Ctrl+M). Drag clips to move them (they snap to beats), drag their "
                            "edges to trim, their top corners to fade, drag in the ruler to set a loop.")

@@ -5,6 +5,7 @@ connects them to its operations."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,6 +23,9 @@ from shiboken6 import isValid
 from audio_engine import project as proj
 from audio_engine.project import Command, Project
 from studio.theme import Theme
+
+if TYPE_CHECKING:
+    from studio.views.timeline import TimelineView
 
 KEYS = ["C major", "G major", "D major", "A major", "E major", "B major", "F# major", "Db major", "Ab major",
         "Eb major", "Bb major", "F major", "A minor", "E minor", "B minor", "F# minor", "C# minor", "G# minor",
@@ -108,10 +112,11 @@ class EditorToolbar:
                         (self.export_btn, export)):
             b.clicked.connect(lambda _c=False, s=slot: s())
 
-    def attach_inspector(self, inspector: QWidget, selected_count: Callable[[], int]) -> Callable[[], None]:
+    def attach_inspector(self, inspector: QWidget, timeline: TimelineView) -> None:
         """The Inspector button shows and hides ``inspector``. It starts closed
-        and opens at the first selection of one clip, unless the person has used
-        the button (then it is theirs). Returns the slot for selection changes."""
+        (each project: the timeline gets the room) and opens at the first
+        selection of one clip, unless the person has used the button (then
+        open or closed is theirs)."""
         btn = self.inspector_btn
         btn.toggled.connect(inspector.setVisible)
         btn.clicked.connect(lambda _c=False: setattr(self, "inspector_chosen", True))  # a person's click only
@@ -120,10 +125,21 @@ class EditorToolbar:
         def selection_changed() -> None:
             if not isValid(btn):  # the page is closing (the scene clears its selection)
                 return
-            if not self.inspector_chosen and not btn.isChecked() and selected_count() == 1:
+            if self.inspector_chosen or btn.isChecked():
+                return
+            try:
+                one = len(timeline.selected_clip_ids()) == 1
+            except RuntimeError:  # the timeline is rebuilding: its old items are being deleted
+                return
+            if one:
                 btn.setChecked(True)
 
-        return selection_changed
+        def project_switched() -> None:
+            if not self.inspector_chosen:
+                btn.setChecked(False)
+
+        timeline.scene().selectionChanged.connect(selection_changed)
+        timeline.project_switched.connect(project_switched)
 
     def _tempo_edited(self, bpm: float) -> None:
         if abs(bpm - self.project().tempo) > 1e-6:

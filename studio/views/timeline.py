@@ -23,7 +23,7 @@ from audio_engine.errors import MashupsError
 from audio_engine.project.commands import Command
 from studio.peaks import Peaks
 from studio.views.timeline_clip import CAPTION_H, EDGE, LANE_H, RULER_H, ClipItem, CrossfadeItem
-from studio.views.timeline_ruler import RulerGestures, marker_near, paint_ruler
+from studio.views.timeline_ruler import RulerGestures, marker_near, marker_x, paint_ruler
 
 LANES_TIP = ("Drag across empty space to select clips · arrows nudge them · Ctrl+wheel zooms · "
              "S splits at the playhead")
@@ -102,6 +102,7 @@ class TimelineView(QGraphicsView):
     clip_selected = Signal(str)
     seek_requested = Signal(float)
     loop_changed = Signal(object)
+    project_switched = Signal()  # another document is shown (not an edit of the same one)
 
     def __init__(self, project: Any, theme_colors: dict[str, str]) -> None:
         super().__init__()
@@ -215,10 +216,13 @@ class TimelineView(QGraphicsView):
         which starts without a loop (the last one's region is not its own)."""
         switched = project is not self.project
         self.project = project
-        if switched and self.loop is not None:
+        if not switched:
+            return
+        if self.loop is not None:
             self.loop = None
             self.loop_changed.emit(None)
             self.viewport().update()
+        self.project_switched.emit()
 
     def rebuild(self) -> None:
         selected = {cid for cid, it in self.items_by_id.items() if it.isSelected()}
@@ -313,8 +317,8 @@ class TimelineView(QGraphicsView):
         pos = event.position().toPoint()
         if pos.y() < RULER_H and event.button() == Qt.MouseButton.LeftButton:
             m = marker_near(self, self.mapToScene(pos).x())
-            if m is not None:
-                self.on_marker_double_click(m, pos)
+            if m is not None:  # the name editor opens over the name, wherever it was clicked
+                self.on_marker_double_click(m, QPoint(self.mapFromScene(QPointF(marker_x(self, m), 0)).x(), pos.y()))
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
