@@ -194,6 +194,8 @@ def test_a_viewers_editor_is_read_only_and_follows_role_changes_live(
         owner.set_role(pid, uid_v, "viewer")
         qtbot.waitUntil(lambda: ed.read_only_reason == VIEWER_REASON, timeout=10_000)
         assert all(not c.isEnabled() for c in [*ed.editing_controls(), *window.edit_actions])  # headers were rebuilt
+        assert ed.undo_stack.canUndo() and not window.undo_action.isEnabled()  # Edit → Undo too, saying why
+        assert window.undo_action.toolTip() == VIEWER_REASON == window.undo_action.statusTip()
         index = ed.undo_stack.index()
         ed.undo_stack.undo()
         qtbot.waitUntil(lambda: ed.undo_stack.index() == index, timeout=2_000)
