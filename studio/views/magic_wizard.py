@@ -235,7 +235,7 @@ class MagicWizard(QDialog):
             f"(limit {limit * 100:.0f}%)<br>"
             f"Keys: A <b>{escape(key_reading_text(sa.analysis))}</b> · B <b>{escape(key_reading_text(sb.analysis))}</b><br>"
             f"{shift[0].upper()}{shift[1:]}: {RELATION_WORDS.get(fit.relation, fit.relation)}"
-            f"{' (safe under either reading of the uncertain key)' if fit.hedged else ''}<br>"
+            f"{' (safe whichever reading of an uncertain key is right)' if fit.hedged else ''}<br>"
             f"Quick fit (tempo and key): <b>{fit.score * 100:.0f}</b> / 100; the full score comes with the result")
         self._sync_buttons()
         if not magic_available():
