@@ -121,9 +121,10 @@ def main() -> None:
         print(f"| {label.get(c, c)} | {ex * 100:.1f} % | {w:.3f} |")
 
     # Harmonic clashes over pairs.
-    def clash_share(col_a: str, col_b: str, rule: str) -> tuple[int, int, list[str]]:
+    def clash_share(col_a: str, col_b: str, rule: str) -> tuple[int, int, list[str], float]:
         n = bad = 0
         ex = []
+        shifts: list[int] = []
         for ra in rows:
             for rb in rows:
                 if ra is rb or not plan_tempo(ra["bpm"], rb["bpm"]).within_limit:
@@ -138,16 +139,17 @@ def main() -> None:
                     shift = compatible_shift(kb, ka)[0]
                 ta, tb = parse_key(ra["true"]), parse_key(rb["true"])
                 n += 1
+                shifts.append(abs(shift))
                 if not layers_well(tb, transpose(ta, shift)):
                     bad += 1
                     if len(ex) < 3:
                         ex.append(f"{ra['song']} over {rb['song']}: "
                                   f"{camelot_relation(tb, transpose(ta, shift))}")
-        return n, bad, ex
+        return n, bad, ex, float(np.mean(shifts)) if shifts else 0.0
 
     print("\n### Harmonic clashes in Magic's key plan (true keys after the chosen vocal shift)\n")
-    print("| keys, rule | pairs | clashing | share |")
-    print("|---|---|---|---|")
+    print("| keys, rule | pairs | clashing | share | mean vocal shift (semitones) |")
+    print("|---|---|---|---|---|")
     plans = [("mix", "mix", "old", "mix keys, energy boost allowed (before)"),
              ("mix", "mix", "new", "mix keys, layering rule"),
              ("mix", "mix", "hedged", "mix keys, layering rule, hedged over uncertain readings")]
@@ -157,10 +159,10 @@ def main() -> None:
         plans.append((ca, k, "new", f"checked keys ({k} stems), layering rule"))
         plans.append((ca, k, "hedged", f"checked keys ({k} stems), layering rule, hedged (Magic now)"))
     for ca, cb, rule, name in plans:
-        n, bad, ex = clash_share(ca, cb, rule)
-        print(f"| {name} | {n} | {bad} | {bad / max(1, n) * 100:.1f} % |")
+        n, bad, ex, mean_shift = clash_share(ca, cb, rule)
+        print(f"| {name} | {n} | {bad} | {bad / max(1, n) * 100:.1f} % | {mean_shift:.2f} |")
         for e in ex:
-            print(f"|  e.g. {e} | | | |")
+            print(f"|  e.g. {e} | | | | |")
     print("\n<details><summary>per song</summary>\n")
     print("| song | true | " + " | ".join(cols) + " | uncertain | alternative |")
     print("|---|---|" + "---|" * len(cols) + "---|---|")
