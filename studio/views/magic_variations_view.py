@@ -74,15 +74,18 @@ class VariationsPanel(Card):
         for lab in self.wrapped:
             lab.setMinimumHeight(max(0, lab.heightForWidth(w)))
 
+    def _fit_height(self) -> None:
+        """The card no less tall than its layout's minimum (status, rows, "Stop
+        preview"): the dialog's layout measures the card by height-for-width,
+        which came out shorter and cut them off."""
+        need = self.body.minimumSize().height()
+        if need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
     def event(self, e: QEvent) -> bool:
         done = super().event(e)
-        if e.type() == QEvent.Type.LayoutRequest:
-            # The card no less tall than its layout's minimum (status, rows, "Stop preview"): the
-            # dialog's layout measures the card by height-for-width, which came out shorter and
-            # cut them off. Here, after the layout ran: rows added just now are shown by then.
-            need = self.body.minimumSize().height()
-            if need != self.minimumHeight():
-                self.setMinimumHeight(need)
+        if e.type() == QEvent.Type.LayoutRequest:  # after the layout ran (a longer status line)
+            self._fit_height()
         return done
 
     def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
@@ -156,7 +159,17 @@ class VariationsPanel(Card):
             self.play_buttons.append(play)
             self.open_buttons.append(op)
         self.grid.setColumnStretch(0, 1)
+        # the rows shown now, not at the event loop's next pass: the sizes below count them, and
+        # the dialog has its final size as soon as the results are there
+        for k in range(self.grid.count()):
+            w = self.grid.itemAt(k).widget()
+            if w is not None:
+                w.show()
         self._fit(force=True)
+        self._fit_height()
+        top = self.window().layout()
+        if top is not None:
+            top.activate()
 
     # -- using them -------------------------------------------------------------------
     def preview(self, k: int) -> None:

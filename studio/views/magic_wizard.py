@@ -178,6 +178,11 @@ class MagicWizard(QDialog):
     def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(e)
         self._fit_plan()
+        # grown (the variations came): keep the bottom row on the screen, moving up as far as it must
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        frame = self.frameGeometry()
+        if screen is not None and self.isVisible() and frame.bottom() > screen.bottom() > frame.top():
+            self.move(frame.left(), max(screen.top(), frame.top() - (frame.bottom() - screen.bottom())))
 
     def _refuse(self, text: str) -> None:
         self.pair = None
