@@ -165,7 +165,8 @@ class EditorPage(DocumentFileApi, QWidget):
     def _status_text(self) -> str:
         p = self.doc.project
         where = str(self.doc.path) if self.doc.path else "not saved yet"
-        return (f"{len(p.tracks)} tracks · {len(p.clips())} clips · {p.end_seconds():.1f} s · "
+        n, m = len(p.tracks), len(p.clips())  # "1 track", not "1 tracks"
+        return (f"{n} track{'s' * (n != 1)} · {m} clip{'s' * (m != 1)} · {p.end_seconds():.1f} s · "
                 f"{p.time_signature[0]}/{p.time_signature[1]} · {where}")
 
     def relinked(self, media: Any) -> None:

@@ -94,3 +94,4 @@ def test_recovery_prompt_names_the_project_and_shows_it_in_the_editor(window: An
     assert window.current_page() == "Editor"
     ed = window.editor_page
     assert ed.doc.project.title == "Demo mashup" and ed.doc.dirty and ed.doc.path is None
+    assert ed.status.text().startswith("1 track · 0 clips · ")
