@@ -82,7 +82,9 @@ class WhisperModelSpec:
 
 def _spec(name: str, repo: str, files: tuple[str, ...], mb: int, desc: str, revision: str = "main",
           pins: dict[str, FilePin] | None = None) -> WhisperModelSpec:
-    return WhisperModelSpec(name, repo, files, mb, name.endswith(".en"), desc, revision, tuple((pins or {}).items()))
+    # Distil-Whisper's conversions were distilled on English speech only, whatever their names say.
+    english = name.endswith(".en") or name.startswith("distil-")
+    return WhisperModelSpec(name, repo, files, mb, english, desc, revision, tuple((pins or {}).items()))
 
 
 # The pins below come from public records of the Hugging Face repositories
@@ -181,8 +183,8 @@ MODELS: dict[str, WhisperModelSpec] = {
         _spec("distil-small.en", "Systran/faster-distil-whisper-small.en", _V3_FILES, 332, "distilled small, English",
               "ef77d90526ccd62cde3808ee70626a01e5cf83e4", _DISTIL_SMALL_EN),
         _spec("distil-medium.en", "Systran/faster-distil-whisper-medium.en", _V3_FILES, 789, "distilled medium, English"),
-        _spec("distil-large-v2", "Systran/faster-distil-whisper-large-v2", _V3_FILES, 1510, "distilled large-v2"),
-        _spec("distil-large-v3", "Systran/faster-distil-whisper-large-v3", _V3_FILES, 1510, "distilled large-v3",
+        _spec("distil-large-v2", "Systran/faster-distil-whisper-large-v2", _V3_FILES, 1510, "distilled large-v2, English"),
+        _spec("distil-large-v3", "Systran/faster-distil-whisper-large-v3", _V3_FILES, 1510, "distilled large-v3, English",
               "c3058b475261292e64a0412df1d2681c06260fab", _DISTIL_LARGE_V3),
         _spec("large-v3-turbo", "mobiuslabsgmbh/faster-whisper-large-v3-turbo", _V3_FILES, 1620,
               "large-v3 quality, ~6x faster", "0a363e9161cbc7ed1431c9597a8ceaf0c4f78fcf", _TURBO),

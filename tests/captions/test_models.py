@@ -261,3 +261,13 @@ def test_cli_listings_say_import_only(root: Path, capsys: pytest.CaptureFixture[
     assert main(["caption", "--list-models"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
     assert "import only" in lines["distil-large-v2"] and "import only" not in lines["distil-large-v3"]
+
+
+def test_english_only_models_are_marked_so() -> None:
+    """Distil-Whisper was distilled on English only: its models say so even
+    without '.en' in the name; the original multilingual models do not."""
+    assert models.MODELS["distil-large-v3"].english_only
+    assert models.MODELS["distil-large-v2"].english_only
+    assert models.MODELS["tiny.en"].english_only
+    assert not models.MODELS["large-v3"].english_only
+    assert not models.MODELS["tiny"].english_only
