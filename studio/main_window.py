@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from studio.controllers import SongActions
 from studio.playback import format_time
 from studio.services import Services
+from studio.sidebar import LATER, PAGES, Sidebar
 from studio.views import loop_button
 from studio.views.captions_page import CaptionsPage
 from studio.views.editor_page import EditorPage
@@ -30,20 +30,9 @@ from studio.views.jobs_page import JobsPage
 from studio.views.library_page import LibraryPage
 from studio.views.models_page import ModelsPage
 from studio.views.settings_page import SettingsPage
+from studio.window_menus import WindowMenus
 
-PAGES = ("Library", "Editor", "Captions", "Jobs", "Models", "Settings")
-
-
-def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
-    """Shortcuts without repeats (one sequence bound twice is ambiguous and fires nothing)."""
-    out: list[QKeySequence] = []
-    for k in keys:
-        if not k.isEmpty() and k not in out:
-            out.append(k)
-    return out
-# Community pages (need an account: enabled by studio.views.community_common.install_community and
-# studio.views.billing_page.install_billing when the cloud is configured).
-LATER = ("Battles", "Challenges", "Profile", "Analytics", "Trending", "Billing")
+__all__ = ["LATER", "PAGES", "MainWindow", "TransportBar"]
 
 
 class TransportBar(QFrame):
@@ -143,7 +132,9 @@ class MainWindow(QMainWindow):
         for p in self.pages.values():
             self.stack.addWidget(p)
 
-        self.sidebar = self._build_sidebar()
+        self.sidebar = Sidebar(services.theme, self.go)
+        self.nav = self.sidebar.nav  # the cloud's installers add their pages' buttons to both
+        self.nav_buttons = self.sidebar.nav_buttons
         self.transport_bar = TransportBar(services)
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -157,7 +148,11 @@ class MainWindow(QMainWindow):
         outer.addLayout(row, 1)
         outer.addWidget(self.transport_bar)
         self.setCentralWidget(central)
-        self._build_actions()
+        self.menus = WindowMenus(self)
+        m = self.menus  # the actions tests, the cloud's installers and the live session reach
+        self.save_action, self.quit_action, self.play_action = m.save_action, m.quit_action, m.play_action
+        self.undo_action, self.redo_action, self.delete_action = m.undo_action, m.redo_action, m.delete_action
+        self.edit_actions, self.snap_action, self.grid_actions = m.edit_actions, m.snap_action, m.grid_actions
         self.statusBar().showMessage("Ready · everything on this page works offline", 5000)
         self.jobs_badge = QLabel("")
         self.statusBar().addPermanentWidget(self.jobs_badge)
@@ -190,11 +185,7 @@ class MainWindow(QMainWindow):
             from studio.views.packs_page import install_packs
 
             self.packs_page = install_packs(self, services.cloud)
-            # the cloud's File entries (Publish, Share, Invitations) were appended below Quit
-            file_menu = self.menuBar().actions()[0].menu()
-            file_menu.removeAction(self.quit_action)
-            file_menu.addSeparator()
-            file_menu.addAction(self.quit_action)
+            self.menus.quit_last()  # the cloud's File entries (Publish, Share, Invitations) came after Quit
 
         self._restore_state()
         services.session.start()  # from here until a clean quit, a crash is detectable at the next start
@@ -204,67 +195,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(300, self._first_run)
             QTimer.singleShot(600, self.editor_page.offer_recovery)
 
-    # -- layout ---------------------------------------------------------------
-    def _build_sidebar(self) -> QWidget:
-        side = QFrame()
-        side.setObjectName("Sidebar")
-        side.setFixedWidth(224)
-        lay = QVBoxLayout(side)
-        lay.setContentsMargins(10, 14, 10, 12)
-        lay.setSpacing(2)
-        head = QHBoxLayout()
-        logo = QToolButton()
-        logo.setIcon(self.s.theme.icon("logo", "accent"))
-        logo.setIconSize(QSize(26, 26))
-        logo.setEnabled(True)
-        title = QLabel("Mashups Studio")
-        title.setObjectName("AppTitle")
-        head.addWidget(logo)
-        head.addWidget(title, 1)
-        lay.addLayout(head)
-        lay.addSpacing(10)
-        self.nav = QButtonGroup(self)
-        self.nav.setExclusive(True)
-        self.nav_buttons: dict[str, QToolButton] = {}
-        icons = {"Library": "library", "Editor": "editor", "Captions": "captions", "Jobs": "jobs",
-                 "Models": "models", "Settings": "settings", "Battles": "battles", "Challenges": "challenges",
-                 "Profile": "profile", "Analytics": "analytics", "Trending": "trending", "Billing": "billing"}
-
-        def add_button(name: str, enabled: bool) -> QToolButton:
-            b = QToolButton()
-            b.setText(f"  {name}")
-            b.setIcon(self.s.theme.icon(icons[name], "text" if enabled else "muted"))
-            b.setIconSize(QSize(18, 18))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.setCheckable(enabled)
-            b.setEnabled(enabled)
-            b.setSizePolicy(b.sizePolicy().horizontalPolicy().Expanding, b.sizePolicy().verticalPolicy())
-            b.setMinimumHeight(32)  # all of the sidebar fits a 700 px high window
-            b.setObjectName(f"nav_{name}")
-            lay.addWidget(b)
-            return b
-
-        create = QLabel("CREATE")
-        create.setObjectName("SidebarSection")
-        lay.addWidget(create)
-        for name in PAGES:
-            if name == "Models":
-                sys_label = QLabel("SYSTEM")
-                sys_label.setObjectName("SidebarSection")
-                lay.addWidget(sys_label)
-            b = add_button(name, True)
-            self.nav.addButton(b)
-            self.nav_buttons[name] = b
-            b.clicked.connect(lambda _c=False, n=name: self.go(n))
-        soon = QLabel("COMMUNITY")
-        soon.setObjectName("SidebarSection")
-        lay.addWidget(soon)
-        for name in LATER:
-            b = add_button(name, False)
-            b.setToolTip(f"{name} needs the cloud: set a server address in Settings → Account.")
-        lay.addStretch(1)
-        return side
-
     def go(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])
         self.nav_buttons[name].setChecked(True)
@@ -272,112 +202,6 @@ class MainWindow(QMainWindow):
     def current_page(self) -> str:
         w = self.stack.currentWidget()
         return next(k for k, v in self.pages.items() if v is w)
-
-    def _build_actions(self) -> None:
-        t = self.s.theme
-        ed = self.editor_page
-        mb = self.menuBar()
-
-        def act(menu: object, text: str, slot: object, shortcut: object = None, icon: str | None = None) -> QAction:
-            a = QAction(text, self)
-            if icon:
-                a.setIcon(t.icon(icon))
-            if shortcut is not None:
-                a.setShortcut(QKeySequence(shortcut))  # type: ignore[arg-type]
-            a.triggered.connect(slot)  # type: ignore[arg-type]
-            menu.addAction(a)  # type: ignore[attr-defined]
-            self.addAction(a)
-            return a
-
-        f = mb.addMenu("&File")
-        act(f, "Import songs…", self.library_page.choose_files, "Ctrl+I", "import")
-        act(f, "Import folder…", self.library_page.choose_folder, None, "folder-plus")
-        f.addSeparator()
-        act(f, "New project", lambda: (ed.new_project(), self.go("Editor")), QKeySequence.StandardKey.New)
-        act(f, "Open project…", lambda: (ed.open_dialog(), self.go("Editor")), QKeySequence.StandardKey.Open, "open")
-        self.recent_menu = f.addMenu("Open recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.save_action = act(f, "Save", ed.save, QKeySequence.StandardKey.Save, "save")
-        act(f, "Save as…", ed.save_as, QKeySequence.StandardKey.SaveAs)
-        act(f, "Export mix…", ed.export_dialog, "Ctrl+E", "export")
-        f.addSeparator()
-        act(f, "Welcome / demo project", self.show_welcome, None, "logo")
-        self.quit_action = act(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        e = mb.addMenu("&Edit")
-        e.setToolTipsVisible(True)  # a disabled edit says why (a viewer in a live session) when hovered
-        self.undo_action = ed.undo_actions.undo  # off while there is nothing to undo, or editing is not allowed
-        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
-        self.undo_action.setIcon(t.icon("undo"))
-        self.redo_action = ed.undo_actions.redo
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setIcon(t.icon("redo"))
-        e.addAction(self.undo_action)
-        e.addAction(self.redo_action)
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
-        e.addSeparator()
-        self.delete_action = act(e, "Delete", ed.delete_selected, QKeySequence.StandardKey.Delete, "trash")
-        marker = act(e, "Add marker at playhead", ed.add_marker, "M", "marker")
-        split = act(e, "Split at playhead", ed.split_at_playhead, "S")
-        dup = act(e, "Duplicate", ed.duplicate_selected, "Ctrl+D")
-        act(e, "Copy clips", ed.copy_selected, QKeySequence.StandardKey.Copy)
-        paste = act(e, "Paste clips at playhead", ed.paste_at_playhead, QKeySequence.StandardKey.Paste)
-        # the Edit-menu actions that change the project (off, with the reason, while a live session is view-only)
-        self.edit_actions = [self.delete_action, marker, split, dup, paste]
-
-        v = mb.addMenu("&View")
-        zin = act(v, "Zoom in", ed.zoom_in, "Ctrl+=", "zoom-in")
-        zin.setShortcuts(_unique([QKeySequence("Ctrl+="), QKeySequence("Ctrl++"),
-                                  *QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomIn)]))
-        zout = act(v, "Zoom out", ed.zoom_out, "Ctrl+-", "zoom-out")
-        zout.setShortcuts(_unique([QKeySequence("Ctrl+-"), *QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut)]))
-        act(v, "Zoom to fit", ed.zoom_fit, "Ctrl+0")
-        v.addSeparator()
-        self.snap_action = act(v, "Snap to grid", lambda on: setattr(ed.timeline, "snap", bool(on)), "Ctrl+G")
-        self.snap_action.setCheckable(True)
-        self.snap_action.setChecked(ed.timeline.snap)
-        grid = v.addMenu("Grid")
-        self.grid_actions = []
-        for label, beats in (("Bar", 0.0), ("Beat", 1.0), ("1/2 beat", 0.5), ("1/4 beat", 0.25)):
-            g = grid.addAction(label)
-            g.setCheckable(True)
-            g.setChecked(beats == ed.timeline.grid_beats)
-            g.triggered.connect(lambda _c=False, b=beats: self._set_grid(b))
-            self.grid_actions.append((g, beats))
-        v.addSeparator()
-        for i, name in enumerate(PAGES, start=1):
-            act(v, name, lambda _c=False, n=name: self.go(n), f"Ctrl+{i}")
-
-        tr = mb.addMenu("&Transport")
-        self.play_action = act(tr, "Play / pause", self.s.transport.toggle, Qt.Key.Key_Space, "play")
-        act(tr, "Stop", self.s.transport.stop, "Ctrl+.", "stop")
-        act(tr, "Go to start", lambda: self.s.transport.seek(0.0), Qt.Key.Key_Home)
-        from PySide6.QtWidgets import QApplication
-
-        from studio.space_key import SpacePlays
-
-        self.space_plays = SpacePlays(self, self.s.transport.toggle)  # Space in a field nobody typed in
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.space_plays)
-
-        m = mb.addMenu("&Create")
-        act(m, "Magic mashup…", lambda: self.open_magic(-1, None), "Ctrl+M", "magic")
-
-    def _set_grid(self, beats: float) -> None:
-        self.editor_page.timeline.grid_beats = beats
-        for action, b in self.grid_actions:
-            action.setChecked(b == beats)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for p in self.s.settings.get("recent_projects"):
-            a = self.recent_menu.addAction(Path(p).name)
-            a.setToolTip(p)
-            a.triggered.connect(lambda _c=False, path=p: self.open_project(Path(path)))
-        if not self.recent_menu.actions():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     # -- behaviour ------------------------------------------------------------
     def open_project(self, path: Path) -> None:
