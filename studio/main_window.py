@@ -1,5 +1,6 @@
-"""The main window: sidebar navigation, page stack, global transport bar,
-menus and keyboard shortcuts; window state remembered in the settings."""
+"""The main window: page stack, global transport bar and the wiring between
+pages; window state remembered in the settings. Its sidebar is
+:mod:`studio.sidebar`, its menus and keyboard shortcuts :mod:`studio.window_menus`."""
 
 from __future__ import annotations
 
