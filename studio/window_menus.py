@@ -115,9 +115,11 @@ class WindowMenus:
         zout.setShortcuts(_unique([QKeySequence("Ctrl+-"), *QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut)]))
         act(v, "Zoom to fit", ed.zoom_fit, "Ctrl+0")
         v.addSeparator()
-        self.snap_action = act(v, "Snap to grid", lambda on: setattr(ed.timeline, "snap", bool(on)), "Ctrl+G")
+        # one switch, two faces: the menu item drives the toolbar's checkbox (which sets the timeline), the checkbox the item
+        self.snap_action = act(v, "Snap to grid", lambda on: ed.snap.setChecked(bool(on)), "Ctrl+G")
         self.snap_action.setCheckable(True)
-        self.snap_action.setChecked(ed.timeline.snap)
+        self.snap_action.setChecked(ed.snap.isChecked())
+        ed.snap.toggled.connect(self.snap_action.setChecked)
         grid = v.addMenu("Grid")
         self.grid_actions: list[tuple[QAction, float]] = []
         for label, beats in (("Bar", 0.0), ("Beat", 1.0), ("1/2 beat", 0.5), ("1/4 beat", 0.25)):

@@ -102,4 +102,7 @@ def test_snap_toggle_and_grid_resolution_from_the_view_menu(window: Any, qtbot: 
     assert tl.snap_x(3.0 * beat_px) == ed.doc.project.beats_per_bar * beat_px and not quarter.isChecked()
     window.snap_action.trigger()  # Snap off: free positions
     assert not tl.snap and tl.snap_x(x) == x
+    assert not ed.snap.isChecked(), "the toolbar's snap checkbox shows what the View menu set"
+    ed.snap.setChecked(True)  # and the toolbar's checkbox drives the menu item
+    assert tl.snap and window.snap_action.isChecked()
     wait_jobs(qtbot, window.s.jobs, 60)
