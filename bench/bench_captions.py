@@ -58,8 +58,9 @@ def main() -> int:
     ap.add_argument("--dev", action="store_true", help="the dev seeds 1701/1702 instead of the held-out 1711/1712")
     ap.add_argument("--tried", action="store_true", help="also the ideas tried on the dev seeds and dropped")
     ap.add_argument("--seed", type=int, default=0,
-                    help="CTranslate2's random seed, set before every transcription: the temperature fallback "
-                         "samples, so without it the rows move by a few points between runs")
+                    help="CTranslate2's random seed, set before every transcription (the temperature fallback "
+                         "samples); rows that feed Whisper the same audio still differ by a few points, see "
+                         "bench/RESULTS-captions.md")
     args = ap.parse_args()
     os.environ.setdefault("MASHUPS_HOME", tempfile.mkdtemp(prefix="bench-captions-"))
 
